@@ -1,0 +1,1 @@
+"""The adapters: Telegram, the terminal chat and the command line, over the catalog core."""

@@ -1,0 +1,50 @@
+"""Settings from the environment and `.env` (prefix DROGOWSKAZ_), built in main."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_BOT_API_URL = "https://api.telegram.org/bot"
+
+
+class Settings(BaseSettings):
+    """Everything a deployment configures. Secrets are SecretStr: never in logs or reprs."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DROGOWSKAZ_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    token: SecretStr | None = None
+    data_dir: Path = Path("data")
+    database_url: str | None = None  # default: SQLite file in data_dir
+    catalog: str | None = None  # file path or http(s) URL that /reload reads
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    language: str = "pl"  # of the command line and of people whose language we cannot tell
+    bot_api_url: str = DEFAULT_BOT_API_URL
+    bot_api_file_url: str | None = None  # default: derived from bot_api_url
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 - the container's port is what gets published
+    webhook_port: int = 8080
+    webhook_secret: SecretStr | None = None
+    state_ttl_hours: float = Field(default=24.0, gt=0)
+    max_catalog_bytes: int = 5_000_000
+    download_timeout_seconds: float = 20.0
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept '1,2 3' from the environment as well as a list."""
+        if isinstance(value, str):
+            return frozenset(int(part) for part in value.replace(",", " ").split())
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under data_dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'drogowskaz.sqlite'}"

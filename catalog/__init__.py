@@ -1,0 +1,1 @@
+"""The catalogue domain: format, validation, storage, places and search. Never imports telegram."""

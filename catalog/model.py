@@ -1,0 +1,159 @@
+"""The catalogue as the rest of the program sees it: validated, places resolved, contacts
+inherited. Built by `catalog.validation` from a file, or by `catalog.storage` from the database.
+
+A place served is a TERYT prefix: '' for Poland, 2 digits for a województwo, 4 for a powiat,
+6 for a gmina (its 7-digit code without the type digit, which changes when a village becomes a
+town). A person lives in a gmina, known by its 6-digit code; a service serves them when one of
+its areas is a prefix of that code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from catalog.format import CatalogDocument
+
+Level = Literal["country", "wojewodztwo", "powiat", "gmina"]
+LEVEL_BY_CODE_LENGTH: Mapping[int, Level] = {
+    0: "country",
+    2: "wojewodztwo",
+    4: "powiat",
+    6: "gmina",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AgeRange:
+    """Ages served, both ends included; None means open on that side."""
+
+    low: int | None = None
+    high: int | None = None
+
+    def contains(self, age: int) -> bool:
+        """True when a person of this age is served."""
+        return (self.low is None or age >= self.low) and (self.high is None or age <= self.high)
+
+    @property
+    def is_any(self) -> bool:
+        """True when every age is served."""
+        return self.low is None and self.high is None
+
+    def __str__(self) -> str:
+        if self.is_any:
+            return ""
+        return f"{'' if self.low is None else self.low}-{'' if self.high is None else self.high}"
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """A place served: a TERYT prefix and the reference as the file wrote it."""
+
+    code: str
+    written: str
+
+    def contains(self, gmina_code: str) -> bool:
+        """True when the gmina (6-digit code) lies inside this area."""
+        return gmina_code.startswith(self.code)
+
+    @property
+    def level(self) -> Level:
+        """How wide the area is."""
+        return LEVEL_BY_CODE_LENGTH[len(self.code)]
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    """A phone number as written in the file and as dialled ('+48251234567' or '112')."""
+
+    written: str
+    dial: str
+    display: str  # international format for full numbers ('+48 25 123 45 67'), '116 111' for short
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """How to reach a service; a service's own values override its institution's."""
+
+    phones: tuple[Phone, ...] = ()
+    email: str | None = None
+    website: str | None = None
+    hours: str | None = None
+    languages: tuple[str, ...] = ("pl",)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there is no way to reach it (no phone, e-mail or website)."""
+        return not (self.phones or self.email or self.website)
+
+
+@dataclass(frozen=True, slots=True)
+class Institution:
+    """An institution of the partnership: where it is and how to reach it."""
+
+    id: str
+    name: str
+    place: Area
+    contact: Contact
+    short_name: str | None = None
+    address: str | None = None
+    geo: tuple[float, float] | None = None
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """One thing an institution offers, to whom and where."""
+
+    id: str
+    institution: Institution
+    name: str
+    situations: tuple[str, ...]
+    areas: tuple[Area, ...]
+    contact: Contact  # effective: the service's own values, else its institution's
+    description: str | None = None
+    keywords: tuple[str, ...] = ()
+    ages: AgeRange = field(default_factory=AgeRange)
+    crisis: bool = False
+    free: bool = True
+
+    def serves_place(self, gmina_code: str) -> bool:
+        """True when the gmina (6-digit code) lies inside one of the service's areas."""
+        return any(area.contains(gmina_code) for area in self.areas)
+
+    def serves_age(self, age: int | None) -> bool:
+        """True when the age is served, or unknown."""
+        return age is None or self.ages.contains(age)
+
+    @property
+    def narrowest_level(self) -> Level:
+        """The most local of the service's areas ('gmina' before 'powiat' ...)."""
+        return LEVEL_BY_CODE_LENGTH[max(len(area.code) for area in self.areas)]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A whole validated catalogue, ready to search."""
+
+    name: str
+    services: tuple[Service, ...]
+    institutions: tuple[Institution, ...]
+    content_hash: str
+    document: CatalogDocument  # the file as read, for export and round trips
+    updated: date | None = None
+    loaded_at: datetime | None = None
+
+    def service(self, service_id: str) -> Service | None:
+        """The service with this id, if the catalogue has it."""
+        return self._services_by_id.get(service_id)
+
+    @property
+    def _services_by_id(self) -> Mapping[str, Service]:
+        cached: dict[str, Service] | None = self.__dict__.get("_by_id")
+        if cached is None:
+            cached = {service.id: service for service in self.services}
+            object.__setattr__(self, "_by_id", cached)
+        return cached
