@@ -1,0 +1,30 @@
+# Drogowskaz: the bot in a small image. Build: docker build -t drogowskaz .
+# Run: docker run -e DROGOWSKAZ_TOKEN=... -v drogowskaz-data:/data drogowskaz
+
+FROM python:3.11-slim AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY catalog ./catalog
+COPY bot ./bot
+COPY locales ./locales
+# The project itself (its dependencies are bounded in pyproject.toml), not a PyPI package to pin.
+# hadolint ignore=DL3013
+RUN pip install --no-cache-dir --prefix=/install ".[postgres]"
+
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DROGOWSKAZ_DATA_DIR=/data
+COPY --from=build /install /usr/local
+RUN groupadd --system --gid 10001 drogowskaz \
+    && useradd --system --uid 10001 --gid drogowskaz --home-dir /data --no-create-home drogowskaz \
+    && mkdir /data \
+    && chown drogowskaz:drogowskaz /data
+USER 10001:10001
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["drogowskaz", "health"]
+STOPSIGNAL SIGTERM
+CMD ["drogowskaz", "run"]
