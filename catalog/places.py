@@ -3,14 +3,47 @@ the official files, and resolving what a person types or shares to the gmina tha
 
 CONTRACT (fixed by the lead; the implementation fills the bodies):
 - `Unit`, `PlaceAnswer`, `ReferenceAnswer` and the public methods of `Gazetteer` below.
+
+The tables (`place_*`) hold what `catalog.places_import` read from the official files; the
+`Gazetteer` is an in-memory index built from them (or from the built-in list for the sample
+regions when nothing was imported). Resolution compares folded text: exact names first, then
+names with Polish endings cut off ('Siedlcach' ~ 'Siedlce'), abbreviations ('Maz.'), the
+Cyrillic spelling, and finally small typos.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import json
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from importlib import resources
+from typing import Any, Literal, NamedTuple
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+from sqlalchemy import Engine, select
+from sqlmodel import Field, SQLModel
+
+from catalog.text import (
+    clean,
+    cyrillic_to_polish,
+    fold,
+    folded_words,
+    has_cyrillic,
+    word_kind,
+)
 
 UnitLevel = Literal["wojewodztwo", "powiat", "gmina"]
+
+BUILTIN_PACKAGE = "catalog"
+BUILTIN_FILE = "data/places/builtin.json"
+MAX_CANDIDATES = 8
+LOCATE_MAX_KM = 25.0  # farther than this from any known place: no gmina is guessed
+OUTSIDE_POLAND_KM = 30.0  # outside the border polygon and this far from a Polish place
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +70,7 @@ class PlaceAnswer:
     locality: str | None = None  # the village or town name matched, when not the gmina's own
     suggestions: tuple[str, ...] = ()  # "did you mean" when nothing matched
     outside_poland: bool = False
+    distance_km: float | None = None  # for a pin: how far the nearest known place is
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,33 +83,1106 @@ class ReferenceAnswer:
     suggestions: tuple[str, ...] = ()  # when unknown
 
 
+# --- tables ---------------------------------------------------------------------------------
+
+
+class PlaceUnitRow(SQLModel, table=True):
+    """A TERC row kept: województwo (2 digits), powiat (4) or gmina (7, types 1-3)."""
+
+    __tablename__ = "place_unit"
+
+    teryt: str = Field(primary_key=True, max_length=7)
+    name: str
+    kind: str
+
+
+class PlaceLocalityRow(SQLModel, table=True):
+    """A SIMC locality (a town or village, not a part of one) and its gmina (6 digits)."""
+
+    __tablename__ = "place_locality"
+
+    sym: str = Field(primary_key=True, max_length=7)
+    name: str
+    gmina: str = Field(index=True, max_length=6)
+    rm: str = Field(max_length=2)  # SIMC type: 96 town, 01 village, 95 district of Warsaw...
+
+
+class PlacePostalRow(SQLModel, table=True):
+    """A postal code (PNA, '08-110') and one gmina it serves."""
+
+    __tablename__ = "place_postal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(index=True, max_length=6)
+    gmina: str = Field(max_length=6)
+
+
+class PlacePointRow(SQLModel, table=True):
+    """A place with coordinates (GeoNames) and its gmina, for resolving location pins."""
+
+    __tablename__ = "place_point"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lat: float
+    lon: float
+    gmina: str = Field(max_length=6)
+    name: str
+
+
+class PlaceImportRow(SQLModel, table=True):
+    """What the last import read: file names, data dates, counts (shown by the CLI)."""
+
+    __tablename__ = "place_import"
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+PLACE_TABLES = (
+    PlaceUnitRow.__table__,  # type: ignore[attr-defined]
+    PlaceLocalityRow.__table__,  # type: ignore[attr-defined]
+    PlacePostalRow.__table__,  # type: ignore[attr-defined]
+    PlacePointRow.__table__,  # type: ignore[attr-defined]
+    PlaceImportRow.__table__,  # type: ignore[attr-defined]
+)
+
+
+# --- plain records (the importer's output, the built-in file, the tables) -------------------
+
+
+class UnitRecord(NamedTuple):
+    """A TERC unit: 2, 4 or 7-digit code, name, TERC type."""
+
+    teryt: str
+    name: str
+    kind: str
+
+
+class LocalityRecord(NamedTuple):
+    """A SIMC locality: SYM id, name, 6-digit gmina code, SIMC type (RM)."""
+
+    sym: str
+    name: str
+    gmina: str
+    rm: str
+
+
+class PostalRecord(NamedTuple):
+    """A postal code and a gmina it serves."""
+
+    code: str
+    gmina: str
+
+
+class PointRecord(NamedTuple):
+    """A point with coordinates in a gmina."""
+
+    lat: float
+    lon: float
+    gmina: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceData:
+    """Everything a gazetteer is built from."""
+
+    units: tuple[UnitRecord, ...]
+    localities: tuple[LocalityRecord, ...] = ()
+    postal: tuple[PostalRecord, ...] = ()
+    points: tuple[PointRecord, ...] = ()
+    info: tuple[tuple[str, str], ...] = ()  # (key, value): sources and data dates
+
+
+def data_from_json(document: dict[str, Any]) -> PlaceData:
+    """Place data from the built-in file's JSON (see catalog/places_builtin_make.py)."""
+    return PlaceData(
+        units=tuple(UnitRecord(*row) for row in document["units"]),
+        localities=tuple(LocalityRecord(*row) for row in document["localities"]),
+        postal=tuple(PostalRecord(*row) for row in document["postal"]),
+        points=tuple(PointRecord(*row) for row in document["points"]),
+        info=tuple((str(key), str(value)) for key, value in document.get("info", {}).items()),
+    )
+
+
+def data_from_engine(engine: Engine) -> PlaceData:
+    """Place data from the tables (plain SQL rows: the ORM would double the load time)."""
+    with engine.connect() as connection:
+        units = tuple(
+            UnitRecord(*row)
+            for row in connection.execute(
+                select(PlaceUnitRow.teryt, PlaceUnitRow.name, PlaceUnitRow.kind)  # type: ignore[call-overload]
+            )
+        )
+        localities = tuple(
+            LocalityRecord(*row)
+            for row in connection.execute(
+                select(  # type: ignore[call-overload]
+                    PlaceLocalityRow.sym,
+                    PlaceLocalityRow.name,
+                    PlaceLocalityRow.gmina,
+                    PlaceLocalityRow.rm,
+                )
+            )
+        )
+        postal = tuple(
+            PostalRecord(*row)
+            for row in connection.execute(select(PlacePostalRow.code, PlacePostalRow.gmina))  # type: ignore[call-overload]
+        )
+        points = tuple(
+            PointRecord(*row)
+            for row in connection.execute(
+                select(  # type: ignore[call-overload]
+                    PlacePointRow.lat, PlacePointRow.lon, PlacePointRow.gmina, PlacePointRow.name
+                )
+            )
+        )
+        info = tuple(
+            (str(key), str(value))
+            for key, value in connection.execute(select(PlaceImportRow.key, PlaceImportRow.value))  # type: ignore[call-overload]
+        )
+    return PlaceData(units, localities, postal, points, info)
+
+
+# --- text keys ------------------------------------------------------------------------------
+
+# Endings of Polish declension, longest first; cutting one off both sides compares
+# 'Siedlcach' with 'Siedlce' and 'Tomaszowie Mazowieckim' with 'Tomaszów Mazowiecki'.
+_ENDINGS = (
+    "iego",
+    "iemu",
+    "ach",
+    "iu",
+    "ami",
+    "iem",
+    "ego",
+    "emu",
+    "ich",
+    "ych",
+    "ie",
+    "im",
+    "ym",
+    "em",
+    "ej",
+    "om",
+    "a",
+    "e",
+    "i",
+    "u",
+    "y",
+    "o",
+)
+_MIN_STEM = 3
+_WORD_ALIASES = {"wsi": "wies", "gorze": "gora", "wielkopolskim": "wielkopolski"}
+_ABBREVIATIONS = {
+    "maz": "mazowiecki",
+    "mazow": "mazowiecki",
+    "wlkp": "wielkopolski",
+    "wlk": "wielki",
+    "lub": "lubelski",
+    "n": "nad",
+    "k": "kolo",
+    "sl": "slaski",
+    "gd": "gdanski",
+    "pom": "pomorski",
+    "kuj": "kujawski",
+    "podl": "podlaski",
+    "st": "stary",
+    "gr": "gorny",
+    "dln": "dolny",
+}
+
+
+_ENDING = re.compile(f"^(.{{{_MIN_STEM},}}?)(?:{'|'.join(_ENDINGS)})$")
+
+
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    """A folded word without its Polish ending ('siedlcach' -> 'siedlc', 'siedlce' -> 'siedlc').
+
+    The longest ending that leaves at least _MIN_STEM letters is cut.
+    """
+    word = _WORD_ALIASES.get(word, word)
+    match = _ENDING.match(word)
+    return match.group(1) if match else word
+
+
+_POLISH_FOLDS = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
+
+
+def name_key(text: str) -> str:
+    """The folded words of a name joined by spaces: 'Kędzierzyn-Koźle' -> 'kedzierzyn kozle'.
+
+    Same as catalog.text.folded_words, with a fast path for Polish letters (the index folds
+    over 50,000 names at start-up).
+    """
+    quick = text.translate(_POLISH_FOLDS).lower()
+    if quick.isascii():
+        return " ".join(_ASCII_WORD.findall(quick))
+    return " ".join(folded_words(text))
+
+
+def stem_key(words: Sequence[str]) -> str:
+    """The stems of folded words joined by spaces."""
+    return " ".join(stem(word) for word in words)
+
+
+# Words that say what kind of unit follows, or only lead up to a place.
+_GMINA_WORDS = frozenset({"gmina", "gm", "gminie", "gminy", "gmine"})
+_TOWN_WORDS = frozenset({"miasto", "m", "miescie", "miasta", "mst", "msc"})
+_POWIAT_WORDS = frozenset({"powiat", "pow", "powiecie", "powiatu", "p"})
+_WOJ_WORDS = frozenset({"wojewodztwo", "woj", "wojewodztwie", "wojewodztwa", "w-two"})
+_LEADING_WORDS = frozenset(
+    {"w", "we", "z", "ze", "do", "na", "kolo", "k", "pod", "przy", "okolice", "okolic", "okol"}
+)
+# Words after which a name is surely a place: prepositions (Polish and Ukrainian), unit words.
+_CYRILLIC_LEADS = frozenset({"в", "у", "з", "із", "зі", "до", "бiля", "біля", "під", "коло"})
+_PLACE_LEADS = (_LEADING_WORDS | _GMINA_WORDS | _TOWN_WORDS | _POWIAT_WORDS | _CYRILLIC_LEADS) - {
+    "m",
+    "k",
+    "p",
+}
+_POSTAL = re.compile(r"(?<!\d)(\d{2})\s?[-\u2010-\u2015]?\s?(\d{3})(?!\d)")
+_SPLIT = re.compile(r"[,;()\[\]/]")
+
+_KIND_RANK = {
+    "miasto na prawach powiatu": 0,
+    "gmina miejska": 1,
+    "gmina miejska, miasto stołeczne": 0,
+    "gmina miejsko-wiejska": 2,
+    "gmina wiejska": 3,
+}
+_LOCALITY_RANK = 4  # a village's gmina ranks after gminas named like the query
+_TOWN_RM = frozenset({"96", "95", "98"})
+
+# Poland's border, roughly (lon, lat), a little outside the real line.
+_POLAND_POLYGON: tuple[tuple[float, float], ...] = (
+    (14.10, 53.95),
+    (14.20, 54.00),
+    (15.60, 54.25),
+    (16.85, 54.65),
+    (18.35, 54.90),
+    (18.90, 54.65),
+    (19.65, 54.48),
+    (22.80, 54.42),
+    (23.55, 54.05),
+    (23.95, 53.20),
+    (23.70, 52.70),
+    (23.25, 52.25),
+    (23.70, 52.05),
+    (23.55, 51.55),
+    (24.15, 50.90),
+    (23.55, 50.35),
+    (22.70, 49.55),
+    (22.65, 49.00),
+    (21.60, 49.40),
+    (20.90, 49.30),
+    (20.05, 49.15),
+    (19.40, 49.50),
+    (18.80, 49.45),
+    (18.55, 49.90),
+    (17.85, 49.95),
+    (17.40, 50.20),
+    (16.90, 50.15),
+    (16.65, 50.50),
+    (16.20, 50.60),
+    (15.40, 50.75),
+    (14.80, 50.80),
+    (15.05, 51.30),
+    (14.60, 51.65),
+    (14.60, 52.55),
+    (14.10, 52.85),
+    (14.40, 53.30),
+)
+
+
+def in_poland_polygon(lat: float, lon: float) -> bool:
+    """True inside the rough border polygon (ray casting)."""
+    inside = False
+    points = _POLAND_POLYGON
+    j = len(points) - 1
+    for i, (xi, yi) in enumerate(points):
+        xj, yj = points[j]
+        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A place as typed, taken apart: the name's folded words and what qualifies it."""
+
+    words: tuple[str, ...]
+    mode: Literal["any", "gmina", "town", "powiat", "wojewodztwo"] = "any"
+    within: tuple[tuple[str, ...], ...] = ()  # qualifiers' words ('powiat', 'tomaszowski')
+
+
+@dataclass(slots=True)
+class _Match:
+    """Gminas a name matched, and how (exact name, locality, prefix...)."""
+
+    gminas: list[str] = field(default_factory=list)  # 6-digit codes named like the query
+    localities: dict[str, str] = field(default_factory=dict)  # gmina code -> locality name
+    prefix_towns: list[str] = field(default_factory=list)  # 'Tomaszów' -> Tomaszów Mazowiecki
+
+    def empty(self) -> bool:
+        return not (self.gminas or self.localities or self.prefix_towns)
+
+
+_GRID = 0.1  # degrees per cell of the pin index
+
+
 class Gazetteer:
     """All known places, indexed in memory for fast lookups."""
+
+    def __init__(self, data: PlaceData) -> None:
+        self.info = dict(data.info)
+        self._units: dict[str, Unit] = {}
+        self._teryt7: dict[str, str] = {}  # 7-digit code (any type digit) -> 6-digit gmina
+        self._rank: dict[str, int] = {}
+        self._build_units(data.units)
+        # folded name -> gmina codes with that name / (gmina, locality name) pairs
+        self._gmina_names: dict[str, list[str]] = defaultdict(list)
+        self._locality_names: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._powiat_names: dict[str, list[str]] = defaultdict(list)
+        self._woj_names: dict[str, str] = {}
+        for unit in self._units.values():
+            key = name_key(unit.name)
+            if unit.level == "gmina":
+                self._gmina_names[key].append(unit.code)
+            elif unit.level == "powiat":
+                self._powiat_names[key].append(unit.code)
+            else:
+                self._woj_names[key] = unit.code
+        self._town_localities: set[str] = set()
+        keys: dict[str, str] = {}
+        seen: set[tuple[str, str]] = set()
+        for locality in data.localities:
+            if locality.gmina not in self._units:
+                continue
+            key = keys.get(locality.name) or keys.setdefault(
+                locality.name, name_key(locality.name)
+            )
+            if (locality.gmina, key) not in seen:
+                seen.add((locality.gmina, key))
+                self._locality_names[key].append((locality.gmina, locality.name))
+            if locality.rm in _TOWN_RM:
+                self._town_localities.add(locality.gmina + key)
+        self._stems: dict[str, list[str]] = defaultdict(list)
+        self._first: dict[str, list[str]] = defaultdict(list)
+        for key in {*self._gmina_names, *self._locality_names}:
+            parts = key.split(" ")
+            stemmed = stem_key(parts)
+            if stemmed != key:
+                self._stems[stemmed].append(key)
+            if len(parts) > 1:
+                self._first[parts[0]].append(key)
+        self._postal: dict[str, list[str]] = defaultdict(list)
+        for postal in data.postal:
+            codes = self._postal[postal.code]
+            if postal.gmina in self._units and postal.gmina not in codes:
+                codes.append(postal.gmina)
+        self._grid: dict[tuple[int, int], list[PointRecord]] = defaultdict(list)
+        for point in data.points:
+            if point.gmina in self._units:
+                self._grid[self._cell(point.lat, point.lon)].append(point)
+        # Build the lazy indexes now: the first person's lookup should not pay for them.
+        _ = (self._multiword, self._typo_buckets, self._suggestion_keys)
+        _ = (self._woj_stems, self._powiat_stems)
+
+    def _build_units(self, records: Iterable[UnitRecord]) -> None:
+        names: dict[str, str] = {}
+        for record in records:
+            if len(record.teryt) in (2, 4):
+                names[record.teryt] = record.name
+        for record in records:
+            teryt = record.teryt
+            if len(teryt) == 2:
+                unit = Unit(teryt, teryt, "wojewodztwo", record.name.lower(), record.kind)
+            elif len(teryt) == 4:
+                woj = names.get(teryt[:2], "").lower() or None
+                unit = Unit(teryt, teryt, "powiat", record.name, record.kind, wojewodztwo=woj)
+            elif len(teryt) == 7 and teryt[6] in "123":
+                code = teryt[:6]
+                woj = names.get(teryt[:2], "").lower() or None
+                unit = Unit(
+                    code, teryt, "gmina", record.name, record.kind, names.get(teryt[:4]), woj
+                )
+                self._rank[code] = _KIND_RANK.get(record.kind, 3)
+                self._teryt7[teryt] = code
+            else:
+                continue
+            self._units[unit.code] = unit
+        for code, unit in self._units.items():
+            if unit.level == "powiat" and unit.kind.startswith("miasto"):
+                for gmina_code in (c for c in self._rank if c.startswith(code)):
+                    self._rank[gmina_code] = 0
+
+    # --- construction -----------------------------------------------------------------------
 
     @classmethod
     def builtin(cls) -> Gazetteer:
         """The project's own small place list for the sample regions (catalog/data)."""
-        raise NotImplementedError
+        return _builtin()
+
+    @classmethod
+    def from_engine(cls, engine: Engine) -> Gazetteer | None:
+        """The gazetteer of the imported tables, or None when nothing was imported."""
+        SQLModel.metadata.create_all(engine, tables=list(PLACE_TABLES))
+        data = data_from_engine(engine)
+        if not data.units:
+            return None
+        return cls(data)
+
+    @classmethod
+    def load(cls, engine: Engine) -> Gazetteer:
+        """The imported gazetteer, or the built-in one when nothing was imported."""
+        return cls.from_engine(engine) or cls.builtin()
+
+    @property
+    def is_builtin(self) -> bool:
+        """True for the small built-in list (no import done)."""
+        return self.info.get("source") == "builtin"
+
+    # --- units ------------------------------------------------------------------------------
+
+    def unit(self, code: str) -> Unit | None:
+        """The unit with this serving prefix (2, 4 or 6 digits) or full TERYT code."""
+        code = code.strip()
+        if len(code) == 7:
+            gmina = self._teryt7.get(code) or (
+                code[:6] if code[6] in "45" and code[:6] in self._units else None
+            )
+            return self._units.get(gmina) if gmina else None
+        return self._units.get(code)
+
+    def units(self, level: UnitLevel | None = None) -> list[Unit]:
+        """Every unit (of one level), in code order."""
+        found = (u for u in self._units.values() if level is None or u.level == level)
+        return sorted(found, key=lambda unit: unit.code)
+
+    def gminas_in(self, code: str) -> list[Unit]:
+        """The gminas inside an area code ('' is all of Poland)."""
+        return [u for u in self.units("gmina") if u.code.startswith(code)]
+
+    # --- free text --------------------------------------------------------------------------
 
     def find(self, text: str) -> PlaceAnswer:
         """Resolve what a person wrote ('w Siedlcach', '08-110', 'Мехув') to their gmina."""
-        raise NotImplementedError
+        text = clean(text)
+        postal = _POSTAL.fullmatch(text.strip(" .,"))
+        if postal:
+            return self._postal_answer(postal.group(1) + "-" + postal.group(2))
+        variants = [text]
+        if has_cyrillic(text):
+            variants = cyrillic_to_polish(text)
+        fallback: PlaceAnswer | None = None
+        for variant in variants:
+            query = self._parse(variant)
+            if not query.words:
+                continue
+            answer = self._answer(query, fuzzy=False)
+            if answer.gmina or answer.candidates:
+                return answer
+            fallback = fallback or answer
+        for variant in variants[:4]:
+            query = self._parse(variant)
+            if query.words:
+                answer = self._answer(query, fuzzy=True)
+                if answer.gmina or answer.candidates:
+                    return answer
+                if answer.suggestions and not (fallback and fallback.suggestions):
+                    fallback = answer
+        return fallback or PlaceAnswer()
+
+    def _parse(self, text: str) -> _Query:
+        parts = [part for part in _SPLIT.split(text) if part.strip()]
+        if not parts:
+            return _Query(())
+        words = folded_words(parts[0])
+        within = [tuple(folded_words(part)) for part in parts[1:]]
+        mode: Literal["any", "gmina", "town", "powiat", "wojewodztwo"] = "any"
+        while words:
+            head = words[0]
+            if head in _GMINA_WORDS and len(words) > 1:
+                mode = "gmina"
+            elif head in _TOWN_WORDS and len(words) > 1:
+                mode = "town"
+            elif head in _POWIAT_WORDS and len(words) > 1:
+                mode = "powiat"
+            elif head in _WOJ_WORDS and len(words) > 1:
+                mode = "wojewodztwo"
+            elif not (head in _LEADING_WORDS and len(words) > 1):
+                break
+            words.pop(0)
+        return _Query(tuple(words), mode, tuple(w for w in within if w))
+
+    def _answer(self, query: _Query, *, fuzzy: bool) -> PlaceAnswer:
+        if query.mode == "wojewodztwo":
+            code = self._woj_code(query.words)
+            return self._area_answer(code) if code is not None else PlaceAnswer()
+        if query.mode == "powiat":
+            codes = self._powiat_codes(query.words)
+            codes = self._filter_within(codes, query.within)
+            if len(codes) == 1:
+                return self._area_answer(codes[0])
+            return PlaceAnswer(candidates=self._units_of(codes))
+        match, within = self._match_name(query.words, fuzzy=fuzzy), query.within
+        if match.empty() and not fuzzy:
+            # "Ujazd łódzkie", "Nowa Wieś powiat siedlecki": units after the name, no comma
+            for cut in range(len(query.words) - 1, 0, -1):
+                tail = query.words[cut:]
+                if self._qualifier_codes(tail) is not None:
+                    match = self._match_name(query.words[:cut], fuzzy=False)
+                    within = (*within, tail)
+                    if not match.empty():
+                        break
+        if match.empty() and not fuzzy:
+            located = self._gmina_and_locality(query.words)
+            if located is not None:
+                return located
+        if match.empty():
+            if fuzzy:
+                return PlaceAnswer(suggestions=self._suggest(query.words))
+            return PlaceAnswer()
+        return self._decide(match, query.mode, within)
+
+    def _gmina_and_locality(self, words: Sequence[str]) -> PlaceAnswer | None:
+        """'Warszawa Mokotów', 'Siedlce Stok Lacki': a gmina, then a place inside it."""
+        for cut in range(1, len(words)):
+            gminas = set(self._match_name(words[:cut], fuzzy=False).gminas)
+            if not gminas:
+                continue
+            inside = {
+                code: name
+                for code, name in self._match_name(words[cut:], fuzzy=False).localities.items()
+                if code in gminas
+            }
+            if len(inside) == 1:
+                code, name = next(iter(inside.items()))
+                return PlaceAnswer(gmina=self._units[code], locality=name)
+        return None
+
+    def _decide(self, match: _Match, mode: str, within: Sequence[tuple[str, ...]]) -> PlaceAnswer:
+        gminas = self._filter_within(match.gminas, within)
+        localities = {
+            code: name
+            for code, name in match.localities.items()
+            if code in set(self._filter_within([code], within))
+        }
+        prefix_towns = self._filter_within(match.prefix_towns, within)
+        if mode == "town":
+            towns = [code for code in gminas if self._rank[code] <= 2]
+            gminas = towns or gminas
+        elif mode == "gmina" and len(gminas) > 1:
+            rural = [code for code in gminas if self._rank[code] >= 2]
+            gminas = rural or gminas
+        if gminas and not prefix_towns:
+            if len(gminas) == 1:
+                return PlaceAnswer(gmina=self._units[gminas[0]])
+            pair = self._town_and_rural(gminas)
+            if pair and mode != "gmina":
+                return PlaceAnswer(
+                    gmina=self._units[pair[0]], same_name_other=self._units[pair[1]]
+                )
+            return PlaceAnswer(candidates=self._candidates(gminas, []))
+        named = list(dict.fromkeys([*gminas, *prefix_towns]))
+        others = [code for code in localities if code not in named]
+        if len(named) + len(others) == 1:
+            code = (named or others)[0]
+            locality = localities.get(code) if not named else None
+            return PlaceAnswer(gmina=self._units[code], locality=locality)
+        if named or others:
+            return PlaceAnswer(candidates=self._candidates(named, others, localities))
+        return PlaceAnswer()
+
+    def _town_and_rural(self, codes: Sequence[str]) -> tuple[str, str] | None:
+        """'Siedlce': the town and the rural gmina around it, which share the name."""
+        if len(codes) != 2:
+            return None
+        first, second = sorted(codes, key=lambda code: self._rank[code])
+        if self._rank[first] <= 1 and self._rank[second] == 3 and first[:2] == second[:2]:
+            return first, second
+        return None
+
+    def _match_name(self, words: Sequence[str], *, fuzzy: bool) -> _Match:
+        match = _Match()
+        if not words:
+            return match
+        keys = self._keys_for(words, fuzzy=fuzzy)
+        for key in keys:
+            for code in self._gmina_names.get(key, ()):
+                if code not in match.gminas:
+                    match.gminas.append(code)
+            for code, name in self._locality_names.get(key, ()):
+                match.localities.setdefault(code, name)
+        if not fuzzy:
+            # 'Tomaszów' also names the towns 'Tomaszów Mazowiecki' and 'Tomaszów Lubelski'
+            joined = " ".join(words)
+            for key in self._first.get(words[0], ()):
+                if key.startswith(joined + " ") and key not in keys:
+                    for code in self._gmina_names.get(key, ()):
+                        if self._rank[code] <= 2 and code not in match.prefix_towns:
+                            match.prefix_towns.append(code)
+            if match.prefix_towns and self._town_and_rural(match.gminas):
+                match.prefix_towns = []
+        return match
+
+    def _keys_for(self, words: Sequence[str], *, fuzzy: bool) -> list[str]:
+        """The index keys a name matches: exact, by stems, by abbreviation, or by typo."""
+        key = " ".join(words)
+        if key in self._gmina_names or key in self._locality_names:
+            return [key]
+        stemmed = stem_key(words)
+        keys = list(self._stems.get(stemmed, ()))
+        if stemmed in self._gmina_names or stemmed in self._locality_names:
+            keys.append(stemmed)
+        if keys:
+            return keys
+        keys = self._abbreviated(words)
+        if keys or not fuzzy:
+            return keys
+        return self._typo_keys(key)
+
+    def _abbreviated(self, words: Sequence[str]) -> list[str]:
+        """'Tomaszow Maz', 'Gorzów Wlkp.': later words may be cut short."""
+        if len(words) < 2:
+            return []
+        expanded = [_ABBREVIATIONS.get(word, word) for word in words]
+        found = []
+        bucket = (stem(expanded[0]), len(expanded), expanded[1][:1])
+        for key, parts in self._multiword.get(bucket, ()):
+            if all(
+                part.startswith(word) or part.startswith(short) or stem(part) == stem(word)
+                for part, word, short in zip(parts[1:], expanded[1:], words[1:], strict=True)
+            ):
+                found.append(key)
+        return found
+
+    @cached_property
+    def _multiword(self) -> dict[tuple[str, int, str], list[tuple[str, tuple[str, ...]]]]:
+        """Names of several words by (stem of the first, word count, second's first letter)."""
+        index: dict[tuple[str, int, str], list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+        for keys in self._first.values():
+            for key in keys:
+                parts = tuple(key.split(" "))
+                index[(stem(parts[0]), len(parts), parts[1][:1])].append((key, parts))
+        return index
+
+    @cached_property
+    def _typo_buckets(self) -> dict[tuple[str, int], list[str]]:
+        """Every name by (first letter, length) and by (second letter, length).
+
+        A typo rarely hits both of the first two letters, so the names worth comparing with a
+        query are in a few small buckets, not all 40,000.
+        """
+        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for key in {*self._gmina_names, *self._locality_names}:
+            buckets[(key[:1], len(key))].append(key)
+            buckets[("+" + key[1:2], len(key))].append(key)
+        return buckets
+
+    def _typo_keys(self, key: str) -> list[str]:
+        """Names one typo away (two for long names); not for short words, too many collide.
+
+        A typo is a letter missing, extra, wrong, or two letters swapped.
+        """
+        if len(key) < 5:
+            return []
+        limit = 1 if len(key) < 9 else 2
+        choices: set[str] = set()
+        for length in range(len(key) - limit, len(key) + limit + 1):
+            choices.update(self._typo_buckets.get((key[:1], length), ()))
+            choices.update(self._typo_buckets.get(("+" + key[1:2], length), ()))
+        best: list[tuple[int, str]] = [
+            (int(distance), found)
+            for found, distance, _ in process.extract(
+                key, choices, scorer=OSA.distance, score_cutoff=limit, limit=20
+            )
+        ]
+        if not best:
+            return []
+        lowest = min(distance for distance, _ in best)
+        return sorted({found for distance, found in best if distance == lowest})
+
+    def _suggest(self, words: Sequence[str]) -> tuple[str, ...]:
+        """'Did you mean': the closest gmina and town names, when something is close."""
+        key = " ".join(words)
+        if len(key) < 4:
+            return ()
+        found = process.extract(
+            key, self._suggestion_keys, scorer=fuzz.ratio, score_cutoff=75, limit=3
+        )
+        return tuple(self._suggestion_names[name] for name, _, _ in found)
+
+    @cached_property
+    def _suggestion_names(self) -> dict[str, str]:
+        names = {name_key(unit.name): unit.name for unit in self.units("gmina")}
+        for key, pairs in self._locality_names.items():
+            if any(code + key in self._town_localities for code, _ in pairs):
+                names.setdefault(key, pairs[0][1])
+        return names
+
+    @cached_property
+    def _suggestion_keys(self) -> list[str]:
+        return list(self._suggestion_names)
+
+    # --- qualifiers ("Ujazd, łódzkie", "(powiat tomaszowski)") ------------------------------
+
+    @cached_property
+    def _woj_stems(self) -> dict[str, str]:
+        return {stem_key(key.split()): code for key, code in self._woj_names.items()}
+
+    @cached_property
+    def _powiat_stems(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = defaultdict(list)
+        for key, codes in self._powiat_names.items():
+            index[stem_key(key.split())].extend(codes)
+        return index
+
+    def _woj_code(self, words: Sequence[str]) -> str | None:
+        code = self._woj_names.get(" ".join(words))
+        return code if code is not None else self._woj_stems.get(stem_key(words))
+
+    def _powiat_codes(self, words: Sequence[str]) -> list[str]:
+        key = " ".join(words)
+        if key in self._powiat_names:
+            return list(self._powiat_names[key])
+        return list(self._powiat_stems.get(stem_key(words), ()))
+
+    def _qualifier_codes(self, words: Sequence[str]) -> list[str] | None:
+        """The area codes a qualifier names, or None when it names no unit."""
+        words = list(words)
+        kind = "any"
+        while words and (
+            words[0] in _POWIAT_WORDS or words[0] in _WOJ_WORDS or words[0] in _GMINA_WORDS
+        ):
+            kind = (
+                "powiat"
+                if words[0] in _POWIAT_WORDS
+                else "woj"
+                if words[0] in _WOJ_WORDS
+                else "gmina"
+            )
+            words.pop(0)
+        if not words:
+            return None
+        codes: list[str] = []
+        if kind in ("any", "woj"):
+            woj = self._woj_code(words)
+            if woj is not None:
+                codes.append(woj)
+        if kind in ("any", "powiat") and not codes:
+            codes.extend(self._powiat_codes(words))
+        if kind == "gmina" or (kind == "any" and not codes):
+            codes.extend(self._gmina_names.get(" ".join(words), ()))
+        return codes or None
+
+    def _filter_within(self, codes: Sequence[str], within: Sequence[tuple[str, ...]]) -> list[str]:
+        kept = list(codes)
+        for qualifier in within:
+            areas = self._qualifier_codes(qualifier)
+            if areas is None:
+                continue
+            kept = [code for code in kept if any(code.startswith(area) for area in areas)]
+        return kept
+
+    # --- answers ----------------------------------------------------------------------------
+
+    def _candidates(
+        self,
+        named: Sequence[str],
+        others: Sequence[str],
+        localities: dict[str, str] | None = None,
+    ) -> tuple[Unit, ...]:
+        """At most MAX_CANDIDATES gminas: those named like the query (towns first), then the
+        gminas of localities of that name, as far apart as possible (one per województwo,
+        then one per powiat)."""
+        chosen = sorted(dict.fromkeys(named), key=lambda code: (self._rank[code], code))
+        ordered = sorted(
+            (code for code in dict.fromkeys(others) if code not in chosen),
+            key=lambda code: (
+                self._locality_rank(code, localities) if localities else self._rank[code],
+                code,
+            ),
+        )
+        for width in (2, 4):
+            seen = {code[:width] for code in chosen}
+            for code in ordered:
+                if code[:width] not in seen and code not in chosen:
+                    chosen.append(code)
+                    seen.add(code[:width])
+        chosen += [code for code in ordered if code not in chosen]
+        return tuple(self._units[code] for code in chosen[:MAX_CANDIDATES])
+
+    def _locality_rank(self, code: str, localities: dict[str, str]) -> int:
+        return 0 if code + name_key(localities[code]) in self._town_localities else 1
+
+    def _units_of(self, codes: Sequence[str]) -> tuple[Unit, ...]:
+        return tuple(self._units[code] for code in codes[:MAX_CANDIDATES])
+
+    def _area_answer(self, code: str) -> PlaceAnswer:
+        """A powiat or województwo named: its only gmina, or its gminas to choose from."""
+        gminas = [unit.code for unit in self.gminas_in(code)]
+        if len(gminas) == 1:
+            return PlaceAnswer(gmina=self._units[gminas[0]])
+        return PlaceAnswer(candidates=self._candidates([], gminas))
+
+    def _postal_answer(self, code: str) -> PlaceAnswer:
+        gminas = self._postal.get(code, [])
+        if len(gminas) == 1:
+            return PlaceAnswer(gmina=self._units[gminas[0]])
+        return PlaceAnswer(candidates=self._candidates([], gminas))
+
+    # --- a place inside a sentence ----------------------------------------------------------
 
     def extract(self, text: str) -> tuple[PlaceAnswer | None, str]:
         """Find a place mentioned inside a longer text ('mąż mnie bije, Siedlce').
 
         Returns the answer (None when no place is mentioned) and the text without the place.
+        Conservative, because many villages are named like ordinary words ('Praca', 'Pokój'):
+        whole names only; an ordinary word is a place only when written with a capital letter
+        inside the sentence; endings ('w Siedlcach') only for words the dictionary knows as
+        names or written with a capital; a name only a village has needs a capital letter,
+        a preposition before it, or to be all that was written.
         """
-        raise NotImplementedError
+        text = clean(text)
+        postal = _POSTAL.search(text)
+        if postal:
+            by_code = self._postal_answer(postal.group(1) + "-" + postal.group(2))
+            if by_code.gmina or by_code.candidates:
+                return by_code, _remove(text, postal.start(), postal.end())
+        tokens = [
+            _Token.of(m.group(0).rstrip("."), m.start(), text) for m in _TOKEN.finditer(text)
+        ]
+        for size in range(min(4, len(tokens)), 0, -1):
+            for start in range(len(tokens) - size + 1):
+                span = tokens[start : start + size]
+                previous = tokens[start - 1].folded if start else ""
+                answer = self._extract_span(span, previous, whole=size == len(tokens))
+                if answer is not None:
+                    begin, end = span[0].start, span[-1].end
+                    lead = start - 1  # 'w gminie Siedlce': the leading words go with the place
+                    while lead >= 0 and tokens[lead].folded in _PLACE_LEADS:
+                        begin, lead = tokens[lead].start, lead - 1
+                    return answer, _remove(text, begin, end)
+        return None, text
+
+    def _extract_span(
+        self, span: Sequence[_Token], previous: str, *, whole: bool
+    ) -> PlaceAnswer | None:
+        """The place a span of words names, if it surely is one (see `extract`)."""
+        first, last = span[0].folded, span[-1].folded
+        if first in _PLACE_LEADS or last in _PLACE_LEADS:
+            return None
+        if len(span) == 1 and first in _COMMON_WORDS:
+            return None
+        capital = span[0].capital
+        after_lead = previous in _PLACE_LEADS
+        kinds = [word_kind(token.text) for token in span]
+        common = all(kind == "common" for kind in kinds)
+        proper = "proper" in kinds
+        cyrillic = any(token.cyrillic for token in span)
+        if cyrillic and not (capital or after_lead or whole):
+            return None
+        written = " ".join(token.text for token in span)
+        variants = cyrillic_to_polish(written)[:16] if cyrillic else [written]
+        for variant in variants:
+            words = folded_words(variant)
+            key = " ".join(words)
+            exact = key in self._gmina_names or key in self._locality_names
+            abbreviated = len(words) > 1 and words[-1] in _ABBREVIATIONS
+            if not exact and not (capital or proper or after_lead or abbreviated):
+                continue
+            if not exact and not (self._has_stem(words) or abbreviated):
+                continue
+            match = self._match_name(words, fuzzy=False)
+            if match.empty():
+                continue
+            towns = [code for code in match.gminas if self._rank[code] <= 2]
+            multiword_answer = whole and exact and len(span) > 1
+            if common and not capital and not (exact and towns) and not multiword_answer:
+                continue
+            village_only = not match.gminas and not match.prefix_towns
+            if village_only and not (capital or after_lead or (whole and exact)):
+                continue
+            mode = (
+                "gmina"
+                if previous in _GMINA_WORDS
+                else "town"
+                if previous in _TOWN_WORDS
+                else "any"
+            )
+            answer = self._decide(match, mode, ())
+            if answer.gmina or answer.candidates:
+                return answer
+        return None
+
+    def _has_stem(self, words: Sequence[str]) -> bool:
+        stemmed = stem_key(words)
+        long_enough = all(len(_WORD_ALIASES.get(word, word)) >= 4 for word in words)
+        return long_enough and (stemmed in self._stems or stemmed in self._gmina_names)
+
+    # --- pins -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _cell(lat: float, lon: float) -> tuple[int, int]:
+        return math.floor(lat / _GRID), math.floor(lon / _GRID)
+
+    def nearest(
+        self, lat: float, lon: float, *, max_km: float = 60.0
+    ) -> tuple[PointRecord, float] | None:
+        """The known place nearest to a point, within max_km."""
+        row, col = self._cell(lat, lon)
+        best: tuple[PointRecord, float] | None = None
+        reach = math.ceil(max_km / (111.0 * _GRID * max(0.3, math.cos(math.radians(lat)))))
+        for ring in range(reach + 1):
+            for r in range(row - ring, row + ring + 1):
+                for c in range(col - ring, col + ring + 1):
+                    if max(abs(r - row), abs(c - col)) != ring:
+                        continue
+                    for point in self._grid.get((r, c), ()):
+                        d = distance_km(lat, lon, point.lat, point.lon)
+                        if d <= max_km and (best is None or d < best[1]):
+                            best = (point, d)
+            if best is not None and best[1] < ring * 111.0 * _GRID * 0.5:
+                break
+        return best
 
     def locate(self, lat: float, lon: float) -> PlaceAnswer:
         """Resolve a shared location pin to the gmina (nearest known place)."""
-        raise NotImplementedError
+        found = self.nearest(lat, lon)
+        inside = in_poland_polygon(lat, lon)
+        if found is None or found[1] > LOCATE_MAX_KM:
+            far = found is None or found[1] > OUTSIDE_POLAND_KM
+            return PlaceAnswer(outside_poland=not inside and far)
+        point, distance = found
+        if not inside and distance > OUTSIDE_POLAND_KM:
+            return PlaceAnswer(outside_poland=True)
+        unit = self._units[point.gmina]
+        locality = point.name if name_key(point.name) != name_key(unit.name) else None
+        return PlaceAnswer(gmina=unit, locality=locality, distance_km=round(distance, 1))
+
+    # --- catalogue references ---------------------------------------------------------------
 
     def reference(self, text: str) -> ReferenceAnswer:
         """Resolve a catalogue `place`/`area` strictly (no guessing; ambiguity is an error)."""
-        raise NotImplementedError
+        text = clean(text)
+        if fold(text) in {"polska", "poland", "cala polska", "cały kraj"}:
+            return ReferenceAnswer(code="")
+        if text.isdigit():
+            unit = self.unit(text) if len(text) in (2, 4, 6, 7) else None
+            if unit is None:
+                return ReferenceAnswer()
+            return ReferenceAnswer(code=unit.code, unit=unit)
+        query = self._parse(text)
+        if not query.words:
+            return ReferenceAnswer()
+        key = " ".join(query.words)
+        if query.mode == "wojewodztwo":
+            code = self._woj_names.get(key)
+            return self._reference_of([code] if code else [], key, "wojewodztwo")
+        if query.mode == "powiat":
+            codes = self._filter_within(self._powiat_names.get(key, []), query.within)
+            return self._reference_of(codes, key, "powiat")
+        codes = self._filter_within(self._gmina_names.get(key, []), query.within)
+        if query.mode == "town":
+            codes = [code for code in codes if self._rank[code] <= 2]
+        elif query.mode == "gmina" and len(codes) > 1:
+            codes = [code for code in codes if self._rank[code] >= 2] or codes
+        return self._reference_of(codes, key, "gmina")
 
-    def unit(self, code: str) -> Unit | None:
-        """The unit with this serving prefix (2, 4 or 6 digits) or full TERYT code."""
-        raise NotImplementedError
+    def _reference_of(self, codes: Sequence[str], key: str, level: UnitLevel) -> ReferenceAnswer:
+        if len(codes) == 1:
+            return ReferenceAnswer(code=codes[0], unit=self._units[codes[0]])
+        if codes:
+            return ReferenceAnswer(candidates=tuple(self._units[code] for code in codes))
+        if level == "gmina":
+            return ReferenceAnswer(suggestions=self._suggest(key.split()))
+        names = self._woj_names if level == "wojewodztwo" else self._powiat_names
+        close = process.extract(key, list(names), scorer=fuzz.ratio, score_cutoff=75, limit=3)
+        return ReferenceAnswer(suggestions=tuple(name for name, _, _ in close))
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    """A word of a sentence: as written, folded, where it is, and how it is written."""
+
+    text: str
+    folded: str
+    start: int
+    end: int
+    capital: bool  # a capital letter inside a sentence, not at its start
+    cyrillic: bool
+
+    @classmethod
+    def of(cls, word: str, start: int, text: str) -> _Token:
+        before = text[:start].rstrip()
+        sentence_start = not before or before[-1] in ".!?\n"
+        return cls(
+            text=word,
+            folded=fold(word),
+            start=start,
+            end=start + len(word),
+            capital=word[:1].isupper() and not sentence_start,
+            cyrillic=has_cyrillic(word),
+        )
+
+
+_TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*\.?")
+
+# Ordinary words that are also names of villages somewhere: never a place inside a sentence.
+_COMMON_TEXT = """
+    a aby ale bez bo byc chce chcialabym chcialbym co czy dla dom domu dzieci dziecko gdzie
+    i ich ja jak jest jestem juz kobieta las lat lata maz mam mama matka mi mieszkam mnie moj moja
+    moje na nie nic o od ojciec on ona pan pani po pomoc pomocy pomocna potrzebuje praca pracy
+    prosze przemoc przemocy rodzina rodzinie rodziny sie sam sama syn szukam tak tata to ty u
+    w we z za ze zona zycie corka brat siostra babcia dziadek bieda bez pieniedzy pieniadze
+    jesc jedzenie mieszkanie mieszkania nocleg alkohol pije bije boje zasilek urzad
+    osrodek szkola szkole nauka lekarz szpital kolo pod nad przy miasto wies gmina
+    powiat wojewodztwo polska nowa nowe nowy stara stare stary dobry dobra mala maly duza duzy
+    gora gory zielona zielony wola lipa lipy brzozowa debowa pole borek pila mops gops pup
+    pcpr ops ohp hej czesc dzien help
+"""
+_COMMON_WORDS = frozenset(_COMMON_TEXT.split())
+
+
+def _remove(text: str, start: int, end: int) -> str:
+    """The text without one span, tidy around the cut."""
+    rest = (text[:start].rstrip(" ,;-") + " " + text[end:].lstrip(" ,;.-")).strip()
+    return re.sub(r"\s+", " ", rest)
+
+
+_builtin_cache: list[Gazetteer] = []
+
+
+def _builtin() -> Gazetteer:
+    if not _builtin_cache:
+        with (
+            resources.files(BUILTIN_PACKAGE)
+            .joinpath(BUILTIN_FILE)
+            .open(encoding="utf-8") as handle
+        ):
+            document = json.load(handle)
+        _builtin_cache.append(Gazetteer(data_from_json(document)))
+    return _builtin_cache[0]
+
+
+def unit_json(unit: Unit) -> dict[str, str | None]:
+    """A gmina as the CLI's --json prints it."""
+    return {
+        "teryt": unit.teryt,
+        "name": unit.name,
+        "powiat": unit.powiat,
+        "wojewodztwo": unit.wojewodztwo,
+    }

@@ -2,13 +2,52 @@
 
 CONTRACT (fixed by the lead; the implementation fills the bodies and may add fields with
 defaults): `Query`, `Match`, `SearchResult`, `SearchIndex.search`.
+
+Eligibility is never a score: services are picked from an index by the TERYT prefixes of the
+person's gmina ('' Polska, województwo, powiat, gmina), so a service outside their place is
+never even looked at, and a service outside their age is dropped before ranking.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from catalog.model import Catalog, Level, Service
+from catalog.model import LEVEL_BY_CODE_LENGTH, Catalog, Level, Service
+from catalog.text import words
+from catalog.vocabulary import (
+    Lexicon,
+    Token,
+    Understanding,
+    Vocabulary,
+    tokenize_catalog_text,
+    vocabulary,
+)
+
+# How much each part of a service's text says about it.
+_FIELD_WEIGHTS = {
+    "name": 1.0,
+    "keywords": 1.0,
+    "short_name": 0.9,
+    "institution": 0.6,
+    "description": 0.6,
+}
+TEXT_WEIGHT = 0.8  # a text match counts a bit less than a situation the person named
+SPECIFIC_WEIGHT = 0.25  # a service about this situation only beats one doing ten things
+LOCALITY: Mapping[Level, float] = {
+    "gmina": 0.15,
+    "powiat": 0.1,
+    "wojewodztwo": 0.05,
+    "country": 0.0,
+}
+AGE_TARGETED = {2: 0.3, 1: 0.05}  # made for people of this age (both bounds) or only 18+ etc.
+NATIONAL_IN_TOP = 1  # national lines allowed in the first TOP places when local help exists
+TOP = 3
+_MIN_TEXT_SIMILARITY = 0.8
+ALIAS_SIMILARITY = 0.9  # "MOPS" for a MOPR: the same kind of office under another name
+_ACRONYM_END = frozenset(("w", "we", "dla", "na", "im", "przy"))
+_ACRONYM_SKIP = frozenset(("i", "z", "ze", "oraz", "do", "o"))
+_Ranked = tuple[float, int, Level]  # (minus the score, service position, level): sorts best first
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +83,239 @@ class SearchResult:
 class SearchIndex:
     """A catalogue prepared for fast searching; immutable, swapped whole on reload."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, *, words: Vocabulary | None = None) -> None:
         self.catalog = catalog
+        self.vocabulary = words if words is not None else vocabulary()
+        # In id order, so that an index order is the id order (ties are broken by id).
+        self._services: tuple[Service, ...] = tuple(sorted(catalog.services, key=_service_id))
+        self._by_area: dict[str, list[int]] = {}
+        # Per service, what ranking reads for every eligible service, kept flat for speed.
+        self._situations = [frozenset(service.situations) for service in self._services]
+        self._low = [_low(service) for service in self._services]
+        self._high = [_high(service) for service in self._services]
+        self._age_bonus = [
+            AGE_TARGETED.get((s.ages.low is not None) + (s.ages.high is not None), 0.0)
+            for s in self._services
+        ]
+        postings: dict[str, dict[int, float]] = {}
+        for index, service in enumerate(self._services):
+            for code in sorted({area.code for area in service.areas}):
+                self._by_area.setdefault(code, []).append(index)
+            for field_name, text in _texts(service):
+                weight = _FIELD_WEIGHTS[field_name]
+                for token in tokenize_catalog_text(text):
+                    if self.vocabulary.is_stopword(token):
+                        continue
+                    for form in token.forms:
+                        served = postings.setdefault(form, {})
+                        if weight > served.get(index, 0.0):
+                            served[index] = weight
+        self._postings = postings
+        self._lexicon = Lexicon(postings)
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> SearchIndex:
+        """The index of a catalogue, built once and kept with it (a reload brings a new one)."""
+        cached = catalog.__dict__.get("_search_index")
+        if not isinstance(cached, SearchIndex):
+            cached = cls(catalog)
+            object.__setattr__(catalog, "_search_index", cached)
+        return cached
 
     def search(self, query: Query, *, limit: int = 10) -> SearchResult:
         """Services that serve this person, best first (never one outside place or age)."""
-        raise NotImplementedError
+        understanding = self.vocabulary.understand(query.text)
+        weights = dict(understanding.situations)
+        for key in query.situations:
+            weights[key] = 1.0
+        eligible = self._eligible(query)
+        text_scores, text_understood = self._text_scores(understanding, eligible)
+        has_text = bool(understanding.tokens)
+        understood = not has_text or understanding.understood or text_understood
+        situations = frozenset(weights)
+        if has_text and not understood and not query.situations:
+            return SearchResult((), situations, danger=False, understood=False)
+        ranked = self._ranked(
+            eligible,
+            weights,
+            text_scores,
+            asked=bool(weights) or has_text,
+            age_known=query.age is not None,
+            danger=understanding.danger,
+        )
+        if understanding.danger:
+            ordered = self._crisis_first(ranked, frozenset(understanding.situations), limit)
+        else:
+            ordered = _national_not_crowding(ranked, limit)
+        matches = tuple(
+            Match(
+                self._services[index],
+                -negative_score,
+                tuple(key for key in self._services[index].situations if key in weights),
+                level,
+            )
+            for negative_score, index, level in ordered[:limit]
+        )
+        danger = understanding.danger
+        return SearchResult(matches, situations, danger=danger, understood=understood)
+
+    def _ranked(
+        self,
+        eligible: Mapping[int, Level],
+        weights: Mapping[str, float],
+        text_scores: Mapping[int, float],
+        *,
+        asked: bool,
+        age_known: bool,
+        danger: bool,
+    ) -> list[_Ranked]:
+        """Every eligible service that answers the question, best first (ties by id).
+
+        Score: the share of the person's situations it covers, a bonus for doing only that,
+        its own words matching theirs, then locality and an age-made-for-them bonus.
+        """
+        total = sum(weights.values())
+        asked_for = frozenset(weights)
+        services_situations = self._situations
+        ranked: list[_Ranked] = []
+        for index, level in eligible.items():
+            relevance = TEXT_WEIGHT * text_scores.get(index, 0.0)
+            covered = services_situations[index] & asked_for
+            if covered:
+                relevance += sum(weights[key] for key in covered) / total
+                relevance += SPECIFIC_WEIGHT * len(covered) / len(services_situations[index])
+            if relevance <= 0.0:
+                if asked and not (danger and self._services[index].crisis):
+                    continue
+            elif age_known:
+                relevance += self._age_bonus[index]
+            ranked.append((-round(relevance + LOCALITY[level], 6), index, level))
+        ranked.sort()
+        return ranked
+
+    def _eligible(self, query: Query) -> dict[int, Level]:
+        """Services serving the person's place and age, with the narrowest level that does."""
+        gmina = (query.gmina or "")[:6]
+        prefixes = [gmina[:length] for length in (6, 4, 2) if len(gmina) >= length]
+        prefixes.append("")
+        eligible: dict[int, Level] = {}
+        for prefix in prefixes:  # narrowest first: the first level seen is the most local
+            level = LEVEL_BY_CODE_LENGTH[len(prefix)]
+            for index in self._by_area.get(prefix, ()):
+                eligible.setdefault(index, level)
+        age = query.age
+        if age is None:
+            return eligible
+        low, high = self._low, self._high
+        return {i: level for i, level in eligible.items() if low[i] <= age <= high[i]}
+
+    def _crisis_first(
+        self, ranked: Sequence[_Ranked], danger_situations: frozenset[str], limit: int
+    ) -> list[_Ranked]:
+        """On danger words: crisis lines serving the person first (those for the danger first)."""
+        crisis = [item for item in ranked if self._services[item[1]].crisis]
+        crisis.sort(key=lambda item: (not danger_situations & self._situations[item[1]], item))
+        shown = set(crisis)
+        others = [item for item in ranked[: limit + len(crisis)] if item not in shown]
+        return crisis + others
+
+    def _text_scores(
+        self, understanding: Understanding, eligible: Mapping[int, Level]
+    ) -> tuple[dict[int, float], bool]:
+        """How much of the person's words each eligible service's own text contains.
+
+        Also says whether any word matched any service at all (then the text meant something).
+        """
+        content = [understanding.tokens[i] for i in understanding.content]
+        if not content:
+            return {}, False
+        totals: dict[int, float] = {}
+        any_match = False
+        for token in content:
+            best: dict[int, float] = {}
+            for form, similarity in self._matches(token).items():
+                any_match = True
+                served = self._postings[form]
+                if len(served) <= len(eligible):
+                    pairs = [(i, w) for i, w in served.items() if i in eligible]
+                else:
+                    pairs = [(i, served[i]) for i in eligible if i in served]
+                for index, weight in pairs:
+                    value = similarity * weight
+                    if value > best.get(index, 0.0):
+                        best[index] = value
+            for index, value in best.items():
+                totals[index] = totals.get(index, 0.0) + value
+        return {index: value / len(content) for index, value in totals.items()}, any_match
+
+    def _matches(self, token: Token) -> dict[str, float]:
+        """Words of the catalogue this word is: itself, another form, a typo, or an alias."""
+        found = {
+            form: similarity
+            for form, similarity in self._lexicon.match(token).items()
+            if similarity >= _MIN_TEXT_SIMILARITY
+        }
+        for form in token.forms:
+            for alias in self.vocabulary.aliases.get(form, ()):
+                if alias in self._postings and alias not in found:
+                    found[alias] = ALIAS_SIMILARITY
+        return found
+
+
+def _service_id(service: Service) -> str:
+    return service.id
+
+
+def _texts(service: Service) -> list[tuple[str, str]]:
+    """The service's own words, by field (the institution's acronym counts as a short name)."""
+    texts = [("name", service.name), ("institution", service.institution.name)]
+    texts.extend(("keywords", keyword) for keyword in service.keywords)
+    if service.institution.short_name:
+        texts.append(("short_name", service.institution.short_name))
+    acronym = _acronym(service.institution.name)
+    if acronym:
+        texts.append(("short_name", acronym))
+    if service.description:
+        texts.append(("description", service.description))
+    return texts
+
+
+def _acronym(name: str) -> str | None:
+    """What people call an office by: "Powiatowy Urząd Pracy w Siedlcach" -> "PUP".
+
+    The initials of the words before the place ("w", "we") or purpose ("dla", "na"),
+    skipping "i", "z", "oraz"; None when that gives fewer than three letters.
+    """
+    initials = []
+    for word in words(name):
+        if word in _ACRONYM_END:
+            break
+        if word not in _ACRONYM_SKIP:
+            initials.append(word[0])
+    return "".join(initials) if 3 <= len(initials) <= 6 else None
+
+
+def _national_not_crowding(ranked: Sequence[_Ranked], limit: int) -> list[_Ranked]:
+    """Keep national lines visible but let local help fill the first places."""
+    head: list[_Ranked] = []
+    rest: list[_Ranked] = []
+    for item in ranked:
+        national = item[2] == "country"
+        crowded = sum(entry[2] == "country" for entry in head) >= NATIONAL_IN_TOP
+        if len(head) < TOP and not (national and crowded):
+            head.append(item)
+        else:
+            rest.append(item)
+        if len(head) == TOP and len(head) + len(rest) >= limit:
+            break
+    while len(head) < TOP and rest:  # nothing local left: national lines fill the places
+        head.append(rest.pop(0))
+    return head + rest
+
+
+def _low(service: Service) -> int:
+    return service.ages.low if service.ages.low is not None else -1
+
+
+def _high(service: Service) -> int:
+    return service.ages.high if service.ages.high is not None else 1_000

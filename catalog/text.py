@@ -71,3 +71,118 @@ def folded_lemmas(text: str) -> list[str]:
 def preload_lemmas() -> None:
     """Load the lemma dictionaries now (they take seconds), e.g. in a thread at start-up."""
     lemma("praca")
+
+
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+# Each Cyrillic letter and the Polish spellings it may stand for, likeliest first: Ukrainian
+# and Russian spell Polish names by sound ('Мехув' Miechów, 'Седльце' Siedlce, 'Жешув' Rzeszów).
+_CYRILLIC_LETTERS: dict[str, tuple[str, ...]] = {
+    "а": ("a",),
+    "б": ("b",),
+    "в": ("w",),
+    "г": ("g", "h"),
+    "ґ": ("g",),
+    "д": ("d",),
+    "е": ("ie", "e"),
+    "є": ("ie", "je", "e"),
+    "ё": ("io", "o"),
+    "ж": ("z", "rz"),
+    "з": ("z",),
+    "и": ("y", "i"),
+    "і": ("i", "y"),
+    "ї": ("ji", "i"),
+    "й": ("j",),
+    "к": ("k",),
+    "л": ("l",),
+    "м": ("m",),
+    "н": ("n",),
+    "о": ("o",),
+    "п": ("p",),
+    "р": ("r",),
+    "с": ("s",),
+    "т": ("t",),
+    "у": ("u", "o"),
+    "ф": ("f",),
+    "х": ("ch", "h"),
+    "ц": ("c",),
+    "ч": ("cz",),
+    "ш": ("sz",),
+    "щ": ("szcz",),
+    "ь": ("",),
+    "ъ": ("",),
+    "ы": ("y",),
+    "э": ("e",),
+    "ю": ("iu", "ju", "u"),
+    "я": ("ia", "ja", "a"),
+}
+_CYRILLIC_ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ький", ("ki",)),
+    ("ський", ("ski",)),
+    ("цький", ("cki",)),
+    ("ий", ("y", "i")),
+    ("ій", ("i",)),
+    ("ів", ("ow", "iw")),
+)
+_VOWELS = frozenset("аеєёиіїоуыэюяьъ")
+
+
+def has_cyrillic(text: str) -> bool:
+    """True when the text has any Cyrillic letter."""
+    return _CYRILLIC.search(text) is not None
+
+
+def cyrillic_to_polish(text: str, *, limit: int = 64) -> list[str]:
+    """Polish spellings a Cyrillic text may stand for, likeliest first ('Мехув' -> 'miechow').
+
+    Lower case; Latin letters pass through. At most `limit` spellings.
+    """
+    text = clean(text).casefold()
+    options: list[tuple[str, ...]] = []
+    position = 0
+    while position < len(text):
+        char = text[position]
+        word_end = position + 1 >= len(text) or not text[position + 1].isalpha()
+        ending = next(
+            (
+                spelled
+                for cyrillic, spelled in _CYRILLIC_ENDINGS
+                if text.startswith(cyrillic, position)
+                and (
+                    position + len(cyrillic) >= len(text)
+                    or not text[position + len(cyrillic)].isalpha()
+                )
+            ),
+            None,
+        )
+        if ending is not None and not word_end:
+            cut = next(c for c, s in _CYRILLIC_ENDINGS if s is ending)
+            options.append(ending)
+            position += len(cut)
+            continue
+        spelled = _CYRILLIC_LETTERS.get(char, (char,))
+        after_vowel = (
+            position == 0 or not text[position - 1].isalpha() or text[position - 1] in _VOWELS
+        )
+        if char in "еєюя" and after_vowel:
+            spelled = tuple(s.replace("i", "j", 1) if s.startswith("i") else s for s in spelled)
+        options.append(spelled)
+        position += 1
+    variants = [""]
+    for spelled in options:
+        variants = [variant + choice for variant in variants for choice in spelled][: limit * 4]
+    return list(dict.fromkeys(variants))[:limit]
+
+
+@lru_cache(maxsize=50_000)
+def word_kind(word: str) -> str:
+    """'proper' when the dictionaries know a word as a name ('siedlcach' -> Siedlce), 'common'
+    for an ordinary word ('rady', 'pokoju'), 'unknown' otherwise.
+
+    Finding places inside sentences needs it: many villages are named like ordinary words.
+    """
+    word = word.casefold()
+    with _lemma_lock:
+        if not simplemma.is_known(word, lang=LEMMA_LANGUAGES):
+            return "unknown"
+        found = str(simplemma.lemmatize(word, lang=LEMMA_LANGUAGES))
+    return "proper" if found[:1].isupper() else "common"

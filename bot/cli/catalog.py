@@ -1,11 +1,137 @@
-"""`drogowskaz catalog` sub-commands."""
+"""`drogowskaz catalog` sub-commands: check, load, show and export the service catalogue."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from datetime import UTC
+from pathlib import Path
 from typing import Any
 
+from bot.cli.evaluate import register_catalog_test
+from bot.i18n import t, tn
+from bot.reports import render_diff, render_report
+from bot.runtime import Runtime
+from bot.settings import Settings
+from catalog.format import write_csv, write_yaml
+from catalog.validation import Report, check
 
-def register(commands: Any) -> None:  # noqa: ARG001 - filled in by its issue
-    """Add the sub-commands of this module to the parser."""
-    _ = argparse
+EXPORT_HEADER = "Exported by drogowskaz: {name}"
+
+
+def register(commands: Any) -> None:
+    """Add `catalog check|load|show|export` to the parser."""
+    parser = commands.add_parser("catalog", help="check, load, show or export the catalogue")
+    catalog_commands = parser.add_subparsers(dest="catalog_command", required=True)
+
+    checking = catalog_commands.add_parser("check", help="report every problem of a file")
+    checking.add_argument("file", type=Path, help="catalogue file, YAML or CSV")
+    checking.set_defaults(handler=check_command)
+
+    loading = catalog_commands.add_parser("load", help="check a file, then serve it")
+    loading.add_argument("file", type=Path, help="catalogue file, YAML or CSV")
+    loading.set_defaults(handler=load_command)
+
+    showing = catalog_commands.add_parser("show", help="what is loaded")
+    showing.set_defaults(handler=show_command)
+
+    exporting = catalog_commands.add_parser("export", help="write the catalogue as YAML or CSV")
+    exporting.add_argument("--format", choices=("yaml", "csv"), default="yaml")
+    exporting.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    exporting.set_defaults(handler=export_command)
+
+    register_catalog_test(catalog_commands)  # `catalog test`, from the search-quality issue
+
+
+def check_command(arguments: argparse.Namespace) -> int:
+    """Report every problem of a file; exit 1 on errors, 0 with only warnings."""
+    settings = Settings()
+    runtime = Runtime.open(settings)
+    try:
+        report = _check_file(arguments.file, runtime, settings.language)
+        if report is None:
+            return 1
+        print("\n".join(render_report(report, settings.language)))
+        return 1 if report.errors else 0
+    finally:
+        runtime.close()
+
+
+def load_command(arguments: argparse.Namespace) -> int:
+    """Check a file and, when it has no error, make it the served catalogue."""
+    settings = Settings()
+    lang = settings.language
+    runtime = Runtime.open(settings)
+    try:
+        report = _check_file(arguments.file, runtime, lang)
+        if report is None:
+            return 1
+        print("\n".join(render_report(report, lang)))
+        if report.catalog is None:
+            print(t("catalog.cli.kept", lang))
+            return 1
+        diff = runtime.replace_catalog(report.catalog)
+        print(t("catalog.cli.loaded", lang, name=report.catalog.name))
+        print("\n".join(render_diff(diff, lang)))
+        return 0
+    finally:
+        runtime.close()
+
+
+def show_command(arguments: argparse.Namespace) -> int:  # noqa: ARG001 - no options
+    """Say what is served: name, counts, dates and hash, or that it is the sample."""
+    settings = Settings()
+    lang = settings.language
+    runtime = Runtime.open(settings)
+    try:
+        info = runtime.database.catalog_info()
+        catalog = runtime.catalog
+        if info is None:
+            print(t("catalog.cli.sample", lang, name=catalog.name))
+        print(t("catalog.cli.name", lang, name=catalog.name))
+        print(
+            t(
+                "catalog.cli.counts",
+                lang,
+                institutions=tn("common.institutions", len(catalog.institutions), lang),
+                services=tn("catalog.cli.services", len(catalog.services), lang),
+            )
+        )
+        updated = catalog.updated.isoformat() if catalog.updated else "—"
+        print(t("catalog.cli.updated", lang, date=updated))
+        if info is not None:
+            moment = info.loaded_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+            print(t("catalog.cli.loaded_at", lang, moment=moment))
+        print(t("catalog.cli.hash", lang, hash=catalog.content_hash))
+        return 0
+    finally:
+        runtime.close()
+
+
+def export_command(arguments: argparse.Namespace) -> int:
+    """Write the served catalogue as YAML or CSV; reading it back gives the same catalogue."""
+    settings = Settings()
+    runtime = Runtime.open(settings)
+    try:
+        document = runtime.catalog.document
+        if arguments.format == "csv":
+            text = write_csv(document)
+        else:
+            text = write_yaml(document, header=EXPORT_HEADER.format(name=document.name))
+        if arguments.output is None:
+            sys.stdout.write(text)
+        else:
+            arguments.output.write_text(text, encoding="utf-8")
+            print(t("catalog.cli.exported", settings.language, path=str(arguments.output)))
+        return 0
+    finally:
+        runtime.close()
+
+
+def _check_file(path: Path, runtime: Runtime, lang: str) -> Report | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        print(t("catalog.cli.unreadable", lang, path=str(path)), file=sys.stderr)
+        return None
+    return check(data, filename=path.name, places=runtime.gazetteer)

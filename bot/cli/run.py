@@ -1,11 +1,142 @@
-"""`drogowskaz run` sub-commands."""
+"""`drogowskaz run`: the Telegram bot, polling by default or behind a webhook when configured.
+
+SIGTERM and SIGINT stop it gracefully: python-telegram-bot stops fetching, finishes the updates
+in flight (their state is already in the database) and shuts down. Logs never contain the token.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import secrets
+import sys
 from typing import Any
+from urllib.parse import urlparse
+
+from telegram import Update
+
+from bot.settings import Settings
+
+_LOG = logging.getLogger("drogowskaz")
 
 
-def register(commands: Any) -> None:  # noqa: ARG001 - filled in by its issue
-    """Add the sub-commands of this module to the parser."""
-    _ = argparse
+class RedactToken(logging.Filter):
+    """Replaces the bot token in any log record (a library may log a URL that contains it)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without the token; never drops a record."""
+        if not self.token:
+            return True
+        message = record.getMessage()
+        if self.token in message:
+            record.msg = message.replace(self.token, "<token>")
+            record.args = ()
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "<token>")
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (time, level, logger, message) for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a JSON line."""
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(token: str, *, as_json: bool, debug: bool = False) -> None:
+    """Logs to stderr, the token redacted everywhere; httpx (URLs with the token) quietened.
+
+    `debug` opens up the project's own loggers only: python-telegram-bot logs whole updates
+    (people's messages) at DEBUG, so its loggers stay at INFO.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter()
+        if as_json
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    handler.addFilter(RedactToken(token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    for project in ("bot", "catalog", "drogowskaz"):
+        logging.getLogger(project).setLevel(logging.DEBUG if debug else logging.INFO)
+    logging.getLogger("telegram").setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def register(commands: Any) -> None:
+    """Add `run`."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "run",
+        help="run the Telegram bot (needs DROGOWSKAZ_TOKEN; webhook when DROGOWSKAZ_WEBHOOK_URL)",
+    )
+    parser.add_argument("--json-logs", action="store_true", help="log one JSON object per line")
+    parser.add_argument("--debug", action="store_true", help="log more (never message text)")
+    parser.add_argument(
+        "--no-warm-up",
+        action="store_true",
+        help="load the vocabularies at first use, not at start (quicker start, slower first answer)",
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _run(arguments: argparse.Namespace) -> int:
+    settings = Settings()
+    if settings.token is None or not settings.token.get_secret_value().strip():
+        print(
+            "drogowskaz run: DROGOWSKAZ_TOKEN is not set. Get a token from @BotFather and put "
+            "it in the environment or in .env (DROGOWSKAZ_TOKEN=123456:ABC...).",
+            file=sys.stderr,
+        )
+        return 2
+    token = settings.token.get_secret_value()
+    configure_logging(token, as_json=arguments.json_logs, debug=arguments.debug)
+    from bot.runtime import Runtime  # heavy imports after the cheap checks
+    from bot.telegram_app import build_application, warm_up
+
+    runtime = Runtime.open(settings)
+    if not arguments.no_warm_up:
+        _LOG.info("loading vocabularies")
+        warm_up(runtime)
+    try:
+        application = build_application(settings, runtime)
+        if settings.webhook_url:
+            secret = (
+                settings.webhook_secret.get_secret_value()
+                if settings.webhook_secret is not None
+                else secrets.token_urlsafe(32)  # set anew with the webhook at every start
+            )
+            _LOG.info(
+                "starting (webhook on %s:%d)", settings.webhook_listen, settings.webhook_port
+            )
+            application.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            _LOG.info("starting (polling)")
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        runtime.close()
+    _LOG.info("stopped")
+    return 0

@@ -1,11 +1,345 @@
-"""`drogowskaz search` sub-commands."""
+"""`drogowskaz search`: ask the catalogue what a person would ask, from the terminal.
+
+For caseworkers checking an answer, and for evaluation: `--json` and `--batch` give the same
+search the bot runs, as machine-readable lines, in one process.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from bot.i18n import t
+from bot.settings import Settings
+from catalog.model import Catalog
+from catalog.places import PlaceAnswer, ReferenceAnswer, Unit
+from catalog.search import Match, Query, SearchIndex, SearchResult
+from catalog.taxonomy import SITUATIONS
+from catalog.validation import check
+
+EXIT_OK = 0
+EXIT_BAD_CATALOG = 1
+EXIT_BAD_PLACE = 2
+MAX_AGE = 120
 
 
-def register(commands: Any) -> None:  # noqa: ARG001 - filled in by its issue
-    """Add the sub-commands of this module to the parser."""
-    _ = argparse
+class Places(Protocol):
+    """What the search command needs from the gazetteer."""
+
+    def find(self, text: str) -> PlaceAnswer:
+        """Resolve what a person wrote to their gmina."""
+        ...
+
+    def extract(self, text: str) -> tuple[PlaceAnswer | None, str]:
+        """A place mentioned inside a longer text, and the text without it."""
+        ...
+
+    def reference(self, text: str) -> ReferenceAnswer:
+        """Resolve a catalogue place reference strictly."""
+        ...
+
+
+class Served(Protocol):
+    """What the search command needs from the runtime: the places and the served catalogue."""
+
+    @property
+    def gazetteer(self) -> Places:
+        """The places."""
+        ...
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalogue being served."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorAnswer:
+    """A question we cannot search: a place that is not one gmina, or a malformed batch line."""
+
+    error: str  # "place_unknown" | "place_ambiguous" | "place_outside_poland" | "bad_request"
+    candidates: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        """The `{"error", "candidates"}` object of the command line contract."""
+        return {"error": self.error, "candidates": list(self.candidates)}
+
+
+def register(commands: Any) -> None:
+    """Add `search` to the parser."""
+    parser = commands.add_parser("search", help="find the services that serve a person")
+    parser.add_argument("text", nargs="*", help="what the person wrote (any language)")
+    parser.add_argument("--catalog", type=Path, help="search this file instead (checked first)")
+    parser.add_argument("--place", help="where the person lives, as they would write it")
+    parser.add_argument("--age", type=_age, help="age of the person who needs help")
+    parser.add_argument(
+        "--situation",
+        action="append",
+        default=[],
+        choices=SITUATIONS,
+        metavar="KEY",
+        help="a situation chosen by button (repeatable): " + ", ".join(SITUATIONS),
+    )
+    parser.add_argument("--limit", type=_positive, default=5, help="how many results")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--batch", type=Path, help='JSON lines {"q","place","age","situations"}: one answer each'
+    )
+    parser.set_defaults(handler=search_command)
+
+
+def search_command(arguments: argparse.Namespace) -> int:
+    """Open the runtime and run the search (the runtime is only needed here)."""
+    from bot.runtime import Runtime  # the database and places open only when the command runs
+
+    settings = Settings()
+    runtime = Runtime.open(settings)
+    try:
+        return run(arguments, runtime, lang=settings.language, out=sys.stdout, err=sys.stderr)
+    finally:
+        runtime.close()
+
+
+def run(
+    arguments: argparse.Namespace, served: Served, *, lang: str, out: TextIO, err: TextIO
+) -> int:
+    """The command with its dependencies given: search once, or every line of a batch."""
+    catalog = served.catalog
+    if arguments.catalog is not None:
+        checked = checked_catalog(arguments.catalog, served.gazetteer, lang, err)
+        if checked is None:
+            return EXIT_BAD_CATALOG
+        catalog = checked
+    index = SearchIndex.of(catalog)
+    if arguments.batch is not None:
+        return _run_batch(arguments.batch, index, served.gazetteer, arguments.limit, out, err)
+
+    text = " ".join(arguments.text)
+    situations = frozenset(arguments.situation)
+    answer = locate(served.gazetteer, arguments.place, text)
+    if isinstance(answer, ErrorAnswer):
+        if arguments.json:
+            print(json.dumps(answer.as_json(), ensure_ascii=False), file=out)
+        else:
+            print(_place_error_text(answer, lang), file=err)
+        return EXIT_BAD_PLACE
+    unit, rest = answer
+    query = Query(
+        text=rest, situations=situations, age=arguments.age, gmina=unit.code if unit else None
+    )
+    result = index.search(query, limit=arguments.limit)
+    if arguments.json:
+        print(json.dumps(result_json(unit, result), ensure_ascii=False), file=out)
+    else:
+        print("\n".join(result_lines(unit, result, lang)), file=out)
+    return EXIT_OK
+
+
+def locate(places: Places, place: str | None, text: str) -> ErrorAnswer | tuple[Unit | None, str]:
+    """The person's gmina from --place, else from a place named in the text.
+
+    Returns the gmina (None when no place was given or named) and the text left to search.
+    """
+    if place:
+        return _one_gmina(places.find(place), text)
+    if not text.strip():
+        return None, text
+    found, rest = places.extract(text)
+    if found is None:
+        return None, text
+    return _one_gmina(found, rest)
+
+
+def _one_gmina(answer: PlaceAnswer, text: str) -> ErrorAnswer | tuple[Unit | None, str]:
+    if answer.gmina is not None:
+        return answer.gmina, text
+    if answer.candidates:
+        return ErrorAnswer("place_ambiguous", tuple(_describe(unit) for unit in answer.candidates))
+    if answer.outside_poland:
+        return ErrorAnswer("place_outside_poland", ())
+    return ErrorAnswer("place_unknown", answer.suggestions)
+
+
+def _describe(unit: Unit) -> str:
+    """A candidate as a person could type it back to choose it ("Siedlce, powiat siedlecki")."""
+    parts = [unit.name]
+    if unit.powiat:
+        parts.append(f"powiat {unit.powiat}")
+    if unit.wojewodztwo:
+        parts.append(f"województwo {unit.wojewodztwo}")
+    return ", ".join(parts)
+
+
+def place_json(unit: Unit | None) -> dict[str, object] | None:
+    """The resolved gmina as JSON (None when the place is unknown)."""
+    if unit is None:
+        return None
+    return {
+        "gmina": unit.code,
+        "teryt": unit.teryt,
+        "name": unit.name,
+        "kind": unit.kind,
+        "powiat": unit.powiat,
+        "wojewodztwo": unit.wojewodztwo,
+    }
+
+
+def match_json(match: Match) -> dict[str, object]:
+    """One result as JSON."""
+    service = match.service
+    return {
+        "service_id": service.id,
+        "institution_id": service.institution.id,
+        "score": match.score,
+        "name": service.name,
+        "institution": service.institution.name,
+        "situations": list(match.situations),
+        "level": match.level,
+        "crisis": service.crisis,
+        "phones": [phone.display for phone in service.contact.phones],
+    }
+
+
+def result_json(unit: Unit | None, result: SearchResult) -> dict[str, object]:
+    """The whole answer as JSON."""
+    return {
+        "place": place_json(unit),
+        "results": [match_json(match) for match in result.matches],
+        "situations": sorted(result.situations),
+        "danger": result.danger,
+        "understood": result.understood,
+    }
+
+
+def result_lines(unit: Unit | None, result: SearchResult, lang: str) -> list[str]:
+    """The answer as text for a person at a terminal."""
+    lines = []
+    if unit is None:
+        lines.append(t("search.cli.no_place", lang))
+    else:
+        lines.append(t("search.cli.place", lang, place=_describe(unit)))
+    if result.danger:
+        lines.append(t("search.cli.danger", lang))
+    if not result.understood:
+        lines.append(t("search.cli.not_understood", lang))
+    if result.situations:
+        labels = ", ".join(t(f"situation.{key}", lang) for key in sorted(result.situations))
+        lines.append(t("search.cli.situations", lang, situations=labels))
+    if not result.matches:
+        lines.append(t("search.cli.nothing", lang))
+    for rank, match in enumerate(result.matches, start=1):
+        service = match.service
+        phones = ", ".join(phone.display for phone in service.contact.phones)
+        lines.append(
+            t(
+                "search.cli.result",
+                lang,
+                rank=rank,
+                name=service.name,
+                institution=service.institution.short_name or service.institution.name,
+                level=t(f"search.level.{match.level}", lang),
+            )
+        )
+        if phones:
+            lines.append(t("search.cli.phones", lang, phones=phones))
+    return lines
+
+
+def _place_error_text(error: ErrorAnswer, lang: str) -> str:
+    key = (
+        "search.cli.place_ambiguous"
+        if error.error == "place_ambiguous"
+        else "search.cli.place_unknown"
+    )
+    return t(key, lang, candidates="; ".join(error.candidates) or "—")
+
+
+def _run_batch(
+    path: Path, index: SearchIndex, places: Places, limit: int, out: TextIO, err: TextIO
+) -> int:
+    """One JSON answer per JSON line of the file; a bad line answers with its error."""
+    code = EXIT_OK
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        print(f"{path}: {error.strerror}", file=err)
+        return EXIT_BAD_CATALOG
+    for request in _requests(lines):
+        if isinstance(request, ErrorAnswer):
+            print(json.dumps(request.as_json(), ensure_ascii=False), file=out)
+            code = EXIT_BAD_PLACE
+            continue
+        text, place, age, situations = request
+        answer = locate(places, place, text)
+        if isinstance(answer, ErrorAnswer):
+            print(json.dumps(answer.as_json(), ensure_ascii=False), file=out)
+            code = EXIT_BAD_PLACE
+            continue
+        unit, rest = answer
+        query = Query(text=rest, situations=situations, age=age, gmina=unit.code if unit else None)
+        print(
+            json.dumps(result_json(unit, index.search(query, limit=limit)), ensure_ascii=False),
+            file=out,
+        )
+    return code
+
+
+_Request = tuple[str, str | None, int | None, frozenset[str]]
+
+
+def _requests(lines: Iterable[str]) -> Iterator[_Request | ErrorAnswer]:
+    """Parsed batch lines (blank lines skipped); a malformed line becomes an error answer."""
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise TypeError
+            age = data.get("age")
+            situations = frozenset(str(key) for key in data.get("situations") or ())
+            if age is not None and not (isinstance(age, int) and 0 <= age <= MAX_AGE):
+                raise TypeError
+            if situations - frozenset(SITUATIONS):
+                raise TypeError
+            place = data.get("place")
+            yield (str(data.get("q") or ""), str(place) if place else None, age, situations)
+        except (ValueError, TypeError):
+            yield ErrorAnswer("bad_request", ())
+
+
+def _age(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= MAX_AGE:
+        msg = f"age must be between 0 and {MAX_AGE}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        msg = "must be at least 1"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def checked_catalog(path: Path, places: Places, lang: str, err: TextIO) -> Catalog | None:
+    """The file's catalogue when it has no error; else its problems on stderr."""
+    from bot.reports import render_report
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        print(t("search.cli.unreadable", lang, path=str(path)), file=err)
+        return None
+    report = check(data, filename=path.name, places=places)
+    if report.catalog is None:
+        print("\n".join(render_report(report, lang)), file=err)
+        return None
+    return report.catalog

@@ -1,0 +1,1074 @@
+"""A seeded synthetic catalogue of any size, spread over real gminas of the TERYT register.
+
+Benchmarks need catalogues the size of a partnership (hundreds of services), a voivodeship
+(~10,000) and the whole country (~100,000). The mix follows what partnerships list: in every
+gmina its social assistance centre (GOPS/MOPS) and local NGOs, in every powiat its PCPR, labour
+office and counselling centres, a few voivodeship-wide units and a handful of national lines.
+
+The catalogue grows outward from the region of the evaluation questions (Siedlce, powiat
+siedlecki, powiat wysokomazowiecki), so small catalogues still serve the places the search
+benchmark asks about; at ~40 services per gmina, 100,000 services cover all of Poland.
+
+Places are written as TERYT codes (7 digits for a gmina, 4 for a powiat, 2 for a voivodeship),
+which the format allows, so they resolve against the full gazetteer without ambiguity. Local
+institutions get no phone numbers (the project never invents them): only addresses at the
+documentation domain example.org. National lines carry their real public numbers.
+
+    python -m bench.generate --count 10000 --seed 1 --output /tmp/catalog-10k.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import tempfile
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO / ".." / "shared" / "data"
+TERC_PATH = SHARED_DATA / "teryt" / "TERC_Urzedowy_2025-11-18.xml"
+SIMC_PATH = SHARED_DATA / "teryt" / "SIMC_Urzedowy_2020-09-26.zip"
+POSTAL_PATH = SHARED_DATA / "geonames" / "PL_postal_codes.txt"
+CITIES_PATH = SHARED_DATA / "geonames" / "PL_cities500.txt"
+# Generated files are kept between runs, outside the repository (100k services are 30 MB).
+CACHE_DIR = Path(
+    os.environ.get("DROGOWSKAZ_BENCH_CACHE") or Path(tempfile.gettempdir()) / "drogowskaz-bench"
+)
+DEFAULT_SEED = 2026
+SERVICES_PER_GMINA = 40  # a country-wide catalogue of ~100,000 services covers every gmina
+# The evaluation questions live here: small catalogues start with these powiats.
+FIRST_POWIATS = ("1464", "1426", "2010")
+FIRST_WOJEWODZTWA = ("14", "20")
+Data = dict[str, Any]  # a catalogue, institution or service as plain data (format v1)
+
+
+@dataclass(frozen=True, slots=True)
+class Gmina:
+    """A gmina of TERC, with the powiat and voivodeship it lies in."""
+
+    teryt: str  # 7 digits, the type digit last
+    name: str
+    kind: str  # "gmina miejska", "gmina wiejska", "gmina miejsko-wiejska"
+    powiat: str  # 4 digits
+    powiat_name: str
+    wojewodztwo: str  # 2 digits
+    wojewodztwo_name: str
+
+    @property
+    def is_city(self) -> bool:
+        """True for a town gmina (it has a MOPS, not a GOPS)."""
+        return self.kind.startswith("gmina miejska")
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A kind of service an institution offers."""
+
+    slug: str
+    name: str
+    situations: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+    ages: str | None = None
+    description: str | None = None
+    languages: tuple[str, ...] = ()
+
+
+def _t(
+    slug: str,
+    name: str,
+    situations: str,
+    keywords: str = "",
+    ages: str | None = None,
+    description: str | None = None,
+    languages: str = "",
+) -> Template:
+    return Template(
+        slug,
+        name,
+        tuple(situations.split()),
+        tuple(word.strip() for word in keywords.split(",") if word.strip()),
+        ages,
+        description,
+        tuple(languages.split()),
+    )
+
+
+OPS_SERVICES = (
+    _t(
+        "zasilki",
+        "Zasiłki i pomoc finansowa",
+        "poverty",
+        "zasiłek, pieniądze, zasiłek celowy, zasiłek okresowy, zasiłek stały",
+        description="Zasiłki stały, okresowy i celowy dla osób i rodzin w trudnej sytuacji.",
+    ),
+    _t("praca-socjalna", "Praca socjalna i poradnictwo", "poverty family unemployment"),
+    _t("asystent", "Asystent rodziny", "family", "dzieci, wychowanie, kłopoty z dziećmi"),
+    _t(
+        "opieka",
+        "Usługi opiekuńcze",
+        "elderly_care disability illness",
+        "opiekunka, pomoc w domu, obłożnie chory, demencja",
+    ),
+    _t(
+        "przemoc",
+        "Przeciwdziałanie przemocy domowej — zespół interdyscyplinarny",
+        "domestic_violence",
+        "Niebieska Karta, przemoc, bije, znęca się",
+    ),
+    _t(
+        "dodatek",
+        "Dodatek mieszkaniowy i energetyczny",
+        "housing poverty",
+        "czynsz, rachunki, dodatek osłonowy, eksmisja",
+    ),
+    _t("bezdomnosc", "Pomoc osobom bezdomnym", "homelessness", "noclegownia, schronisko", "18-"),
+    _t("posilek", "Posiłek w szkole i w domu", "poverty family", "obiady, posiłek, jedzenie"),
+    _t(
+        "swiadczenia",
+        "Świadczenia rodzinne i fundusz alimentacyjny",
+        "family poverty",
+        "zasiłek rodzinny, becikowe, alimenty, fundusz alimentacyjny",
+    ),
+    _t("kdr", "Karta Dużej Rodziny", "family", "rodzina wielodzietna, zniżki"),
+    _t(
+        "cudzoziemcy",
+        "Pomoc dla cudzoziemców i uchodźców",
+        "foreigners poverty",
+        "uchodźca, Ukraina, біженці, допомога",
+        languages="pl uk",
+    ),
+    _t("zdarzenie", "Pomoc po zdarzeniu losowym", "crisis_event", "pożar, powódź, wichura"),
+    _t("po-wyroku", "Wsparcie po wyjściu z zakładu karnego", "after_prison poverty", "", "18-"),
+)
+
+LOCAL_INSTITUTIONS: tuple[tuple[str, str, tuple[Template, ...]], ...] = (
+    (
+        "gkrpa",
+        "Punkt konsultacyjny Gminnej Komisji Rozwiązywania Problemów Alkoholowych",
+        (
+            _t(
+                "konsultacje",
+                "Konsultacje dla osób uzależnionych i ich rodzin",
+                "addiction domestic_violence",
+                "alkohol, picie, pije, terapia, współuzależnienie",
+            ),
+            _t("grupa", "Grupa wsparcia dla rodzin osób pijących", "addiction family", "Al-Anon"),
+        ),
+    ),
+    (
+        "swietlica",
+        "Świetlica środowiskowa",
+        (
+            _t(
+                "zajecia",
+                "Zajęcia i pomoc w nauce dla dzieci",
+                "family education youth",
+                "odrabianie lekcji, korepetycje, zajęcia po szkole",
+                "6-18",
+            ),
+            _t(
+                "wakacje",
+                "Wypoczynek wakacyjny dla dzieci",
+                "family",
+                "kolonie, półkolonie",
+                "6-15",
+            ),
+        ),
+    ),
+    (
+        "senior",
+        "Dzienny Dom Senior+",
+        (
+            _t("dzienny", "Dzienny pobyt dla seniorów", "elderly_care", "senior, emeryt", "60-"),
+            _t(
+                "klub", "Klub Seniora", "elderly_care mental_health", "samotność, spotkania", "60-"
+            ),
+        ),
+    ),
+    (
+        "sds",
+        "Środowiskowy Dom Samopomocy",
+        (
+            _t(
+                "zajecia",
+                "Zajęcia dla osób z zaburzeniami psychicznymi",
+                "mental_health disability",
+                "schizofrenia, depresja, niepełnosprawność intelektualna",
+                "18-",
+            ),
+        ),
+    ),
+    (
+        "wtz",
+        "Warsztaty Terapii Zajęciowej",
+        (_t("terapia", "Terapia zajęciowa", "disability", "rehabilitacja zawodowa", "18-"),),
+    ),
+    (
+        "kis",
+        "Klub Integracji Społecznej",
+        (
+            _t(
+                "aktywizacja",
+                "Powrót na rynek pracy",
+                "unemployment poverty after_prison",
+                "praca, bezrobotny, roboty publiczne",
+                "18-",
+            ),
+            _t("doradztwo", "Doradztwo zawodowe", "unemployment education", "CV, rozmowa", "18-"),
+        ),
+    ),
+    (
+        "caritas",
+        "Parafialny Zespół Caritas",
+        (
+            _t(
+                "zywnosc",
+                "Paczki żywnościowe",
+                "poverty homelessness",
+                "jedzenie, żywność, bank żywności, paczka",
+            ),
+            _t("odziez", "Odzież i meble", "poverty crisis_event", "ubrania, meble, pościel"),
+        ),
+    ),
+    (
+        "npp",
+        "Punkt nieodpłatnej pomocy prawnej",
+        (
+            _t(
+                "porady",
+                "Nieodpłatna pomoc prawna",
+                "legal_aid",
+                "prawnik, adwokat, radca, porada prawna, rozwód, długi, komornik",
+                "18-",
+            ),
+            _t("mediacja", "Nieodpłatna mediacja", "legal_aid family", "mediator, spór", "18-"),
+        ),
+    ),
+    (
+        "fundacja",
+        "Fundacja Pomocy Rodzinie",
+        (
+            _t(
+                "psycholog",
+                "Poradnictwo psychologiczne",
+                "mental_health family",
+                "psycholog, depresja, kryzys, rozmowa",
+            ),
+            _t(
+                "uzaleznienia",
+                "Pomoc w uzależnieniach",
+                "addiction",
+                "narkotyki, hazard, dopalacze, odwyk",
+            ),
+            _t("dzieci", "Wsparcie dla rodzin z dziećmi", "family poverty", "wyprawka, pieluchy"),
+        ),
+    ),
+    (
+        "mieszkanie",
+        "Mieszkanie chronione",
+        (
+            _t(
+                "treningowe",
+                "Mieszkanie treningowe",
+                "foster_care_leaving housing disability",
+                "usamodzielnienie, mieszkanie",
+                "18-",
+            ),
+        ),
+    ),
+    (
+        "cis",
+        "Centrum Integracji Społecznej",
+        (
+            _t(
+                "reintegracja",
+                "Reintegracja zawodowa i społeczna",
+                "unemployment homelessness addiction after_prison",
+                "praca, zatrudnienie socjalne",
+                "18-",
+            ),
+        ),
+    ),
+    (
+        "utw",
+        "Uniwersytet Trzeciego Wieku",
+        (_t("wyklady", "Zajęcia i wykłady dla seniorów", "education elderly_care", "", "55-"),),
+    ),
+    (
+        "pck",
+        "Polski Czerwony Krzyż — koło",
+        (
+            _t("pomoc", "Pomoc doraźna", "crisis_event poverty", "pożar, powódź, koc, woda"),
+            _t("opieka", "Usługi opiekuńcze PCK", "elderly_care illness", "opiekunka"),
+        ),
+    ),
+    (
+        "noclegownia",
+        "Noclegownia",
+        (
+            _t(
+                "nocleg",
+                "Nocleg i ciepły posiłek",
+                "homelessness",
+                "bezdomny, nocleg, zimno, łaźnia",
+                "18-",
+            ),
+        ),
+    ),
+)
+
+POWIAT_INSTITUTIONS: tuple[tuple[str, str, tuple[Template, ...]], ...] = (
+    (
+        "pcpr",
+        "Powiatowe Centrum Pomocy Rodzinie",
+        (
+            _t("piecza", "Piecza zastępcza i rodziny zastępcze", "family foster_care_leaving"),
+            _t(
+                "usamodzielnienie",
+                "Usamodzielnienie wychowanków pieczy zastępczej",
+                "foster_care_leaving housing education",
+                "wychowanek, dom dziecka, pomoc na zagospodarowanie",
+                "18-25",
+            ),
+            _t(
+                "pfron",
+                "Dofinansowanie ze środków PFRON",
+                "disability",
+                "turnus rehabilitacyjny, wózek, sprzęt, bariery architektoniczne",
+            ),
+            _t(
+                "oik",
+                "Ośrodek Interwencji Kryzysowej",
+                "domestic_violence crisis_event mental_health",
+                "schronienie, psycholog, hostel, kryzys",
+            ),
+            _t("poradnictwo", "Poradnictwo specjalistyczne", "family mental_health", "terapia"),
+            _t(
+                "sprawcy",
+                "Program korekcyjno-edukacyjny dla osób stosujących przemoc",
+                "domestic_violence",
+                "sprawca przemocy",
+                "18-",
+            ),
+            _t(
+                "cudzoziemcy",
+                "Integracja cudzoziemców ze statusem uchodźcy",
+                "foreigners",
+                "uchodźca, status uchodźcy, ochrona uzupełniająca, біженці",
+                languages="pl uk",
+            ),
+        ),
+    ),
+    (
+        "pup",
+        "Powiatowy Urząd Pracy",
+        (
+            _t(
+                "rejestracja",
+                "Rejestracja i zasiłek dla bezrobotnych",
+                "unemployment",
+                "bezrobotny, zasiłek dla bezrobotnych, ubezpieczenie",
+                "18-",
+            ),
+            _t(
+                "oferty", "Oferty pracy i pośrednictwo", "unemployment", "praca, ogłoszenia", "18-"
+            ),
+            _t(
+                "szkolenia",
+                "Szkolenia i bony szkoleniowe",
+                "unemployment education",
+                "kurs, prawo jazdy, kwalifikacje",
+                "18-",
+            ),
+            _t(
+                "dotacje",
+                "Dotacje na założenie działalności",
+                "unemployment",
+                "firma, własny biznes",
+                "18-",
+            ),
+            _t(
+                "staze", "Staże dla młodych", "youth unemployment", "staż, pierwsza praca", "18-29"
+            ),
+            _t(
+                "cudzoziemcy",
+                "Praca dla cudzoziemców",
+                "foreigners unemployment",
+                "oświadczenie o powierzeniu pracy, zezwolenie, робота",
+                "18-",
+                languages="pl uk",
+            ),
+        ),
+    ),
+    (
+        "pzon",
+        "Powiatowy Zespół do Spraw Orzekania o Niepełnosprawności",
+        (_t("orzeczenia", "Orzeczenia o niepełnosprawności", "disability", "legitymacja"),),
+    ),
+    (
+        "ppp",
+        "Poradnia Psychologiczno-Pedagogiczna",
+        (
+            _t(
+                "diagnoza",
+                "Diagnoza i terapia dzieci i młodzieży",
+                "family education youth",
+                "ADHD, dysleksja, autyzm, orzeczenie o kształceniu specjalnym",
+                "-24",
+            ),
+        ),
+    ),
+    (
+        "plu",
+        "Poradnia Leczenia Uzależnień",
+        (
+            _t(
+                "terapia",
+                "Terapia uzależnień",
+                "addiction",
+                "odwyk, alkohol, narkotyki, hazard, dopalacze",
+            ),
+            _t(
+                "ddd", "Terapia dla dorosłych dzieci alkoholików", "addiction mental_health", "DDA"
+            ),
+        ),
+    ),
+    (
+        "czp",
+        "Centrum Zdrowia Psychicznego",
+        (
+            _t(
+                "punkt",
+                "Punkt zgłoszeniowo-koordynacyjny",
+                "mental_health illness",
+                "psychiatra, depresja, myśli samobójcze, lęk",
+                "18-",
+            ),
+        ),
+    ),
+    (
+        "dps",
+        "Dom Pomocy Społecznej",
+        (
+            _t(
+                "pobyt",
+                "Całodobowa opieka w domu pomocy społecznej",
+                "elderly_care disability illness",
+                "DPS, opieka całodobowa, dom opieki",
+                "18-",
+            ),
+        ),
+    ),
+    (
+        "ohp",
+        "Hufiec Pracy OHP",
+        (
+            _t(
+                "mlodziez",
+                "Praca, nauka zawodu i wsparcie dla młodzieży",
+                "youth unemployment education",
+                "praca dla młodzieży, wakacje, praca sezonowa, nauka zawodu",
+                "15-25",
+            ),
+        ),
+    ),
+)
+
+WOJEWODZTWO_INSTITUTIONS: tuple[tuple[str, str, tuple[Template, ...]], ...] = (
+    (
+        "rops",
+        "Regionalny Ośrodek Polityki Społecznej",
+        (
+            _t("programy", "Programy dla osób z niepełnosprawnościami", "disability"),
+            _t("ekonomia", "Ośrodek wsparcia ekonomii społecznej", "unemployment", "spółdzielnia"),
+        ),
+    ),
+    (
+        "wup",
+        "Wojewódzki Urząd Pracy",
+        (
+            _t(
+                "eures",
+                "EURES: praca za granicą i dla cudzoziemców",
+                "unemployment foreigners",
+                "praca za granicą, EURES",
+                "18-",
+                languages="pl uk en",
+            ),
+        ),
+    ),
+    (
+        "ohp-wk",
+        "Wojewódzka Komenda OHP — Centrum Edukacji i Pracy Młodzieży",
+        (
+            _t(
+                "kariera",
+                "Młodzieżowe Centrum Kariery",
+                "youth education unemployment",
+                "doradca zawodowy, praca dla młodzieży",
+                "15-25",
+            ),
+        ),
+    ),
+    (
+        "wotu",
+        "Wojewódzki Ośrodek Terapii Uzależnień",
+        (
+            _t(
+                "stacjonarna",
+                "Terapia stacjonarna uzależnień",
+                "addiction illness",
+                "odwyk, detoks, ośrodek",
+                "18-",
+            ),
+        ),
+    ),
+)
+
+# Real public lines: numbers as the operators publish them.
+NATIONAL_INSTITUTIONS: tuple[Data, ...] = (
+    {
+        "id": "niebieska-linia",
+        "name": "Niebieska Linia",
+        "phones": ["800 120 002"],
+        "services": [
+            {
+                "id": "niebieska-linia-tel",
+                "name": "Telefon dla osób doznających przemocy domowej",
+                "situations": ["domestic_violence"],
+                "keywords": ["przemoc", "bije", "znęca się"],
+                "crisis": True,
+                "hours": "24/7",
+            }
+        ],
+    },
+    {
+        "id": "tel-116111",
+        "name": "Telefon Zaufania dla Dzieci i Młodzieży",
+        "phones": ["116 111"],
+        "services": [
+            {
+                "id": "tel-116111-tel",
+                "name": "Telefon zaufania dla dzieci i młodzieży",
+                "situations": ["youth", "mental_health", "family"],
+                "ages": "-18",
+                "crisis": True,
+                "hours": "24/7",
+            }
+        ],
+    },
+    {
+        "id": "tel-116123",
+        "name": "Kryzysowy Telefon Zaufania",
+        "phones": ["116 123"],
+        "services": [
+            {
+                "id": "tel-116123-tel",
+                "name": "Wsparcie w kryzysie emocjonalnym",
+                "situations": ["mental_health"],
+                "ages": "18-",
+                "crisis": True,
+                "hours": "24/7",
+            }
+        ],
+    },
+    {
+        "id": "npp-krajowa",
+        "name": "Nieodpłatna pomoc prawna — zapisy",
+        "website": "https://np.ms.gov.pl",
+        "services": [
+            {
+                "id": "npp-krajowa-porady",
+                "name": "Bezpłatne porady prawne w całej Polsce",
+                "situations": ["legal_aid"],
+                "keywords": ["prawnik", "porada"],
+                "ages": "18-",
+            },
+            {
+                "id": "npp-krajowa-obywatelskie",
+                "name": "Nieodpłatne poradnictwo obywatelskie",
+                "situations": ["legal_aid", "poverty"],
+                "keywords": ["długi", "ZUS", "podatki"],
+                "ages": "18-",
+            },
+        ],
+    },
+    {
+        "id": "kcik",
+        "name": "Krajowe Centrum Interwencyjno-Konsultacyjne dla Ofiar Handlu Ludźmi",
+        "website": "https://www.kcik.pl",
+        "services": [
+            {
+                "id": "kcik-pomoc",
+                "name": "Pomoc ofiarom handlu ludźmi i pracy przymusowej",
+                "situations": ["human_trafficking", "foreigners"],
+                "keywords": ["praca przymusowa", "odebrali paszport", "торгівля людьми"],
+                "languages": ["pl", "uk", "en"],
+            }
+        ],
+    },
+)
+
+HOURS = ("Mo-Fr 07:30-15:30", "Mo-Fr 08:00-16:00", "Mo 08:00-17:00; Tu-Fr 08:00-15:00")
+NGO_PATRONS = ("Nadzieja", "Razem", "Przystań", "Promyk", "Krok", "Dom", "Most", "Azymut")
+_SLUG_FOLDS = str.maketrans({"ł": "l", "Ł": "l"})
+
+
+def slug(text: str) -> str:
+    """An id part from a name: ASCII lower case, words joined with '-'."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SLUG_FOLDS).lower())
+    ascii_text = "".join(ch for ch in decomposed if ch.isascii())
+    parts = "".join(ch if ch.isalnum() else " " for ch in ascii_text).split()
+    return "-".join(parts)
+
+
+@cache
+def read_gminas(path: Path = TERC_PATH) -> tuple[Gmina, ...]:
+    """Every gmina of TERC (types 1, 2 and 3; the town and rural parts of type 4 and 5 are not
+    gminas of their own), in the order the catalogue grows: the evaluation's powiats first."""
+    powiats: dict[str, str] = {}
+    wojewodztwa: dict[str, str] = {}
+    rows: list[tuple[str, str, str]] = []
+    for _, element in ET.iterparse(path):  # noqa: S314 - the official register, read locally
+        if element.tag != "row":
+            continue
+        field = {child.tag: (child.text or "").strip() for child in element}
+        woj, pow_, gmi, rodz = field["WOJ"], field["POW"], field["GMI"], field["RODZ"]
+        if not pow_:
+            wojewodztwa[woj] = field["NAZWA"].lower()
+        elif not gmi:
+            powiats[woj + pow_] = field["NAZWA"]
+        elif rodz in {"1", "2", "3"}:
+            rows.append((woj + pow_ + gmi + rodz, field["NAZWA"], field["NAZWA_DOD"]))
+        element.clear()
+    gminas = [
+        Gmina(
+            teryt=code,
+            name=name,
+            kind=kind,
+            powiat=code[:4],
+            powiat_name=powiats[code[:4]],
+            wojewodztwo=code[:2],
+            wojewodztwo_name=wojewodztwa[code[:2]],
+        )
+        for code, name, kind in rows
+    ]
+
+    def order(gmina: Gmina) -> tuple[int, int, str]:
+        first_powiat = (
+            FIRST_POWIATS.index(gmina.powiat)
+            if gmina.powiat in FIRST_POWIATS
+            else len(FIRST_POWIATS)
+        )
+        first_woj = (
+            FIRST_WOJEWODZTWA.index(gmina.wojewodztwo)
+            if gmina.wojewodztwo in FIRST_WOJEWODZTWA
+            else len(FIRST_WOJEWODZTWA)
+        )
+        return first_powiat, first_woj, gmina.teryt
+
+    return tuple(sorted(gminas, key=order))
+
+
+def _locative_powiat(name: str) -> str:
+    """'siedlecki' -> 'w powiecie siedleckim'; a city with powiat rights keeps its name."""
+    if name.endswith(("i", "y")):
+        return f"w powiecie {name}m"
+    return f"w mieście {name}"
+
+
+class _Builder:
+    """Institutions in the order they are written, each a dict in catalogue format v1."""
+
+    def __init__(self, seed: int) -> None:
+        self.random = random.Random(seed)
+        self.institutions: list[Data] = []
+        self.count = 0
+
+    def add(self, institution: Data) -> None:
+        services = institution["services"]
+        self.institutions.append(institution)
+        self.count += len(services)
+
+    def contact(self, institution_id: str) -> Data:
+        contact: Data = {
+            "email": f"{institution_id}@example.org",
+            "website": f"https://example.org/{institution_id}",
+            "hours": self.random.choice(HOURS),
+        }
+        if self.random.random() < 0.15:
+            contact["languages"] = ["pl", "uk"]
+        return contact
+
+    def services(
+        self,
+        institution_id: str,
+        templates: Sequence[Template],
+        *,
+        area: str | None = None,
+        keep: float = 1.0,
+    ) -> list[Data]:
+        chosen = [t for t in templates if self.random.random() < keep] or [templates[0]]
+        services: list[Data] = []
+        for template in chosen:
+            service: Data = {
+                "id": f"{institution_id}-{template.slug}",
+                "name": template.name,
+                "situations": list(template.situations),
+            }
+            if template.description:
+                service["description"] = template.description
+            if template.keywords:
+                service["keywords"] = list(template.keywords)
+            if template.ages:
+                service["ages"] = template.ages
+            if area is not None:
+                service["area"] = [area]
+            if template.languages:
+                service["languages"] = list(template.languages)
+            services.append(service)
+        return services
+
+    def national(self) -> None:
+        for line in NATIONAL_INSTITUTIONS:
+            services = [{**service, "area": ["Polska"]} for service in line["services"]]
+            self.add(
+                {
+                    "id": line["id"],
+                    "name": line["name"],
+                    "place": "Polska",
+                    **line,
+                    "services": services,
+                }
+            )
+
+    def wojewodztwo(self, seat: Gmina) -> None:
+        for kind, name, templates in WOJEWODZTWO_INSTITUTIONS:
+            institution_id = f"{kind}-{seat.wojewodztwo}"
+            self.add(
+                {
+                    "id": institution_id,
+                    "name": f"{name} — województwo {seat.wojewodztwo_name}",
+                    "place": seat.teryt,
+                    **self.contact(institution_id),
+                    "services": self.services(
+                        institution_id, templates, area=seat.wojewodztwo, keep=0.9
+                    ),
+                }
+            )
+
+    def powiat(self, seat: Gmina) -> None:
+        where = _locative_powiat(seat.powiat_name)
+        for kind, name, templates in POWIAT_INSTITUTIONS:
+            if kind == "ohp" and self.random.random() < 0.5:
+                continue
+            institution_id = f"{kind}-{seat.powiat}"
+            self.add(
+                {
+                    "id": institution_id,
+                    "name": f"{name} {where}",
+                    "short_name": f"{kind.upper()} {seat.powiat_name}",
+                    "place": seat.teryt,
+                    **self.contact(institution_id),
+                    "services": self.services(
+                        institution_id, templates, area=seat.powiat, keep=0.8
+                    ),
+                }
+            )
+
+    def gmina(self, gmina: Gmina) -> None:
+        kind = "mops" if gmina.is_city else "gops"
+        name = (
+            "Miejski Ośrodek Pomocy Społecznej"
+            if gmina.is_city
+            else "Gminny Ośrodek Pomocy Społecznej"
+        )
+        institution_id = f"{kind}-{gmina.teryt}"
+        self.add(
+            {
+                "id": institution_id,
+                "name": f"{name} — {gmina.name}",
+                "short_name": f"{kind.upper()} {gmina.name}",
+                "place": gmina.teryt,
+                **self.contact(institution_id),
+                "services": self.services(institution_id, OPS_SERVICES, keep=0.75),
+            }
+        )
+
+    def local(self, gmina: Gmina, round_number: int) -> None:
+        """One more local institution in a gmina: round n takes the n-th kind, then patrons."""
+        kind, name, templates = LOCAL_INSTITUTIONS[round_number % len(LOCAL_INSTITUTIONS)]
+        institution_id = f"{kind}-{gmina.teryt}-{round_number}"
+        label = name
+        if round_number >= len(LOCAL_INSTITUTIONS) or kind == "fundacja":
+            patron = NGO_PATRONS[(round_number // len(LOCAL_INSTITUTIONS)) % len(NGO_PATRONS)]
+            label = f"{name} «{patron}»"
+        self.add(
+            {
+                "id": institution_id,
+                "name": f"{label} — {gmina.name}",
+                "place": gmina.teryt,
+                **self.contact(institution_id),
+                "services": self.services(institution_id, templates, keep=0.8),
+            }
+        )
+
+
+def build(count: int, *, seed: int = DEFAULT_SEED, terc: Path = TERC_PATH) -> Data:
+    """A catalogue document (format v1, as plain data) with exactly `count` services."""
+    if count < 1:
+        raise ValueError("a catalogue needs at least one service")
+    gminas = read_gminas(terc)
+    region = gminas[: max(1, min(len(gminas), math.ceil(count / SERVICES_PER_GMINA)))]
+    builder = _Builder(seed)
+    builder.national()
+    seen_powiats: set[str] = set()
+    seen_wojewodztwa: set[str] = set()
+    for gmina in region:
+        if gmina.wojewodztwo not in seen_wojewodztwa:
+            seen_wojewodztwa.add(gmina.wojewodztwo)
+            builder.wojewodztwo(_seat(gminas, gmina.wojewodztwo))
+        if gmina.powiat not in seen_powiats:
+            seen_powiats.add(gmina.powiat)
+            builder.powiat(_seat(gminas, gmina.powiat))
+        builder.gmina(gmina)
+    round_number = 0
+    while builder.count < count:
+        for gmina in region:
+            builder.local(gmina, round_number)
+            if builder.count >= count:
+                break
+        round_number += 1
+    institutions = _trim(builder.institutions, count)
+    return {
+        "version": 1,
+        "name": f"Katalog syntetyczny — {count} usług (seed {seed})",
+        "updated": "2026-11-01",
+        "institutions": institutions,
+    }
+
+
+def _seat(gminas: Sequence[Gmina], prefix: str) -> Gmina:
+    """Where a powiat's or voivodeship's institutions sit: its first town, else first gmina."""
+    inside = [gmina for gmina in gminas if gmina.teryt.startswith(prefix)]
+    towns = sorted((g for g in inside if g.is_city), key=lambda g: g.teryt)
+    return towns[0] if towns else min(inside, key=lambda g: g.teryt)
+
+
+def _trim(institutions: list[Data], count: int) -> list[Data]:
+    """Keep the first `count` services, dropping institutions left with none."""
+    kept: list[Data] = []
+    left = count
+    for institution in institutions:
+        if left <= 0:
+            break
+        services = institution["services"]
+        taken = services[:left]
+        kept.append({**institution, "services": taken})
+        left -= len(taken)
+    return kept
+
+
+def to_yaml(document: Data) -> str:
+    """The document as YAML, written directly (fast and byte-for-byte stable).
+
+    Scalars are JSON strings, which YAML reads as double-quoted scalars.
+    """
+    lines = [
+        "# Synthetic catalogue for benchmarks (bench/generate.py). Not real institutions.",
+        f"version: {document['version']}",
+        f"name: {_scalar(document['name'])}",
+        f"updated: {document['updated']}",
+        "institutions:",
+    ]
+    institutions = document["institutions"]
+    for institution in institutions:
+        lines.extend(_mapping(institution, indent=0))
+    return "\n".join(lines) + "\n"
+
+
+def _mapping(data: Data, *, indent: int) -> Iterator[str]:
+    pad = " " * indent
+    first = True
+    for key, value in data.items():
+        lead = f"{pad}- " if first else f"{pad}  "
+        first = False
+        if key == "services":
+            yield f"{lead}services:"
+            for service in value:
+                yield from _mapping(service, indent=indent + 2)
+        else:
+            yield f"{lead}{key}: {_scalar(value)}"
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_scalar(item) for item in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def generate(count: int, *, seed: int = DEFAULT_SEED, terc: Path = TERC_PATH) -> str:
+    """The YAML text of a synthetic catalogue with exactly `count` services."""
+    return to_yaml(build(count, seed=seed, terc=terc))
+
+
+def catalogue_file(count: int, *, seed: int = DEFAULT_SEED, directory: Path = CACHE_DIR) -> Path:
+    """The synthetic catalogue as a file, generated once and kept for later runs."""
+    path = directory / f"catalog-{count}-seed{seed}.yaml"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part")
+        partial.write_text(generate(count, seed=seed), encoding="utf-8")
+        partial.replace(path)
+    return path
+
+
+def places_database(directory: Path = CACHE_DIR) -> Path:
+    """A SQLite file with the full gazetteer imported (TERC, SIMC, GeoNames), made once.
+
+    Benchmarks copy it to start from what a deployment holds after `drogowskaz places import`.
+    """
+    path = directory / "places-full.sqlite"
+    if not path.exists():
+        from catalog.places_import import import_places
+        from catalog.storage import Database
+
+        directory.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".part")
+        partial.unlink(missing_ok=True)
+        database = Database(f"sqlite:///{partial}")
+        try:
+            import_places(
+                database.engine,
+                TERC_PATH,
+                simc=SIMC_PATH,
+                geonames_postal=POSTAL_PATH,
+                geonames_cities=CITIES_PATH,
+            )
+        finally:
+            database.dispose()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{partial}{suffix}").unlink(missing_ok=True)
+        partial.replace(path)
+    return path
+
+
+def catalogue_database(
+    count: int, *, seed: int = DEFAULT_SEED, directory: Path = CACHE_DIR
+) -> Path:
+    """A SQLite file as a deployment holds it: the full gazetteer and a loaded synthetic
+    catalogue of `count` services, made once (copy it before use: the bot writes to it)."""
+    path = directory / f"deployment-{count}-seed{seed}.sqlite"
+    if not path.exists():
+        import shutil
+
+        from catalog.places import Gazetteer
+        from catalog.storage import Database
+        from catalog.validation import check
+
+        catalogue = catalogue_file(count, seed=seed, directory=directory)
+        partial = path.with_suffix(".part")
+        shutil.copyfile(places_database(directory), partial)
+        database = Database(f"sqlite:///{partial}")
+        try:
+            database.create_schema()
+            report = check(
+                catalogue.read_bytes(),
+                filename=catalogue.name,
+                places=Gazetteer.load(database.engine),
+            )
+            if report.catalog is None:
+                codes = sorted({problem.code for problem in report.errors})
+                raise RuntimeError(f"the synthetic catalogue was refused: {codes[:5]}")
+            database.replace_catalog(report.catalog)
+        finally:
+            database.dispose()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{partial}{suffix}").unlink(missing_ok=True)
+        partial.replace(path)
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One measured figure of a benchmark, with its target when the issue sets one."""
+
+    benchmark: str
+    measure: str
+    value: float
+    unit: str  # "s", "ms", "MB", "/s"
+    target: float | None = None
+    at_least: bool = False  # the target is a floor (throughput), not a ceiling
+    cpu: float | None = None  # CPU seconds, steadier than wall time on a busy machine
+
+    @property
+    def verdict(self) -> str:
+        """'ok', 'MISSED (x2.5)' or '' when there is no target."""
+        if self.target is None:
+            return ""
+        met = self.value >= self.target if self.at_least else self.value <= self.target
+        if met:
+            return "ok"
+        ratio = self.target / self.value if self.at_least else self.value / self.target
+        return f"MISSED (x{ratio:.1f})"
+
+    def row(self) -> str:
+        """The figure as a row of the benchmarks' Markdown table."""
+        target = ""
+        if self.target is not None:
+            target = f"{'>=' if self.at_least else '<='} {_number(self.target)} {self.unit}"
+        value = f"{_number(self.value)} {self.unit}"
+        if self.cpu is not None:
+            value += f" (cpu {_number(self.cpu)} s)"
+        return f"| {self.benchmark} | {self.measure} | {value} | {target} | {self.verdict} |"
+
+
+TABLE_HEADER = "| benchmark | measure | value | target | verdict |\n|---|---|---|---|---|"
+
+
+def _number(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}".replace(",", " ")
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def print_figures(figures: Sequence[Figure], *, header: bool = True) -> None:
+    """Print figures as a Markdown table (bench/run merges the tables of every benchmark)."""
+    if header:
+        print(TABLE_HEADER)
+    for figure in figures:
+        print(figure.row(), flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write a synthetic catalogue to a file or standard output."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--count", type=int, default=10_000, help="number of services")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--terc", type=Path, default=TERC_PATH, help="TERC XML file")
+    parser.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    arguments = parser.parse_args(argv)
+    text = generate(arguments.count, seed=arguments.seed, terc=arguments.terc)
+    if arguments.output is None:
+        sys.stdout.write(text)
+    else:
+        arguments.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

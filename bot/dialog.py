@@ -1,0 +1,922 @@
+"""The conversation with a resident as pure state transitions: `step(state, input) -> Step`.
+
+Both front ends (Telegram and the terminal chat) call `step` and show its replies; the logic is
+tested once, here. The questions go: who needs help -> their age -> the situation -> the place ->
+results. Any question can be skipped, changed or answered early: free text is read at every
+step for an age, a situation and a place, so a person who opens with "mąż mnie bije, Siedlce"
+is not asked again what they already said. Danger words are answered first with 112 and the
+crisis lines, whatever the step, and then the conversation goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.i18n import LANGUAGES, pick_language, t, tn
+from bot.render import Button, Reply, escape, numbered, rows, service_line, venue
+from catalog.model import Catalog, Service
+from catalog.places import PlaceAnswer, Unit
+from catalog.search import Query, SearchIndex, SearchResult
+from catalog.taxonomy import SITUATIONS
+from catalog.text import fold, folded_words
+from catalog.vocabulary import is_danger
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+QUESTIONS: tuple[str, ...] = ("who", "age", "situation", "place")
+STEPS: tuple[str, ...] = ("start", *QUESTIONS, "choose_place", "results")
+WHO: tuple[str, ...] = ("me", "child", "other")
+PAGE_SIZE = 5
+SEARCH_LIMIT = 50
+MAX_TERMS = 300  # characters of free text kept for the search
+MAX_SENT = 300  # message ids remembered for the quick exit
+MIN_AGE, MAX_AGE = 1, 110
+MAX_WHO_WORDS = 3  # "dla syna", "moja mama": longer texts tell a story, not who it is for
+STATE_VERSION = 1
+EMERGENCY = "112"
+CONTROL_WORDS: tuple[str, ...] = ("restart", "skip", "back", "unknown", "forget", "more")
+
+# Age ranges offered as buttons: token -> the age searched for (a typical age inside the range).
+AGE_RANGES: Mapping[str, int] = {
+    "0-14": 12,
+    "15-17": 16,
+    "18-25": 21,
+    "26-59": 40,
+    "60-": 65,
+}
+
+_BARE_NUMBER = re.compile(r"^\s*([-+]?\d{1,4})\s*[.!]?\s*$")
+# "19 lat", "16-latek", "20 years", "17 років"; "mam 19," "I'm 30" (but not "mam 2 dzieci").
+_AGE_AFTER = re.compile(
+    r"\b(\d{1,3})\s*-?\s*(?:lat\w*|rok\w*|letni\w*|years?|yrs?|y\.?o\.?|рок\w*|рік|літ\w*)(?!\w)"
+)
+_AGE_BEFORE = re.compile(
+    r"(?:\bmam|\bma|\bjestem|\bi'?m|\bi am|\bage|\bwiek|мені|йому|їй|\bвік)\s*:?\s*"
+    r"(\d{1,3})\s*(?:$|[,.;!?])"
+)
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Something the person typed."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button pressed: the token it carries ("who:child", "age:15-17", "more" ...)."""
+
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A location pin the person shared."""
+
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command: /start (arg: deep-link payload), /pomoc, /szukaj, /jezyk, /prywatnosc, /usun."""
+
+    name: str
+    arg: str = ""
+
+
+Input = Text | Choice | Location | Command
+
+
+# ----------------------------------------------------------------------------- dependencies
+
+
+class Places(Protocol):
+    """What the dialog needs from the gazetteer."""
+
+    def find(self, text: str) -> PlaceAnswer:
+        """Resolve a place the person typed."""
+        ...
+
+    def extract(self, text: str) -> tuple[PlaceAnswer | None, str]:
+        """Find a place mentioned inside a longer text; return the text without it."""
+        ...
+
+    def locate(self, lat: float, lon: float) -> PlaceAnswer:
+        """Resolve a location pin."""
+        ...
+
+
+class Searcher(Protocol):
+    """What the dialog needs from the search index."""
+
+    def search(self, query: Query, *, limit: int = 10) -> SearchResult:
+        """Services that serve this person, best first."""
+        ...
+
+
+class Services(Protocol):
+    """The catalogue's services (for crisis lines, maps and feedback)."""
+
+    @property
+    def services(self) -> tuple[Service, ...]:
+        """Every service of the catalogue."""
+        ...
+
+    def service(self, service_id: str) -> Service | None:
+        """The service with this id."""
+        ...
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Everything outside the dialog that it consults; fakes in tests, the Runtime in use."""
+
+    places: Places
+    search: Searcher
+    catalog: Services
+    is_danger: Callable[[str], bool]
+    state_ttl_hours: float = 24.0  # told to the person in /prywatnosc
+
+    @classmethod
+    def of(cls, runtime: Runtime, *, state_ttl_hours: float = 24.0) -> Deps:
+        """The dependencies of a running Runtime (gazetteer, served catalogue, its index).
+
+        The index carries its own catalogue, so cards and crisis lines always come from the
+        catalogue that was searched, even during a reload.
+        """
+        index = getattr(runtime, "index", None)
+        if not isinstance(index, SearchIndex) or index.catalog is not runtime.catalog:
+            index = _index_for(runtime.catalog)
+        return cls(
+            places=runtime.gazetteer,
+            search=index,
+            catalog=index.catalog,
+            is_danger=is_danger,
+            state_ttl_hours=state_ttl_hours,
+        )
+
+
+_built: list[SearchIndex] = []  # the last index built here, when the runtime carries none
+
+
+def _index_for(catalog: Catalog) -> SearchIndex:
+    """An index over this catalogue, built once (not on every message)."""
+    if not _built or _built[0].catalog is not catalog:
+        _built[:] = [SearchIndex(catalog)]
+    return _built[0]
+
+
+# ----------------------------------------------------------------------------- state and output
+
+
+@dataclass(frozen=True, slots=True)
+class DialogState:
+    """Where one chat's conversation is; persisted per chat as JSON (to_dict/from_dict).
+
+    `done` lists the questions answered or skipped; `options` the place buttons last offered
+    (code or typed suggestion, label); `sent` the ids of the bot's messages, for the quick exit.
+    """
+
+    step: str = "start"
+    lang: str = "pl"
+    who: str | None = None
+    age: int | None = None
+    age_range: str | None = None
+    situations: tuple[str, ...] = ()
+    terms: str = ""
+    place_code: str | None = None
+    place_label: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
+    done: tuple[str, ...] = ()
+    page: int = 0
+    sent: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form of the state."""
+        return {
+            "v": STATE_VERSION,
+            "step": self.step,
+            "lang": self.lang,
+            "who": self.who,
+            "age": self.age,
+            "age_range": self.age_range,
+            "situations": list(self.situations),
+            "terms": self.terms,
+            "place_code": self.place_code,
+            "place_label": self.place_label,
+            "options": [list(option) for option in self.options],
+            "done": list(self.done),
+            "page": self.page,
+            "sent": list(self.sent),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DialogState:
+        """The state back from its stored form; anything unreadable gives a fresh start."""
+        try:
+            if data.get("v") != STATE_VERSION:
+                return cls(lang=pick_language(str(data.get("lang") or "")))
+            step = str(data["step"])
+            return cls(
+                step=step if step in STEPS else "who",
+                lang=pick_language(str(data["lang"])),
+                who=_str_or_none(data.get("who")),
+                age=None if data.get("age") is None else int(data["age"]),
+                age_range=_str_or_none(data.get("age_range")),
+                situations=tuple(str(key) for key in data.get("situations", ())),
+                terms=str(data.get("terms", "")),
+                place_code=_str_or_none(data.get("place_code")),
+                place_label=_str_or_none(data.get("place_label")),
+                options=tuple((str(code), str(label)) for code, label in data.get("options", ())),
+                done=tuple(str(name) for name in data.get("done", ())),
+                page=int(data.get("page", 0)),
+                sent=tuple(int(message) for message in data.get("sent", ())),
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return cls()
+
+    def with_sent(self, message_ids: Iterable[int]) -> DialogState:
+        """The state remembering more messages the bot sent in this chat."""
+        return replace(self, sent=(*self.sent, *message_ids)[-MAX_SENT:])
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """A person pressed "this was wrong" on a card: for the coordinators (no user text)."""
+
+    service_id: str
+    gmina: str | None
+    situations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """The result of one input: the new state and what to send.
+
+    `forget` asks the front end to delete the stored state (and not to store `state`) and to
+    delete the messages in `delete_messages`; `feedback` goes to the coordinators.
+    """
+
+    state: DialogState
+    replies: tuple[Reply, ...]
+    forget: bool = False
+    delete_messages: tuple[int, ...] = ()
+    feedback: tuple[Feedback, ...] = field(default=())
+
+
+# ----------------------------------------------------------------------------- the transition
+
+
+def step(state: DialogState, event: Input, deps: Deps, now: datetime) -> Step:
+    """The conversation's answer to one input."""
+    if isinstance(event, Command):
+        return _on_command(state, event, deps, now)
+    if isinstance(event, Choice):
+        return _on_choice(state, event.token, deps, now)
+    lead: list[Reply] = []
+    if state.step == "start":
+        lead.append(_greeting(state.lang))
+        state = replace(state, step="who")
+    if isinstance(event, Location):
+        answer = deps.places.locate(event.latitude, event.longitude)
+        return _on_place_answer(state, answer, deps, now, lead)
+    return _on_text(state, event.text, deps, now, lead)
+
+
+def start(lang: str = "pl", payload: str = "") -> tuple[Command, DialogState]:
+    """The first input and state of a new conversation (used by the terminal chat)."""
+    return Command("start", payload), DialogState(lang=pick_language(lang))
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def _on_command(state: DialogState, command: Command, deps: Deps, now: datetime) -> Step:
+    name = command.name.lstrip("/").lower()
+    arg = command.arg.strip()
+    lang = state.lang
+    if name in ("start", "szukaj", "search"):
+        fresh = DialogState(lang=lang, sent=state.sent, step="who")
+        lead = [_greeting(lang)] if name == "start" else []
+        if arg in SITUATIONS:
+            fresh = replace(fresh, situations=(arg,), done=("situation",))
+            lead.append(Reply(_t("dialog.deep_link", lang, situation=_label(arg, lang))))
+            return _advance(fresh, deps, now, lead)
+        if arg and name != "start":
+            return _on_text(fresh, arg, deps, now, lead)
+        return _advance(fresh, deps, now, lead)
+    if name in ("jezyk", "język", "language", "lang", "mova"):
+        if arg.lower() in LANGUAGES:
+            return _on_choice(state, f"lang:{arg.lower()}", deps, now)
+        return Step(state, (_language_question(lang),))
+    if name in ("prywatnosc", "prywatność", "privacy"):
+        hours = f"{deps.state_ttl_hours:g}"
+        return Step(state, (Reply(t("dialog.privacy", lang, hours=hours), kind="privacy"),))
+    if name in ("usun", "usuń", "delete", "forget"):
+        return _forget(state)
+    return Step(state, (Reply(t("dialog.help", lang), kind="help"), *_ask(state, deps, now)))
+
+
+def _forget(state: DialogState) -> Step:
+    reply = Reply(t("dialog.forget.done", state.lang), kind="forget")
+    return Step(DialogState(lang=state.lang), (reply,), forget=True, delete_messages=state.sent)
+
+
+# ----------------------------------------------------------------------------- buttons
+
+
+def _on_choice(state: DialogState, token: str, deps: Deps, now: datetime) -> Step:
+    kind, _, value = token.partition(":")
+    lang = state.lang
+    if state.step == "start" and kind not in ("lang", "forget"):
+        state = replace(state, step="who")
+    if kind == "restart":
+        return _on_command(state, Command("start"), deps, now)
+    if kind == "forget":
+        return _forget(state)
+    if kind == "lang" and value in LANGUAGES:
+        state = replace(state, lang=value)
+        if state.step == "start":
+            return _on_command(state, Command("start"), deps, now)
+        return Step(state, (Reply(t("dialog.language.changed", value)), *_ask(state, deps, now)))
+    if kind == "who" and value in WHO:
+        return _advance(_answered(replace(state, who=value), "who"), deps, now, [])
+    if kind == "age":
+        if value == "unknown":
+            state = replace(state, age=None, age_range=None)
+        elif value in AGE_RANGES:
+            state = replace(state, age=AGE_RANGES[value], age_range=value)
+        else:
+            return Step(state, _ask(state, deps, now))
+        return _advance(_answered(state, "age"), deps, now, [])
+    if kind == "sit":
+        return _on_situation_button(state, value, deps, now)
+    if kind == "place":
+        labels = dict(state.options)
+        if value in labels and value.isdigit():
+            chosen = replace(state, place_code=value[:6], place_label=labels[value], options=())
+            return _advance(_answered(chosen, "place"), deps, now, [])
+        return Step(state, _ask(state, deps, now))
+    if kind == "try":
+        typed = dict(state.options).get(f"try:{value}")
+        if typed is not None:
+            return _on_place_answer(state, deps.places.find(typed), deps, now, [])
+        return Step(state, _ask(state, deps, now))
+    if kind == "skip":
+        return _skip(state, deps, now)
+    if kind == "back":
+        return _back(state, deps, now)
+    if kind == "change" and value in QUESTIONS:
+        changed = replace(state, step=value, done=tuple(d for d in state.done if d != value))
+        return Step(changed, _ask(changed, deps, now))
+    if kind == "more":
+        return _results(replace(state, page=state.page + 1), deps, now, [])
+    if kind == "map":
+        return _show_on_map(state, value, deps)
+    if kind == "wrong":
+        service = deps.catalog.service(value)
+        if service is None:
+            return Step(state, ())
+        report = Feedback(service.id, state.place_code, state.situations)
+        reply = Reply(t("dialog.wrong.thanks", lang), kind="feedback")
+        return Step(state, (reply,), feedback=(report,))
+    return Step(state, _ask(state, deps, now))
+
+
+def _on_situation_button(state: DialogState, value: str, deps: Deps, now: datetime) -> Step:
+    if value == "done":
+        return _advance(_answered(state, "situation"), deps, now, [])
+    if value not in SITUATIONS:
+        return Step(state, _ask(state, deps, now))
+    chosen = tuple(key for key in state.situations if key != value)
+    if value not in state.situations:
+        chosen = (*state.situations, value)
+    toggled = replace(state, situations=chosen, step="situation")
+    return Step(toggled, (replace(_situation_question(toggled), replace=True),))
+
+
+def _skip(state: DialogState, deps: Deps, now: datetime) -> Step:
+    current = state.step
+    if current == "choose_place":
+        current = "place"
+    if current not in QUESTIONS:
+        return Step(state, _ask(state, deps, now))
+    cleared = _clear(state, current)
+    return _advance(_answered(cleared, current), deps, now, [])
+
+
+def _back(state: DialogState, deps: Deps, now: datetime) -> Step:
+    current = "results" if state.step == "choose_place" else state.step  # back to typing
+    order = (*QUESTIONS, "results")
+    index = order.index(current) if current in order else 0
+    target = QUESTIONS[max(index - 1, 0)]
+    keep = QUESTIONS[: QUESTIONS.index(target)]
+    moved = replace(state, step=target, done=tuple(d for d in state.done if d in keep), page=0)
+    return Step(moved, _ask(moved, deps, now))
+
+
+def _show_on_map(state: DialogState, service_id: str, deps: Deps) -> Step:
+    service = deps.catalog.service(service_id)
+    place = venue(service) if service is not None else None
+    if place is None:
+        return Step(state, (Reply(t("dialog.map.none", state.lang)),))
+    return Step(state, (Reply("", kind="venue", venue=place),))
+
+
+# ----------------------------------------------------------------------------- free text
+
+
+def _on_text(state: DialogState, text: str, deps: Deps, now: datetime, lead: list[Reply]) -> Step:
+    text = text.strip()
+    if not text:
+        return Step(state, (*lead, *_ask(state, deps, now)))
+    if deps.is_danger(text):
+        lead.insert(0, _danger_reply(state, deps))  # before anything else, even the greeting
+    word = _control_word(text)
+    if word == "restart":
+        return _on_command(state, Command("start"), deps, now)
+    if word in ("skip", "back"):
+        result = _skip(state, deps, now) if word == "skip" else _back(state, deps, now)
+        return replace(result, replies=(*lead, *result.replies))
+    if word == "unknown" and state.step == "age":
+        return _on_choice(state, "age:unknown", deps, now)
+    if word == "forget":
+        return _forget(state)
+    if word == "more" and state.step == "results":
+        return _on_choice(state, "more", deps, now)
+
+    number = _BARE_NUMBER.match(text)
+    # A typed number picks one of the places offered (for people who do not tap buttons).
+    if number is not None and state.step == "choose_place":
+        index = int(number.group(1)) - 1
+        if 0 <= index < len(state.options):
+            return _on_choice(state, f"place:{state.options[index][0]}", deps, now)
+    # A bare number answers the age, at the first two questions.
+    if number is not None and state.step in ("who", "age"):
+        age = int(number.group(1))
+        if not MIN_AGE <= age <= MAX_AGE:
+            asked = replace(state, step="age")
+            return Step(asked, (*lead, _age_out_of_range(asked)))
+        answered = replace(state, age=age, age_range=None)
+        return _advance(_answered(answered, "who", "age"), deps, now, lead)
+
+    # At the place question the whole text is first read as a place.
+    if state.step in ("place", "choose_place"):
+        answer = deps.places.find(text)
+        if answer.gmina is not None or answer.candidates or answer.outside_poland:
+            return _on_place_answer(state, answer, deps, now, lead)
+
+    understood = False
+    rest = text
+    place: PlaceAnswer | None = None
+    if state.step not in ("place", "choose_place") or "place" not in state.done:
+        place, rest = deps.places.extract(text)
+        if place is not None and not (place.gmina or place.candidates or place.outside_poland):
+            place = None
+    typed_age = _typed_age(rest)
+    if typed_age is not None:
+        if not MIN_AGE <= typed_age <= MAX_AGE:
+            asked = replace(state, step="age")
+            return Step(asked, (*lead, _age_out_of_range(asked)))
+        state = _answered(replace(state, age=typed_age, age_range=None), "age")
+        understood = True
+    who = _typed_who(rest) if len(folded_words(rest)) <= MAX_WHO_WORDS else None
+    answers_who = who is not None and state.step == "who" and place is None
+    if who is not None and state.who is None:
+        state = _answered(replace(state, who=who), "who")
+        understood = True
+    # "dla mamy" answers who it is for; it says nothing yet about the situation.
+    detected = _situations_in(rest, deps) if _has_words(rest) and not answers_who else None
+    if detected is not None:
+        keys, meaningful = detected
+        # Words that only match catalogue text count as a situation where one was asked for.
+        if keys or (meaningful and state.step == "situation"):
+            merged = tuple(dict.fromkeys((*state.situations, *sorted(keys))))
+            terms = f"{state.terms} {rest}".strip()[-MAX_TERMS:]
+            state = _answered(replace(state, situations=merged, terms=terms), "situation")
+            understood = True
+    if place is not None:
+        return _on_place_answer(_answered(state, "who"), place, deps, now, lead)
+    if understood:
+        advanced = _advance(_answered(state, "who"), deps, now, lead)
+        if advanced.state.step == state.step:  # same question again: say it was understood
+            noted = Reply(t("dialog.noted", state.lang), kind="noted")
+            return replace(advanced, replies=(*lead, noted, *advanced.replies[len(lead) :]))
+        return advanced
+    if state.step in ("place", "choose_place"):
+        return _on_place_answer(state, deps.places.find(text), deps, now, lead)
+    not_understood = Reply(t("dialog.not_understood", state.lang), kind="not_understood")
+    return Step(state, (*lead, not_understood, *_ask(state, deps, now)))
+
+
+def _situations_in(text: str, deps: Deps) -> tuple[frozenset[str], bool] | None:
+    result = deps.search.search(Query(text=text), limit=1)
+    return frozenset(key for key in result.situations if key in SITUATIONS), result.understood
+
+
+def _typed_age(text: str) -> int | None:
+    folded = fold(text)
+    for pattern in (_AGE_AFTER, _AGE_BEFORE):
+        found = pattern.search(folded)
+        if found is not None:
+            return int(found.group(1))
+    return None
+
+
+def _typed_who(text: str) -> str | None:
+    said = set(folded_words(text))
+    for who in ("child", "other", "me"):
+        if said & set(_words_of(f"dialog.words.who.{who}")):
+            return who
+    return None
+
+
+def _control_word(text: str) -> str | None:
+    folded = " ".join(folded_words(text))
+    for word in CONTROL_WORDS:
+        if folded in _words_of(f"dialog.words.{word}"):
+            return word
+    return None
+
+
+def _words_of(key: str) -> tuple[str, ...]:
+    """Words that mean the same in any of our languages (people mix them)."""
+    found: list[str] = []
+    for lang in LANGUAGES:
+        found.extend(" ".join(folded_words(phrase)) for phrase in t(key, lang).split("|"))
+    return tuple(phrase for phrase in found if phrase)
+
+
+def _has_words(text: str) -> bool:
+    return any(word.isalpha() for word in folded_words(text))
+
+
+# ----------------------------------------------------------------------------- places
+
+
+def _on_place_answer(
+    state: DialogState, answer: PlaceAnswer, deps: Deps, now: datetime, lead: list[Reply]
+) -> Step:
+    lang = state.lang
+    if answer.gmina is not None:
+        options: tuple[tuple[str, str], ...] = ()
+        if answer.same_name_other is not None:
+            other = answer.same_name_other
+            options = ((other.teryt, unit_label(other, lang)),)
+        chosen = replace(
+            state,
+            place_code=answer.gmina.code,
+            place_label=unit_label(answer.gmina, lang),
+            options=options,
+        )
+        return _advance(_answered(chosen, "place"), deps, now, lead)
+    if answer.candidates:
+        options = tuple((unit.teryt, unit_label(unit, lang)) for unit in answer.candidates)
+        asking = replace(state, step="choose_place", options=options)
+        return Step(asking, (*lead, *_ask(asking, deps, now)))
+    if answer.outside_poland:
+        outside = replace(state, place_code=None, place_label=None, options=())
+        lead.append(Reply(t("dialog.place.outside_poland", lang)))
+        return _advance(_answered(outside, "place"), deps, now, lead)
+    suggestions = tuple((f"try:{i}", name) for i, name in enumerate(answer.suggestions[:6]))
+    asking = replace(state, step="place", options=suggestions)
+    key = "dialog.place.did_you_mean" if suggestions else "dialog.place.not_found"
+    buttons = tuple((Button(name, token),) for token, name in suggestions)
+    question = _place_question(asking)
+    reply = Reply(
+        t(key, lang),
+        buttons=buttons + question.buttons,
+        kind="place_not_found",
+        location_request=True,
+        location_label=question.location_label,
+    )
+    return Step(asking, (*lead, reply))
+
+
+def unit_label(unit: Unit, lang: str) -> str:
+    """A gmina as a person recognises it: name, kind, powiat and województwo (plain text)."""
+    if unit.powiat and unit.wojewodztwo:
+        return t(
+            "dialog.place.unit",
+            lang,
+            name=unit.name,
+            kind=unit.kind,
+            powiat=unit.powiat,
+            wojewodztwo=unit.wojewodztwo,
+        )
+    return f"{unit.name} ({unit.kind})"
+
+
+# ----------------------------------------------------------------------------- questions
+
+
+def _advance(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -> Step:
+    """Ask the first question not answered yet, or show the results."""
+    done = set(state.done)
+    if "who" not in done and done & {"age", "situation", "place"}:
+        state = _answered(state, "who")  # they told us something already: do not ask who
+        done.add("who")
+    for question in QUESTIONS:
+        if question not in done:
+            asking = replace(state, step=question)
+            return Step(asking, (*lead, *_ask(asking, deps, now)))
+    return _results(replace(state, page=0), deps, now, lead)
+
+
+def _ask(state: DialogState, deps: Deps, now: datetime) -> tuple[Reply, ...]:
+    if state.step in ("start", "who"):
+        return (_who_question(state.lang),)
+    if state.step == "age":
+        return (_age_question(state),)
+    if state.step == "situation":
+        return (_situation_question(state),)
+    if state.step == "place":
+        return (_place_question(state),)
+    if state.step == "choose_place":
+        return (_choose_place_question(state),)
+    return (_footer(state, deps, now, more=False),)
+
+
+def _navigation(lang: str, *, back: bool = True) -> tuple[Button, ...]:
+    buttons = [Button(t("dialog.button.skip", lang), "skip")]
+    if back:
+        buttons.insert(0, Button(t("dialog.button.back", lang), "back"))
+    buttons.append(Button(t("dialog.button.restart", lang), "restart"))
+    return tuple(buttons)
+
+
+def _greeting(lang: str) -> Reply:
+    return Reply(t("dialog.greeting", lang), kind="greeting")
+
+
+def _who_question(lang: str) -> Reply:
+    choices = rows(*(Button(t(f"dialog.who.{who}", lang), f"who:{who}") for who in WHO))
+    return Reply(
+        t("dialog.who.question", lang),
+        buttons=(*choices, _navigation(lang, back=False)),
+        kind="question",
+        numbers_are_answers=True,
+    )
+
+
+def _age_question(state: DialogState) -> Reply:
+    lang = state.lang
+    who = state.who or "other"
+    ranges = rows(
+        *(Button(t(f"dialog.age.range.{token}", lang), f"age:{token}") for token in AGE_RANGES),
+        width=3,
+    )
+    unknown = (Button(t("dialog.age.unknown", lang), "age:unknown"),)
+    return Reply(
+        t(f"dialog.age.question.{who}", lang),
+        buttons=(*ranges, unknown, _navigation(lang)),
+        kind="question",
+        numbers_are_answers=True,
+    )
+
+
+def _age_out_of_range(state: DialogState) -> Reply:
+    question = _age_question(state)
+    text = t("dialog.age.out_of_range", state.lang)
+    return replace(question, text=f"{text}\n{question.text}", kind="age_out_of_range")
+
+
+def _situation_question(state: DialogState) -> Reply:
+    lang = state.lang
+    buttons = []
+    for key in SITUATIONS:
+        label = _label(key, lang)
+        if key in state.situations:
+            label = t("dialog.situation.chosen_mark", lang, label=label)
+        buttons.append(Button(label, f"sit:{key}"))
+    text = t("dialog.situation.question", lang)
+    if state.situations:
+        chosen = ", ".join(_label(key, lang) for key in state.situations)
+        text += "\n" + _t("dialog.situation.chosen", lang, situations=chosen)
+    done = (Button(t("dialog.button.done", lang), "sit:done"),)
+    return Reply(
+        text,
+        buttons=(*rows(*buttons, width=1), done, _navigation(lang)),
+        kind="question",
+    )
+
+
+def _place_question(state: DialogState) -> Reply:
+    lang = state.lang
+    return Reply(
+        t(f"dialog.place.question.{state.who or 'other'}", lang),
+        buttons=(_navigation(lang),),
+        kind="question",
+        location_request=True,
+        location_label=t("dialog.place.send_location", lang),
+    )
+
+
+def _choose_place_question(state: DialogState) -> Reply:
+    lang = state.lang
+    choices = tuple((Button(label, f"place:{code}"),) for code, label in state.options)
+    return Reply(
+        t("dialog.place.ambiguous", lang),
+        buttons=(*choices, _navigation(lang)),
+        kind="choose_place",
+    )
+
+
+def _language_question(lang: str) -> Reply:
+    buttons = rows(
+        *(Button(t(f"dialog.language.{code}", lang), f"lang:{code}") for code in LANGUAGES),
+        width=3,
+    )
+    return Reply(t("dialog.language.question", lang), buttons=buttons, kind="question")
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def _query(state: DialogState) -> Query:
+    return Query(
+        text=state.terms,
+        situations=frozenset(state.situations),
+        age=state.age,
+        gmina=state.place_code,
+    )
+
+
+def _results(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -> Step:
+    lang = state.lang
+    state = replace(state, step="results")
+    result = deps.search.search(_query(state), limit=SEARCH_LIMIT)
+    services = [match.service for match in result.matches if not match.service.crisis]
+    crisis = [match.service for match in result.matches if match.service.crisis]
+    found = services + crisis  # local offices first, helplines after them
+    if not found:
+        return _nothing_found(state, deps, now, lead)
+    pages = (len(found) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(state.page, pages - 1)
+    if state.page >= pages:
+        more = Reply(t("dialog.results.no_more", lang))
+        return Step(
+            replace(state, page=page), (*lead, more, _footer(state, deps, now, more=False))
+        )
+    state = replace(state, page=page)
+    first = page * PAGE_SIZE
+    shown = found[first : first + PAGE_SIZE]
+    replies = list(lead)
+    if page == 0:
+        replies.append(Reply(_summary(state, len(found)), kind="results"))
+    replies.extend(numbered(shown, lang, now, first + 1))
+    replies.append(_footer(state, deps, now, more=page + 1 < pages))
+    return Step(state, tuple(replies))
+
+
+def _summary(state: DialogState, count: int) -> str:
+    lang = state.lang
+    parts = [tn("dialog.results.found", count, lang)]
+    if state.place_label:
+        parts.append(_t("dialog.results.place", lang, place=state.place_label))
+    else:
+        parts.append(t("dialog.results.no_place", lang))
+    if state.situations:
+        chosen = ", ".join(_label(key, lang) for key in state.situations)
+        parts.append(_t("dialog.results.situations", lang, situations=chosen))
+    return "\n".join(parts)
+
+
+def _footer(state: DialogState, deps: Deps, now: datetime, *, more: bool) -> Reply:  # noqa: ARG001
+    lang = state.lang
+    buttons: list[tuple[Button, ...]] = []
+    if more:
+        buttons.append((Button(t("dialog.button.more", lang), "more"),))
+    buttons.extend(
+        (Button(t("dialog.place.meant", lang, place=label), f"place:{code}"),)
+        for code, label in state.options
+    )
+    buttons.append(
+        (
+            Button(t("dialog.button.change_place", lang), "change:place"),
+            Button(t("dialog.button.change_situation", lang), "change:situation"),
+        )
+    )
+    buttons.append(
+        (
+            Button(t("dialog.button.change_age", lang), "change:age"),
+            Button(t("dialog.button.restart", lang), "restart"),
+        )
+    )
+    buttons.append((Button(t("dialog.button.forget", lang), "forget"),))
+    text = t("dialog.results.more" if more else "dialog.results.end", lang)
+    return Reply(text, buttons=tuple(buttons), kind="footer")
+
+
+def _nothing_found(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -> Step:
+    lang = state.lang
+    replies = [*lead, Reply(t("dialog.results.none", lang), kind="nothing_found")]
+    wider = deps.search.search(
+        replace(_query(state), text="", situations=frozenset()), limit=SEARCH_LIMIT
+    )
+    contacts = caseworkers([match.service for match in wider.matches], state.place_code)
+    if contacts:
+        replies.append(Reply(t("dialog.results.caseworker", lang), kind="caseworker"))
+        replies.extend(numbered(contacts, lang, now, 1))
+    else:
+        replies.append(Reply(t("dialog.results.no_caseworker", lang), kind="caseworker"))
+    replies.append(_footer(state, deps, now, more=False))
+    return Step(state, tuple(replies))
+
+
+def caseworkers(services: Sequence[Service], gmina: str | None) -> list[Service]:
+    """Who can take up the person's case when nothing fits: their gmina's social assistance
+    centre (a gmina-level service for poverty), else the nearest wider general services."""
+    general = [service for service in services if not service.crisis]
+    for level in ("gmina", "powiat", "wojewodztwo", "country"):
+        at_level = [
+            service
+            for service in general
+            if _level_for(service, gmina) == level and "poverty" in service.situations
+        ]
+        if at_level:
+            return at_level[:2]
+    return general[:2]
+
+
+def _level_for(service: Service, gmina: str | None) -> str:
+    if gmina is None:
+        return "country" if any(area.code == "" for area in service.areas) else "other"
+    inside = [area for area in service.areas if area.contains(gmina)]
+    if not inside:
+        return "other"
+    return max(inside, key=lambda area: len(area.code)).level
+
+
+# ----------------------------------------------------------------------------- danger
+
+
+def _danger_reply(state: DialogState, deps: Deps) -> Reply:
+    lang = state.lang
+    lines = [t("dialog.danger", lang)]
+    phones = crisis_lines(state, deps)
+    if phones:
+        lines.append(t("dialog.danger.lines", lang))
+        lines.extend(f"• {service_line(service, lang)}" for service in phones)
+    lines.append(t("dialog.danger.after", lang))
+    return Reply("\n".join(lines), kind="danger")
+
+
+def crisis_lines(state: DialogState, deps: Deps) -> list[Service]:
+    """The catalogue's crisis lines that serve this person (their place and age, if known)."""
+    found = []
+    for service in deps.catalog.services:
+        if not service.crisis or not service.contact.phones:
+            continue
+        if all(phone.dial == EMERGENCY for phone in service.contact.phones):
+            continue  # 112 is already said first
+        if not service.serves_age(state.age):
+            continue
+        if state.place_code is None:
+            if not any(area.code == "" for area in service.areas):
+                continue
+        elif not service.serves_place(state.place_code):
+            continue
+        found.append(service)
+    return found
+
+
+# ----------------------------------------------------------------------------- small pieces
+
+
+def _answered(state: DialogState, *questions: str) -> DialogState:
+    done = tuple(dict.fromkeys((*state.done, *questions)))
+    return replace(state, done=done)
+
+
+def _clear(state: DialogState, question: str) -> DialogState:
+    if question == "who":
+        return replace(state, who=None)
+    if question == "age":
+        return replace(state, age=None, age_range=None)
+    if question == "situation":
+        return replace(state, situations=(), terms="")
+    return replace(state, place_code=None, place_label=None, options=())
+
+
+def _label(situation: str, lang: str) -> str:
+    return t(f"situation.{situation}", lang)
+
+
+def _t(key: str, lang: str, /, **values: object) -> str:
+    """A text with its values escaped for HTML (labels, catalogue and place names)."""
+    return t(key, lang, **{name: escape(value) for name, value in values.items()})
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)

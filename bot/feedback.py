@@ -1,0 +1,134 @@
+"""'This was wrong' reports about a service, for the coordinators who keep the catalogue.
+
+A report says which service and what was wrong (phone, address, hours, closed, other), with an
+optional short note about the SERVICE. Who sent it is never stored: no user id, no chat id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final, Literal, get_args
+
+from sqlalchemy import Engine
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from bot.stats import Stats, stats_for
+from catalog.text import clean
+
+FeedbackKind = Literal["phone", "address", "hours", "closed", "other"]
+FEEDBACK_KINDS: Final[tuple[FeedbackKind, ...]] = get_args(FeedbackKind)
+MAX_NOTE_CHARS: Final = 300
+
+
+class FeedbackRow(SQLModel, table=True):
+    """One report as stored: the service, the kind of problem, the note; nobody's id."""
+
+    __tablename__ = "bot_feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(index=True)
+    service_id: str = Field(max_length=128, index=True)
+    service_name: str = Field(default="", max_length=300)  # as it was when reported
+    kind: str = Field(max_length=16)
+    note: str = Field(default="", max_length=MAX_NOTE_CHARS)
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """A report as the rest of the program sees it."""
+
+    id: int
+    created_at: datetime
+    service_id: str
+    service_name: str
+    kind: FeedbackKind
+    note: str
+
+
+def short_note(text: str | None) -> str:
+    """The note as kept: one line, invisible characters removed, at most 300 characters."""
+    if not text:
+        return ""
+    note = clean(text)
+    if len(note) > MAX_NOTE_CHARS:
+        note = note[: MAX_NOTE_CHARS - 1].rstrip() + "…"
+    return note
+
+
+def _kind(value: str) -> FeedbackKind:
+    for kind in FEEDBACK_KINDS:
+        if kind == value:
+            return kind
+    return "other"
+
+
+def _value(row: FeedbackRow) -> Feedback:
+    return Feedback(
+        id=row.id or 0,
+        created_at=row.created_at,
+        service_id=row.service_id,
+        service_name=row.service_name,
+        kind=_kind(row.kind),
+        note=row.note,
+    )
+
+
+class FeedbackStore:
+    """Reports in the database; every method is blocking (call it in a thread)."""
+
+    def __init__(self, engine: Engine, *, stats: Stats | None = None) -> None:
+        self.engine = engine
+        self.stats = stats
+        # Called with each new report, by name (one per purpose: a restarted bot replaces its own).
+        self.listeners: dict[str, Callable[[Feedback], None]] = {}
+        SQLModel.metadata.create_all(engine, tables=[FeedbackRow.__table__])  # type: ignore[attr-defined]
+
+    def add(
+        self,
+        service_id: str,
+        kind: str,
+        note: str | None = None,
+        *,
+        service_name: str = "",
+        now: datetime | None = None,
+    ) -> Feedback:
+        """Store a report (an unknown kind counts as "other") and count it in the statistics."""
+        row = FeedbackRow(
+            created_at=now or datetime.now(UTC),
+            service_id=service_id[:128],
+            service_name=service_name[:300],
+            kind=_kind(kind),
+            note=short_note(note),
+        )
+        with Session(self.engine) as session:
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            feedback = _value(row)
+        if self.stats is not None:
+            self.stats.record_feedback(feedback.kind, day=feedback.created_at.date())
+        for listener in list(self.listeners.values()):
+            listener(feedback)
+        return feedback
+
+    def recent(self, limit: int = 20) -> Sequence[Feedback]:
+        """The latest reports, newest first."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(FeedbackRow)
+                .order_by(col(FeedbackRow.created_at).desc(), col(FeedbackRow.id).desc())
+                .limit(limit)
+            )
+            return [_value(row) for row in rows]
+
+
+def feedback_for(runtime: Any) -> FeedbackStore:
+    """The runtime's report store (`runtime.feedback`, where the residents' handlers look)."""
+    existing = getattr(runtime, "feedback", None)
+    if isinstance(existing, FeedbackStore):
+        return existing
+    store = FeedbackStore(runtime.engine, stats=stats_for(runtime))
+    runtime.feedback = store
+    return store

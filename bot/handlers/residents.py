@@ -1,0 +1,258 @@
+"""Handlers for residents: every private-chat update becomes one step of bot/dialog.py.
+
+The per-chat dialog state is read from the database at the start of each update and written
+BEFORE any reply is sent, so a bot killed at any moment continues every conversation where it
+was. One chat's updates run one at a time (a per-chat lock); different chats run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot import dialog
+from bot.feedback import feedback_for
+from bot.handlers.common import BotServices, send_replies, services_of
+from bot.i18n import pick_language, t
+from bot.stats import Conversation, stats_for
+
+_LOG = logging.getLogger(__name__)
+
+FLOOD_LIMIT: Final = 20  # updates per chat ...
+FLOOD_WINDOW_SECONDS: Final = 10.0  # ... in this many seconds; beyond that, a polite pause
+DELETE_BATCH: Final = 100  # deleteMessages takes at most 100 ids
+
+
+@dataclass
+class FloodGuard:
+    """Counts a chat's recent updates so one person flooding cannot starve everyone else."""
+
+    limit: int = FLOOD_LIMIT
+    window: float = FLOOD_WINDOW_SECONDS
+    _seen: dict[int, deque[float]] = field(default_factory=dict)
+    _warned: dict[int, float] = field(default_factory=dict)
+
+    def check(self, chat_id: int, now: float | None = None) -> str:
+        """'ok' to process, 'warn' to say "slow down" once, 'drop' to ignore quietly."""
+        moment = time.monotonic() if now is None else now
+        seen = self._seen.setdefault(chat_id, deque())
+        while seen and seen[0] <= moment - self.window:
+            seen.popleft()
+        if len(seen) < self.limit:
+            seen.append(moment)
+            return "ok"
+        warned = self._warned.get(chat_id)
+        if warned is not None and warned > moment - self.window:
+            return "drop"
+        self._warned[chat_id] = moment
+        return "warn"
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add the residents' handlers (private chats get the dialog; groups only commands)."""
+    application.bot_data["flood"] = FloodGuard()
+    private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(filters.COMMAND & private, on_command))
+    application.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.GROUPS, on_group))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, on_text))
+    application.add_handler(MessageHandler(filters.LOCATION & private, on_location))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_other))
+
+
+def command_of(text: str, bot_username: str) -> dialog.Command | None:
+    """'/start@bot payload' -> Command('start', 'payload'); None when meant for another bot."""
+    head, _, rest = text.strip().partition(" ")
+    name, _, addressee = head[1:].partition("@")
+    if addressee and addressee.lower() != bot_username.lower():
+        return None
+    return dialog.Command(name.lower(), rest.strip())
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command in a private chat: a step of the dialog (/start with a deep-link payload)."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    command = command_of(message.text, context.bot.username)
+    if command is not None:
+        await converse(update, context, command)
+
+
+async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command in a group: no dialog there (others would read it); point to a private chat."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    if command_of(message.text, context.bot.username) is None:
+        return
+    user = update.effective_user
+    lang = pick_language(user.language_code if user else None)
+    link = f"https://t.me/{context.bot.username}"
+    await message.reply_text(t("telegram.group", lang, link=link))
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Typed text (also an edited message): the dialog reads it at any step."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    await converse(update, context, dialog.Text(message.text))
+
+
+async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A shared location pin answers the place question."""
+    message = update.effective_message
+    if message is None or message.location is None:
+        return
+    pin = message.location
+    await converse(update, context, dialog.Location(pin.latitude, pin.longitude))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A pressed button: stop the spinner, then a step of the dialog with its token."""
+    query = update.callback_query
+    if query is None:
+        return
+    await _quietly(query.answer())
+    message = query.message
+    if query.data is None or not isinstance(message, Message):
+        return
+    if message.chat.type != ChatType.PRIVATE:
+        return
+    await converse(update, context, dialog.Choice(query.data), replaceable=message)
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker, photo, voice, contact, file...: say politely what the bot understands."""
+    chat = update.effective_chat
+    if chat is None or update.effective_message is None:
+        return
+    user = update.effective_user
+    lang = await _stored_language(context, chat.id) or pick_language(
+        user.language_code if user else None
+    )
+    await context.bot.send_message(chat.id, t("telegram.unsupported", lang))
+
+
+async def converse(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    event: dialog.Input,
+    *,
+    replaceable: Message | None = None,
+) -> None:
+    """One step of the dialog for this chat: load state, step, save, then reply."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    services = services_of(context)
+    flood: FloodGuard = context.bot_data["flood"]
+    user = update.effective_user
+    verdict = flood.check(chat.id)
+    if verdict != "ok":
+        if verdict == "warn":
+            lang = await _stored_language(context, chat.id) or pick_language(
+                user.language_code if user else None
+            )
+            await context.bot.send_message(chat.id, t("telegram.slow_down", lang))
+        return
+    incoming: list[int] = []
+    if update.message is not None:
+        incoming.append(update.message.message_id)
+    async with services.lock(chat.id):
+        stored = await asyncio.to_thread(services.store.load, chat.id)
+        if stored is None:
+            state = dialog.DialogState(lang=pick_language(user.language_code if user else None))
+        else:
+            state = dialog.DialogState.from_dict(stored.state)
+        state = state.with_sent(incoming)
+        deps = dialog.Deps.of(
+            services.runtime, state_ttl_hours=services.settings.state_ttl_hours
+        )
+        # In a thread: a search or the first use of the vocabularies must not stall other chats.
+        result = await asyncio.to_thread(dialog.step, state, event, deps, datetime.now(UTC))
+        if result.forget:
+            await asyncio.to_thread(services.store.delete, chat.id)
+            await _delete_messages(context, chat.id, (*result.delete_messages, *incoming))
+            await send_replies(context.bot, chat.id, result.replies)
+            return
+        await asyncio.to_thread(services.store.save, chat.id, result.state.to_dict())
+        await asyncio.to_thread(_record, services, state, result)
+        sent = await send_replies(
+            context.bot,
+            chat.id,
+            result.replies,
+            replaceable=replaceable,
+            location_hint=t("telegram.location_hint", result.state.lang),
+        )
+        if sent:
+            remembered = result.state.with_sent(sent).to_dict()
+            await asyncio.to_thread(services.store.save, chat.id, remembered)
+
+
+def _record(services: BotServices, before: dialog.DialogState, result: dialog.Step) -> None:
+    """Count a search that reached results, and hand "this was wrong" to the coordinators.
+
+    Blocking (database): run in a thread. A failure here is logged, never shown: the person's
+    reply matters more than the statistics.
+    """
+    runtime = services.runtime
+    try:
+        if result.state.step == "results" and before.step != "results":
+            found = not any(reply.kind == "nothing_found" for reply in result.replies)
+            stats_for(runtime).record_conversation(
+                Conversation(
+                    situations=frozenset(result.state.situations),
+                    gmina=result.state.place_code,
+                    age=result.state.age,
+                    found=found,
+                )
+            )
+        for report in result.feedback:
+            service = runtime.catalog.service(report.service_id)
+            name = service.name if service is not None else ""
+            feedback_for(runtime).add(report.service_id, "other", service_name=name)
+    except Exception:
+        _LOG.exception("could not record statistics or feedback")
+
+
+async def _delete_messages(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_ids: Sequence[int]
+) -> None:
+    """Delete the chat's messages (quick exit); old or already deleted ones are skipped."""
+    ids = sorted(set(message_ids))
+    for first in range(0, len(ids), DELETE_BATCH):
+        batch = ids[first : first + DELETE_BATCH]
+        try:
+            await context.bot.delete_messages(chat_id, batch)
+        except BadRequest as error:
+            _LOG.info("some messages could not be deleted: %s", type(error).__name__)
+
+
+async def _stored_language(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> str | None:
+    stored = await asyncio.to_thread(services_of(context).store.load, chat_id)
+    if stored is None:
+        return None
+    return dialog.DialogState.from_dict(stored.state).lang
+
+
+async def _quietly(call: Any) -> None:
+    """Await a call whose failure does not matter to the person (a stale callback answer)."""
+    try:
+        await call
+    except Forbidden:
+        raise
+    except TelegramError as error:
+        _LOG.info("ignored %s", type(error).__name__)

@@ -1,0 +1,219 @@
+"""Reloading the catalogue while the bot runs: fetch, check, store, index, swap.
+
+A reload never half-succeeds. The file is fetched within size and time limits, checked in a
+worker thread, stored in one transaction, indexed, and only then swapped into the runtime in a
+single assignment: a search running at that moment sees the old catalogue or the new one,
+never a mix. Any failure leaves the old catalogue serving. Reloads take turns (a lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Final, Literal
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.runtime import Runtime
+from catalog.model import Catalog
+from catalog.search import SearchIndex
+from catalog.storage import CatalogDiff, diff_catalogs
+from catalog.validation import Report, check
+
+_LOG = logging.getLogger(__name__)
+
+FetchFailure = Literal["no_source", "not_found", "too_large", "timeout", "http_status", "network"]
+CHUNK_BYTES: Final = 64 * 1024
+
+
+class FetchError(Exception):
+    """The catalogue file could not be had; `reason` says why, for the coordinator."""
+
+    def __init__(self, reason: FetchFailure, *, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason: FetchFailure = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A catalogue file's bytes and a name that tells YAML from CSV."""
+
+    data: bytes
+    filename: str
+
+
+def is_url(source: str) -> bool:
+    """True for an http(s) URL; anything else is a file path."""
+    return urlsplit(source).scheme.lower() in ("http", "https")
+
+
+def filename_for_url(url: str, content_type: str = "") -> str:
+    """A file name for a downloaded catalogue: from the URL, or CSV when it says so.
+
+    A spreadsheet published as CSV has a URL like `.../pub?output=csv` and no file name.
+    """
+    parts = urlsplit(url)
+    name = PurePosixPath(parts.path).name
+    if name.lower().endswith((".yaml", ".yml", ".csv")):
+        return name
+    if "csv" in content_type.lower() or "csv" in parts.query.lower():
+        return "catalog.csv"
+    return name or "catalog.yaml"
+
+
+async def fetch(source: str | None, *, max_bytes: int, time_limit: float) -> Fetched:
+    """The catalogue from a file path or an http(s) URL: at most `max_bytes`, in `time_limit` s."""
+    if not source:
+        raise FetchError("no_source")
+    if is_url(source):
+        return await fetch_url(source, max_bytes=max_bytes, time_limit=time_limit)
+    return await asyncio.to_thread(read_path, source, max_bytes=max_bytes)
+
+
+def read_path(source: str, *, max_bytes: int) -> Fetched:
+    """A local catalogue file, refused when larger than the limit (checked before reading)."""
+    path = Path(source).expanduser()
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise FetchError("too_large", detail=str(size))
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError as error:
+        raise FetchError("not_found", detail=path.name) from error
+    except IsADirectoryError as error:
+        raise FetchError("not_found", detail=path.name) from error
+    except OSError as error:
+        raise FetchError("network", detail=type(error).__name__) from error
+    if len(data) > max_bytes:  # the file grew while we read it
+        raise FetchError("too_large", detail=str(len(data)))
+    return Fetched(data=data, filename=path.name)
+
+
+async def fetch_url(
+    url: str,
+    *,
+    max_bytes: int,
+    time_limit: float,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Fetched:
+    """Download a catalogue, streaming, stopping as soon as it exceeds the size limit.
+
+    `time_limit` bounds the whole download, not each read: a server trickling bytes is cut off.
+    """
+    try:
+        async with (
+            asyncio.timeout(time_limit),
+            httpx.AsyncClient(
+                timeout=time_limit, follow_redirects=True, transport=transport
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code != httpx.codes.OK:
+                raise FetchError("http_status", detail=str(response.status_code))
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise FetchError("too_large", detail=declared)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes(CHUNK_BYTES):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FetchError("too_large", detail=f">{max_bytes}")
+                chunks.append(chunk)
+            content_type = response.headers.get("content-type", "")
+    except TimeoutError as error:
+        raise FetchError("timeout") from error
+    except httpx.TimeoutException as error:
+        raise FetchError("timeout") from error
+    except httpx.HTTPError as error:
+        raise FetchError("network", detail=type(error).__name__) from error
+    return Fetched(data=b"".join(chunks), filename=filename_for_url(url, content_type))
+
+
+ReloadStatus = Literal["loaded", "same", "refused", "store_failed"]
+
+
+@dataclass(frozen=True)
+class ReloadOutcome:
+    """What a reload did: the check's report, what changed, and what is served now."""
+
+    status: ReloadStatus
+    report: Report
+    serving: Catalog  # the catalogue served after the attempt (the old one unless "loaded")
+    diff: CatalogDiff | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """True when the new catalogue is now served."""
+        return self.status == "loaded"
+
+
+class Reloader:
+    """Checks and reloads the runtime's catalogue, one reload at a time."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._lock = asyncio.Lock()
+
+    @property
+    def busy(self) -> bool:
+        """True while a reload is running (the next one waits its turn)."""
+        return self._lock.locked()
+
+    async def check(self, fetched: Fetched) -> Report:
+        """Validate a file against the runtime's places, in a worker thread; loads nothing."""
+        return await asyncio.to_thread(
+            check, fetched.data, filename=fetched.filename, places=self.runtime.gazetteer
+        )
+
+    async def reload(self, fetched: Fetched) -> ReloadOutcome:
+        """Check, index, store and swap in the file; on any failure the old catalogue stays."""
+        async with self._lock:
+            runtime = self.runtime
+            report = await self.check(fetched)
+            new = report.catalog
+            if new is None:
+                return ReloadOutcome(status="refused", report=report, serving=runtime.catalog)
+            old = runtime.catalog
+            if new.content_hash == old.content_hash and not runtime.is_sample:
+                return ReloadOutcome(
+                    status="same", report=report, serving=old, diff=diff_catalogs(old, old)
+                )
+            loaded_at = datetime.now(UTC)
+            new = dataclasses.replace(new, loaded_at=loaded_at)
+            await asyncio.to_thread(SearchIndex.of, new)  # built now, kept with the catalogue
+            try:
+                await asyncio.to_thread(runtime.database.replace_catalog, new, loaded_at=loaded_at)
+            except SQLAlchemyError as error:
+                _LOG.error("storing the new catalogue failed: %s", type(error).__name__)
+                return ReloadOutcome(status="store_failed", report=report, serving=old)
+            diff = diff_catalogs(old, new)
+            serve(runtime, new)
+            _LOG.info(
+                "catalogue reloaded: %d services (+%d -%d ~%d), hash %s",
+                len(new.services),
+                len(diff.added),
+                len(diff.removed),
+                len(diff.changed),
+                new.content_hash[:12],
+            )
+            return ReloadOutcome(status="loaded", report=report, serving=new, diff=diff)
+
+
+def serve(runtime: Runtime, catalog: Catalog) -> None:
+    """Make the catalogue the served one, in one assignment.
+
+    The catalogue carries its search index (`SearchIndex.of`, built before this), so the
+    catalogue and its index change together: a search sees the old pair or the new one, never
+    a mix. A search that already holds the old catalogue finishes on it.
+    """
+    runtime.catalog = catalog
+    runtime.is_sample = False

@@ -1,0 +1,189 @@
+"""Services as messages: card text (Telegram HTML, every catalogue value escaped) and buttons.
+
+Transport-free values (`Reply`, `Button`, `Venue`) that the Telegram front end and the terminal
+chat both turn into their own output. No I/O here.
+
+Phone numbers are written as plain text in international form ('+48 25 600 00 01'): the Bot
+API's HTML has no `tel:` links (only http(s) and tg:// URLs are allowed in `<a href>`), while
+Telegram itself marks such numbers as phone-number entities, so a tap calls them and screen
+readers read them as numbers.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel import Locale, UnknownLocaleError
+
+from bot.i18n import t
+from catalog.hours import OpeningHours, is_open, parse_hours
+from catalog.model import Service
+
+MAX_TOKEN_BYTES = 64  # Telegram's limit for callback data
+_DAY = re.compile(r"\b(Mo|Tu|We|Th|Fr|Sa|Su)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button: what it says (plain text) and the token it sends back when pressed."""
+
+    label: str
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class Venue:
+    """A place to show on a map (Telegram venue message)."""
+
+    latitude: float
+    longitude: float
+    title: str  # plain text
+    address: str  # plain text
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to the person, independent of the transport.
+
+    `text` is Telegram HTML (values escaped). `location_request` asks the front end to offer
+    a "send my location" keyboard button labelled `location_label`. `replace` says the message
+    may replace the previous one (e.g. a toggled choice), `numbers_are_answers` that a typed
+    number answers the question (an age), so a terminal must not read it as a button number.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    kind: str = "info"
+    location_request: bool = False
+    location_label: str = ""
+    venue: Venue | None = None
+    replace: bool = False
+    numbers_are_answers: bool = False
+
+
+def escape(value: object) -> str:
+    """Catalogue or user text made safe for Telegram HTML."""
+    return html.escape(str(value), quote=True)
+
+
+def rows(*buttons: Button | None, width: int = 1) -> tuple[tuple[Button, ...], ...]:
+    """Buttons laid out `width` per row (None entries are left out)."""
+    present = [button for button in buttons if button is not None]
+    return tuple(tuple(present[i : i + width]) for i in range(0, len(present), width))
+
+
+def token_fits(token: str) -> bool:
+    """True when Telegram accepts this token as callback data."""
+    return len(token.encode("utf-8")) <= MAX_TOKEN_BYTES
+
+
+def service_card(
+    service: Service, lang: str, now: datetime, *, number: int | None = None
+) -> Reply:
+    """A service as a short card with "show on map" and "this was wrong" buttons."""
+    institution = service.institution
+    contact = service.contact
+    title = escape(institution.name)
+    lines = [f"{number}. <b>{title}</b>" if number is not None else f"<b>{title}</b>"]
+    lines.append(escape(service.name))
+    if service.description:
+        lines.append(f"<i>{escape(service.description)}</i>")
+    if not service.ages.is_any:
+        lines.append(escape(_ages(service, lang)))
+    if institution.address:
+        lines.append(t("card.address", lang, address=escape(institution.address)))
+    if contact.phones:
+        numbers = ", ".join(escape(phone.display) for phone in contact.phones)
+        lines.append(t("card.phone", lang, phones=numbers))
+    if contact.email:
+        lines.append(t("card.email", lang, email=escape(contact.email)))
+    if contact.website:
+        lines.append(t("card.website", lang, website=escape(contact.website)))
+    if contact.hours:
+        lines.append(escape(hours_line(contact.hours, lang, now)))
+    others = [code for code in contact.languages if code != "pl"]
+    if others:
+        names = ", ".join(language_name(code, lang) for code in contact.languages)
+        lines.append(t("card.languages", lang, languages=escape(names)))
+    if not service.free:
+        lines.append(escape(t("card.paid", lang)))
+    buttons: list[Button] = []
+    if institution.geo is not None and token_fits(f"map:{service.id}"):
+        buttons.append(Button(t("card.button.map", lang), f"map:{service.id}"))
+    if token_fits(f"wrong:{service.id}"):
+        buttons.append(Button(t("card.button.wrong", lang), f"wrong:{service.id}"))
+    return Reply(text="\n".join(lines), buttons=rows(*buttons, width=2), kind="card")
+
+
+def service_line(service: Service, lang: str) -> str:
+    """A service in one line (name and phones), for the list of crisis lines."""
+    name = escape(service.institution.short_name or service.institution.name)
+    phones = ", ".join(escape(phone.display) for phone in service.contact.phones)
+    hours = service.contact.hours
+    always = hours is not None and _always_open(hours)
+    line = f"{name}: <b>{phones}</b>" if phones else name
+    if always:
+        line += f" ({escape(t('card.hours.always', lang))})"
+    return line
+
+
+def venue(service: Service) -> Venue | None:
+    """Where the service's institution is, when the catalogue gives coordinates."""
+    institution = service.institution
+    if institution.geo is None:
+        return None
+    latitude, longitude = institution.geo
+    return Venue(
+        latitude=latitude,
+        longitude=longitude,
+        title=institution.short_name or institution.name,
+        address=institution.address or service.name,
+    )
+
+
+def hours_line(hours: str, lang: str, now: datetime) -> str:
+    """Opening hours in the person's language, with "open now" or "closed now"."""
+    if _always_open(hours):
+        return t("card.hours.plain", lang, hours=t("card.hours.always", lang))
+    days = _DAY.sub(lambda found: t(f"card.day.{found.group(1)}", lang), hours)
+    try:
+        open_now = is_open(hours, now)
+    except ValueError:
+        return t("card.hours.plain", lang, hours=days)
+    state = t("card.open_now" if open_now else "card.closed_now", lang)
+    return t("card.hours", lang, hours=days, state=state)
+
+
+def language_name(code: str, lang: str) -> str:
+    """The name of a language in the person's language ('uk' -> 'ukraiński')."""
+    try:
+        name = Locale.parse(lang).languages.get(code)
+    except (UnknownLocaleError, ValueError):
+        name = None
+    return name or code
+
+
+def numbered(services: Sequence[Service], lang: str, now: datetime, first: int) -> list[Reply]:
+    """Cards numbered from `first`, so a person can say which one they mean."""
+    return [
+        service_card(service, lang, now, number=first + offset)
+        for offset, service in enumerate(services)
+    ]
+
+
+def _ages(service: Service, lang: str) -> str:
+    low, high = service.ages.low, service.ages.high
+    if low is not None and high is not None:
+        return t("card.ages.between", lang, low=low, high=high)
+    if low is not None:
+        return t("card.ages.from", lang, low=low)
+    return t("card.ages.to", lang, high=high)
+
+
+def _always_open(hours: str) -> bool:
+    parsed = parse_hours(hours)
+    return isinstance(parsed, OpeningHours) and parsed.always_open

@@ -1,0 +1,217 @@
+"""Usage statistics as daily counters: the partnership's evidence of needs.
+
+A counter is (day, metric, key) -> count, e.g. (2026-11-23, "situation", "domestic_violence")
+-> 7. Nothing else is stored: no user id, no chat id, no text, no time finer than a day, so a
+row can never be traced back to a person. Reports hide small counts ("<5") for the same reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import Engine, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, Session, SQLModel, col, select
+
+# What is counted; the key says which one ("situation" -> a taxonomy key, "gmina" -> a 6-digit
+# TERYT prefix, "results" -> "found"/"not_found", "feedback" -> the kind of problem).
+CONVERSATIONS: Final = "conversations"
+SITUATION: Final = "situation"
+GMINA: Final = "gmina"
+POWIAT: Final = "powiat"
+AGE_BAND: Final = "age_band"
+RESULTS: Final = "results"
+FEEDBACK: Final = "feedback"
+LOOKUPS: Final = "lookups"
+METRICS: Final = (CONVERSATIONS, LOOKUPS, SITUATION, GMINA, POWIAT, AGE_BAND, RESULTS, FEEDBACK)
+
+FOUND: Final = "found"
+NOT_FOUND: Final = "not_found"
+TOTAL: Final = "total"
+UNKNOWN: Final = "unknown"
+
+SMALL_COUNT: Final = 5  # counts from 1 to SMALL_COUNT - 1 are shown as "<5"
+_AGE_BANDS: Final = (
+    (0, 14, "0-14"),
+    (15, 17, "15-17"),
+    (18, 25, "18-25"),
+    (26, 39, "26-39"),
+    (40, 59, "40-59"),
+    (60, 200, "60+"),
+)
+AGE_BAND_ORDER: Final = (*(band for *_, band in _AGE_BANDS), UNKNOWN)
+
+
+class DailyCounter(SQLModel, table=True):
+    """One count for one day; no column can hold a person's id or words."""
+
+    __tablename__ = "bot_stats_daily"
+
+    day: date = Field(primary_key=True)
+    metric: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=64)
+    count: int = Field(default=0)
+
+
+def age_band(age: int | None) -> str:
+    """The band an age falls in; bands rather than ages keep counts anonymous."""
+    if age is None or age < 0:
+        return UNKNOWN
+    for low, high, band in _AGE_BANDS:
+        if low <= age <= high:
+            return band
+    return UNKNOWN
+
+
+def show_count(count: int) -> str:
+    """A count as reported: small non-zero counts are hidden as "<5"."""
+    if 0 < count < SMALL_COUNT:
+        return f"<{SMALL_COUNT}"
+    return str(count)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """What one finished search tells the statistics (never who asked or what they wrote)."""
+
+    situations: frozenset[str] = frozenset()
+    gmina: str | None = None  # 6-digit TERYT prefix
+    age: int | None = None
+    found: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StatsReport:
+    """Counts over a period, per metric and key, as stored (not yet masked)."""
+
+    first_day: date
+    last_day: date
+    counts: Mapping[str, Mapping[str, int]]
+
+    def total(self, metric: str, key: str = TOTAL) -> int:
+        """The count of one key of one metric over the period (0 when never counted)."""
+        return self.counts.get(metric, {}).get(key, 0)
+
+    def keys(self, metric: str) -> list[tuple[str, int]]:
+        """The keys of a metric, most frequent first (age bands in age order)."""
+        items = list(self.counts.get(metric, {}).items())
+        if metric == AGE_BAND:
+            order = {band: index for index, band in enumerate(AGE_BAND_ORDER)}
+            return sorted(items, key=lambda item: order.get(item[0], len(order)))
+        return sorted(items, key=lambda item: (-item[1], item[0]))
+
+    def to_csv(self, *, names: Mapping[str, str] | None = None) -> str:
+        """The report as CSV (small counts masked like on screen), for the partnership."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["first_day", "last_day", "metric", "key", "name", "count"])
+        for metric in METRICS:
+            for key, count in self.keys(metric):
+                name = (names or {}).get(key, "") if metric in (GMINA, POWIAT) else ""
+                writer.writerow(
+                    [
+                        self.first_day.isoformat(),
+                        self.last_day.isoformat(),
+                        metric,
+                        key,
+                        name,
+                        show_count(count),
+                    ]
+                )
+        return buffer.getvalue()
+
+
+class Stats:
+    """Daily counters in the database; every method is blocking (call it in a thread)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        SQLModel.metadata.create_all(engine, tables=[DailyCounter.__table__])  # type: ignore[attr-defined]
+
+    def add(self, counts: Iterable[tuple[str, str]], *, day: date | None = None) -> None:
+        """Add one to each (metric, key) for the day (today, UTC, by default)."""
+        totals = Counter(counts)
+        if not totals:
+            return
+        when = day or datetime.now(UTC).date()
+        with Session(self.engine) as session:
+            for (metric, key), amount in sorted(totals.items()):
+                self._bump(session, when, metric, key[:64], amount)
+            session.commit()
+
+    def _bump(self, session: Session, day: date, metric: str, key: str, amount: int) -> None:
+        """Increment in one statement (an upsert), so concurrent writers never lose a count."""
+        dialect = self.engine.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+            statement = insert(DailyCounter).values(day=day, metric=metric, key=key, count=amount)
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["day", "metric", "key"],
+                    set_={"count": col(DailyCounter.count) + statement.excluded.count},
+                )
+            )
+            return
+        changed = session.execute(
+            update(DailyCounter)
+            .where(col(DailyCounter.day) == day)
+            .where(col(DailyCounter.metric) == metric)
+            .where(col(DailyCounter.key) == key)
+            .values(count=col(DailyCounter.count) + amount)
+        )
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            session.add(DailyCounter(day=day, metric=metric, key=key, count=amount))
+
+    def record_conversation(self, conversation: Conversation, *, day: date | None = None) -> None:
+        """Count a resident's search that reached results (or found nothing)."""
+        counts = [(CONVERSATIONS, TOTAL), (AGE_BAND, age_band(conversation.age))]
+        counts += [(SITUATION, situation) for situation in sorted(conversation.situations)]
+        if not conversation.situations:
+            counts.append((SITUATION, UNKNOWN))
+        if conversation.gmina:
+            counts += [(GMINA, conversation.gmina[:6]), (POWIAT, conversation.gmina[:4])]
+        else:
+            counts += [(GMINA, UNKNOWN), (POWIAT, UNKNOWN)]
+        counts.append((RESULTS, FOUND if conversation.found else NOT_FOUND))
+        self.add(counts, day=day)
+
+    def record_lookup(self, *, found: bool, day: date | None = None) -> None:
+        """Count a caseworker's /szukaj or inline lookup (kept apart from residents)."""
+        self.add([(LOOKUPS, FOUND if found else NOT_FOUND)], day=day)
+
+    def record_feedback(self, kind: str, *, day: date | None = None) -> None:
+        """Count a "this was wrong" report by its kind."""
+        self.add([(FEEDBACK, TOTAL), (FEEDBACK, kind)], day=day)
+
+    def report(self, days: int, *, today: date | None = None) -> StatsReport:
+        """Sums over the last `days` days, today included."""
+        last = today or datetime.now(UTC).date()
+        first = last - timedelta(days=max(days, 1) - 1)
+        counts: dict[str, dict[str, int]] = {}
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(DailyCounter)
+                .where(col(DailyCounter.day) >= first)
+                .where(col(DailyCounter.day) <= last)
+            )
+            for row in rows:
+                per_key = counts.setdefault(row.metric, {})
+                per_key[row.key] = per_key.get(row.key, 0) + row.count
+        return StatsReport(first_day=first, last_day=last, counts=counts)
+
+
+def stats_for(runtime: Any) -> Stats:
+    """The runtime's statistics (`runtime.stats`), created with its table on first use."""
+    existing = getattr(runtime, "stats", None)
+    if isinstance(existing, Stats):
+        return existing
+    stats = Stats(runtime.engine)
+    runtime.stats = stats
+    return stats

@@ -1,0 +1,303 @@
+"""The catalogue in the database (SQLite by default, PostgreSQL by URL): the only SQLModel user
+for the catalogue. A load replaces the whole catalogue in one transaction, so a failure at any
+point leaves the previous catalogue serving, unchanged.
+
+The tables hold the catalogue row by row (for counts and for anyone reading the database) and
+the document itself as JSON with the resolved area codes, so that a catalogue is rebuilt
+exactly as it was validated, without the gazetteer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, func, insert
+from sqlalchemy.engine import make_url
+from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, select
+
+from catalog.format import CatalogDocument, gc_paused
+from catalog.model import Catalog, Service
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class CatalogMeta(SQLModel, table=True):
+    """The one row that says which catalogue is loaded."""
+
+    __tablename__ = "catalog_meta"
+
+    id: int = Field(default=1, primary_key=True)
+    name: str
+    updated: date | None = None
+    loaded_at: datetime
+    content_hash: str = Field(max_length=64)
+    document: str  # the document as JSON, for an exact reload and for export
+    place_codes: str  # JSON {written place reference: TERYT prefix}
+
+
+class CatalogInstitution(SQLModel, table=True):
+    """An institution of the loaded catalogue."""
+
+    __tablename__ = "catalog_institution"
+
+    id: str = Field(primary_key=True)
+    position: int
+    name: str
+    short_name: str | None = None
+    address: str | None = None
+    place_code: str
+    place_written: str
+    lat: float | None = None
+    lon: float | None = None
+    phones: str = "[]"  # JSON list of dial strings
+    email: str | None = None
+    website: str | None = None
+    hours: str | None = None
+    languages: str = '["pl"]'
+
+
+class CatalogService(SQLModel, table=True):
+    """A service of the loaded catalogue, with its effective (inherited) contact."""
+
+    __tablename__ = "catalog_service"
+
+    id: str = Field(primary_key=True)
+    position: int
+    institution_id: str = Field(foreign_key="catalog_institution.id", index=True)
+    name: str
+    description: str | None = None
+    situations: str  # JSON list
+    keywords: str = "[]"
+    ages_low: int | None = None
+    ages_high: int | None = None
+    crisis: bool = False
+    free: bool = True
+    phones: str = "[]"
+    email: str | None = None
+    website: str | None = None
+    hours: str | None = None
+    languages: str = '["pl"]'
+
+
+class CatalogServiceArea(SQLModel, table=True):
+    """A place a service serves, as a TERYT prefix ('' for all of Poland)."""
+
+    __tablename__ = "catalog_service_area"
+
+    service_id: str = Field(foreign_key="catalog_service.id", primary_key=True)
+    position: int = Field(primary_key=True)
+    code: str = Field(index=True)
+    written: str
+
+
+TABLES = (
+    CatalogMeta.__table__,  # type: ignore[attr-defined]
+    CatalogInstitution.__table__,  # type: ignore[attr-defined]
+    CatalogService.__table__,  # type: ignore[attr-defined]
+    CatalogServiceArea.__table__,  # type: ignore[attr-defined]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogInfo:
+    """What is loaded, for `catalog show` and the admins' /status."""
+
+    name: str
+    updated: date | None
+    loaded_at: datetime
+    content_hash: str
+    institutions: int
+    services: int
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogDiff:
+    """What a reload changes, by service id."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the new catalogue serves exactly the same services."""
+        return not (self.added or self.removed or self.changed)
+
+
+def diff_catalogs(old: Catalog | None, new: Catalog) -> CatalogDiff:
+    """Services added, removed and changed (in anything, its institution's data included)."""
+    before: Mapping[str, Service] = {s.id: s for s in old.services} if old else {}
+    after: Mapping[str, Service] = {s.id: s for s in new.services}
+    return CatalogDiff(
+        added=tuple(sid for sid in after if sid not in before),
+        removed=tuple(sid for sid in before if sid not in after),
+        changed=tuple(sid for sid in after if sid in before and before[sid] != after[sid]),
+    )
+
+
+class Database:
+    """The project's database; SQLite file by default, any SQLAlchemy URL works."""
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        self.url = url
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000} if self.is_sqlite else {}
+        self.engine: Engine = create_engine(
+            url, connect_args=connect_args, pool_pre_ping=not self.is_sqlite
+        )
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    def create_schema(self) -> None:
+        """Create the catalogue's tables when missing (other modules create their own)."""
+        SQLModel.metadata.create_all(self.engine, tables=list(TABLES))
+
+    def replace_catalog(self, catalog: Catalog, *, loaded_at: datetime | None = None) -> None:
+        """Make this the loaded catalogue, all or nothing."""
+        moment = loaded_at or catalog.loaded_at or datetime.now(UTC)
+        with gc_paused(), Session(self.engine) as session, session.begin():
+            for table in (CatalogServiceArea, CatalogService, CatalogInstitution, CatalogMeta):
+                session.execute(delete(table))
+            session.execute(insert(CatalogMeta), [_meta_row(catalog, moment)])
+            session.execute(
+                insert(CatalogInstitution),
+                [_institution_row(i, n) for n, i in enumerate(catalog.institutions)],
+            )
+            if catalog.services:
+                session.execute(
+                    insert(CatalogService),
+                    [_service_row(s, n) for n, s in enumerate(catalog.services)],
+                )
+            areas = [
+                {"service_id": s.id, "position": n, "code": a.code, "written": a.written}
+                for s in catalog.services
+                for n, a in enumerate(s.areas)
+            ]
+            if areas:
+                session.execute(insert(CatalogServiceArea), areas)
+
+    def load_catalog(self) -> Catalog | None:
+        """The loaded catalogue, rebuilt as it was validated; None when none was loaded."""
+        from catalog.validation import build_catalog
+
+        with Session(self.engine) as session:
+            meta = session.get(CatalogMeta, 1)
+            if meta is None:
+                return None
+        with gc_paused():
+            document = CatalogDocument.from_json(meta.document)
+            codes: dict[str, str] = json.loads(meta.place_codes)
+            return build_catalog(document, codes, loaded_at=_aware(meta.loaded_at))
+
+    def catalog_info(self) -> CatalogInfo | None:
+        """Name, dates, hash and counts of the loaded catalogue; None when none was loaded."""
+        with Session(self.engine) as session:
+            meta = session.get(CatalogMeta, 1)
+            if meta is None:
+                return None
+            institutions = session.scalar(select(func.count()).select_from(CatalogInstitution))
+            services = session.scalar(select(func.count()).select_from(CatalogService))
+            return CatalogInfo(
+                name=meta.name,
+                updated=meta.updated,
+                loaded_at=_aware(meta.loaded_at),
+                content_hash=meta.content_hash,
+                institutions=institutions or 0,
+                services=services or 0,
+            )
+
+    def service_ids(self) -> list[str]:
+        """Ids of the loaded services in catalogue order (cheap; for checks and admins)."""
+        with Session(self.engine) as session:
+            return list(
+                session.scalars(select(CatalogService.id).order_by(col(CatalogService.position)))
+            )
+
+    def dispose(self) -> None:
+        """Close the connections (tests, and the end of a command)."""
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(connection: Any, _record: object) -> None:
+    """WAL lets the bot read while a reload writes; the busy timeout waits out short locks."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _meta_row(catalog: Catalog, loaded_at: datetime) -> dict[str, object]:
+    codes = {i.place.written: i.place.code for i in catalog.institutions}
+    codes.update({a.written: a.code for s in catalog.services for a in s.areas})
+    return {
+        "id": 1,
+        "name": catalog.name,
+        "updated": catalog.updated,
+        "loaded_at": loaded_at.astimezone(UTC),
+        "content_hash": catalog.content_hash,
+        "document": catalog.document.to_json(),
+        "place_codes": json.dumps(codes, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def _institution_row(institution: Any, position: int) -> dict[str, object]:
+    geo = institution.geo
+    return {
+        "id": institution.id,
+        "position": position,
+        "name": institution.name,
+        "short_name": institution.short_name,
+        "address": institution.address,
+        "place_code": institution.place.code,
+        "place_written": institution.place.written,
+        "lat": geo[0] if geo else None,
+        "lon": geo[1] if geo else None,
+        **_contact_columns(institution.contact),
+    }
+
+
+def _service_row(service: Service, position: int) -> dict[str, object]:
+    return {
+        "id": service.id,
+        "position": position,
+        "institution_id": service.institution.id,
+        "name": service.name,
+        "description": service.description,
+        "situations": _json(service.situations),
+        "keywords": _json(service.keywords),
+        "ages_low": service.ages.low,
+        "ages_high": service.ages.high,
+        "crisis": service.crisis,
+        "free": service.free,
+        **_contact_columns(service.contact),
+    }
+
+
+def _contact_columns(contact: Any) -> dict[str, object]:
+    return {
+        "phones": _json(phone.dial for phone in contact.phones),
+        "email": contact.email,
+        "website": contact.website,
+        "hours": contact.hours,
+        "languages": _json(contact.languages),
+    }
+
+
+def _json(values: Iterable[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes: they were stored in UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

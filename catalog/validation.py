@@ -1,0 +1,792 @@
+"""Whole-file checks of a catalogue: every problem at once, each with where it is, what is
+wrong and, when we can tell, what was probably meant. A file with no errors becomes a
+`Catalog` (places resolved to TERYT prefixes, phones parsed, contacts inherited).
+
+Problems are values with a message key (`code`, texts in locales/*/catalog.po) and parameters;
+the bot renders them in the reader's language.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Literal, Protocol
+from urllib.parse import urlsplit
+
+import phonenumbers
+import yaml
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from phonenumbers import shortnumberinfo
+from pydantic import ValidationError
+from rapidfuzz import fuzz, process
+
+from catalog.format import (
+    CSV_COLUMNS,
+    EXTRA_CSV_COLUMNS,
+    MODEL_KEYS,
+    CatalogDocument,
+    Path,
+    RawDocument,
+    gc_paused,
+    level_of,
+    read_document,
+)
+from catalog.hours import HoursError, OpeningHours, parse_hours
+from catalog.model import AgeRange, Area, Catalog, Contact, Institution, Phone, Service
+from catalog.places import ReferenceAnswer, Unit
+from catalog.taxonomy import SITUATIONS
+from catalog.text import fold
+
+Severity = Literal["error", "warning"]
+Params = Mapping[str, str | int]
+SAMPLE_RESOURCE = "sample-catalog.yaml"
+ID_PATTERN = re.compile(r"[a-z0-9-]+")
+MAX_AGE = 120
+
+
+class PlaceReferences(Protocol):
+    """What validation needs from the gazetteer: strict resolution of a written place."""
+
+    def reference(self, text: str) -> ReferenceAnswer:
+        """Resolve a catalogue place reference ('powiat siedlecki', '1426', 'Polska')."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    """A suggestion shown after a problem ("did you mean domestic_violence?")."""
+
+    code: str
+    params: Params = dataclasses.field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong (error) or suspicious (warning) in a catalogue file, and where."""
+
+    severity: Severity
+    code: str
+    params: Params = dataclasses.field(default_factory=dict, hash=False)
+    line: int | None = None  # YAML line, or CSV row (see `unit`)
+    institution_id: str | None = None
+    service_id: str | None = None
+    field: str | None = None
+    hint: Hint | None = None
+    unit: Literal["line", "row"] = "line"
+
+    @property
+    def is_error(self) -> bool:
+        """True when this problem makes the file unusable."""
+        return self.severity == "error"
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of checking a file: a catalogue when there is no error, and every problem."""
+
+    catalog: Catalog | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """Problems that make the file unusable."""
+        return tuple(problem for problem in self.problems if problem.is_error)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Problems that are allowed but probably deserve a look."""
+        return tuple(problem for problem in self.problems if not problem.is_error)
+
+
+def check(data: bytes, *, filename: str, places: PlaceReferences) -> Report:
+    """Check a catalogue file (YAML or CSV) and build the catalogue when nothing is wrong."""
+    with gc_paused():
+        raw = read_document(data, filename=filename)
+        checker = _Checker(raw, places)
+        document = checker.run()
+        problems = tuple(sorted(checker.problems, key=_problem_order))
+        if document is None or any(problem.is_error for problem in problems):
+            return Report(catalog=None, problems=problems)
+        catalog = build_catalog(document, checker.place_codes)
+    return Report(catalog=catalog, problems=problems)
+
+
+def load_sample(places: PlaceReferences) -> Catalog:
+    """The bundled sample catalogue (served until a partnership loads its own)."""
+    data = resources.files("catalog").joinpath("data", SAMPLE_RESOURCE).read_bytes()
+    report = check(data, filename=SAMPLE_RESOURCE, places=places)
+    if report.catalog is None:
+        codes = ", ".join(f"{p.code} (line {p.line})" for p in report.errors)
+        raise ValueError(f"the bundled sample catalogue does not validate: {codes}")
+    return report.catalog
+
+
+def build_catalog(
+    document: CatalogDocument,
+    place_codes: Mapping[str, str],
+    *,
+    loaded_at: datetime | None = None,
+) -> Catalog:
+    """The catalogue from a checked document and the TERYT prefix of every place it names.
+
+    Also how storage rebuilds a catalogue, from the stored document and stored codes.
+    """
+    institutions: list[Institution] = []
+    services: list[Service] = []
+    for written in document.institutions:
+        institution = Institution(
+            id=written.id,
+            name=written.name,
+            place=Area(code=place_codes[written.place], written=written.place),
+            contact=_contact(
+                written.phones, written.email, written.website, written.hours, written.languages
+            ),
+            short_name=written.short_name,
+            address=written.address,
+            geo=written.geo,
+            sources=tuple(written.sources),
+        )
+        institutions.append(institution)
+        inherited = institution.contact
+        for item in written.services:
+            own = _contact(item.phones or [], item.email, item.website, item.hours, item.languages)
+            contact = Contact(
+                phones=own.phones or inherited.phones,
+                email=own.email or inherited.email,
+                website=own.website or inherited.website,
+                hours=own.hours or inherited.hours,
+                languages=own.languages if item.languages else inherited.languages,
+            )
+            ages = parse_ages(item.ages) if item.ages else AgeRange()
+            services.append(
+                Service(
+                    id=item.id,
+                    institution=institution,
+                    name=item.name,
+                    situations=tuple(item.situations),
+                    areas=tuple(
+                        Area(code=place_codes[area], written=area)
+                        for area in (item.area or [written.place])
+                    ),
+                    contact=contact,
+                    description=item.description,
+                    keywords=tuple(item.keywords),
+                    ages=ages if isinstance(ages, AgeRange) else AgeRange(),
+                    crisis=item.crisis,
+                    free=item.free,
+                )
+            )
+    return Catalog(
+        name=document.name,
+        services=tuple(services),
+        institutions=tuple(institutions),
+        content_hash=document.content_hash(),
+        document=document,
+        updated=document.updated,
+        loaded_at=loaded_at,
+    )
+
+
+def _contact(
+    phones: Sequence[str],
+    email: str | None,
+    website: str | None,
+    hours: str | None,
+    languages: Sequence[str] | None,
+) -> Contact:
+    parsed = tuple(phone for phone in map(parse_phone, phones) if isinstance(phone, Phone))
+    return Contact(
+        phones=parsed,
+        email=email,
+        website=website,
+        hours=hours,
+        languages=tuple(language.lower() for language in languages) if languages else ("pl",),
+    )
+
+
+# --- single values ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16384)
+def parse_phone(text: str) -> Phone | str:
+    """A Polish or international number, or a Polish short number (112, 116 111, 19524).
+
+    Returns the phone, or the message key of what is wrong with it.
+    """
+    digits = re.sub(r"[\s\-./()]", "", text)
+    if re.fullmatch(r"\d{3,6}", digits):
+        number = phonenumbers.parse(digits, "PL")
+        if shortnumberinfo.is_valid_short_number_for_region(number, "PL"):
+            display = f"{digits[:3]} {digits[3:]}" if len(digits) == 6 else digits
+            return Phone(written=text, dial=digits, display=display)
+    try:
+        number = phonenumbers.parse(text, "PL")
+    except phonenumbers.NumberParseException:
+        return "catalog.bad_phone"
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason == phonenumbers.ValidationResult.TOO_SHORT:
+        return "catalog.phone_too_short"
+    if reason == phonenumbers.ValidationResult.TOO_LONG:
+        return "catalog.phone_too_long"
+    if not phonenumbers.is_valid_number(number):
+        return "catalog.bad_phone"
+    return Phone(
+        written=text,
+        dial=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        display=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+    )
+
+
+_AGES = re.compile(r"(?P<low>\d{1,3})?\s*[-–]\s*(?P<high>\d{1,3})?")
+
+
+def parse_ages(text: str) -> AgeRange | str:
+    """'15-25', '-17', '60-' -> the range, or the message key of what is wrong."""
+    found = _AGES.fullmatch(text.strip())
+    if found is None or not (found["low"] or found["high"]):
+        return "catalog.bad_ages"
+    low = int(found["low"]) if found["low"] else None
+    high = int(found["high"]) if found["high"] else None
+    if any(end is not None and end > MAX_AGE for end in (low, high)):
+        return "catalog.bad_ages"
+    if low is not None and high is not None and low > high:
+        return "catalog.ages_reversed"
+    return AgeRange(low=low, high=high)
+
+
+def is_valid_url(text: str) -> bool:
+    """An http(s) address with a host name (no other schemes: no javascript:, no file:)."""
+    if any(character.isspace() for character in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return parts.scheme in {"http", "https"} and host is not None and "." in host
+
+
+@lru_cache(maxsize=16384)
+def is_valid_email(text: str) -> bool:
+    """A well-formed e-mail address (syntax only: no network look-up)."""
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+@cache
+def language_codes() -> frozenset[str]:
+    """ISO 639-1 codes (two letters) that Babel knows."""
+    codes = (str(code) for code in Locale("en").languages)
+    return frozenset(code for code in codes if re.fullmatch("[a-z]{2}", code))
+
+
+# Country codes people write instead of language codes.
+LANGUAGE_MISTAKES: Mapping[str, str] = {
+    "ua": "uk",
+    "cz": "cs",
+    "gr": "el",
+    "jp": "ja",
+    "by": "be",
+    "se": "sv",
+    "dk": "da",
+    "gb": "en",
+    "us": "en",
+    "ee": "et",
+    "il": "he",
+    "cn": "zh",
+    "kz": "kk",
+    "ge": "ka",
+    "am": "hy",
+}
+
+# Words coordinators may write for a situation, so that "przemoc" suggests domestic_violence.
+SITUATION_WORDS: Mapping[str, tuple[str, ...]] = {
+    "poverty": ("ubóstwo", "bieda", "brak pieniędzy", "zasiłek", "money", "poor"),
+    "unemployment": ("bezrobocie", "praca", "bezrobotny", "unemployed", "job", "work"),
+    "homelessness": ("bezdomność", "bezdomny", "homeless"),
+    "domestic_violence": ("przemoc", "przemoc domowa", "przemoc w rodzinie", "violence"),
+    "addiction": ("uzależnienie", "alkoholizm", "narkomania", "alkohol", "hazard", "alcohol"),
+    "disability": ("niepełnosprawność", "niepełnosprawny", "disabled", "handicap"),
+    "illness": ("choroba", "chory", "sick", "disease"),
+    "mental_health": ("zdrowie psychiczne", "depresja", "samotność", "psychika", "kryzys"),
+    "elderly_care": ("opieka", "senior", "seniorzy", "osoby starsze", "elderly", "old age"),
+    "family": ("rodzina", "dzieci", "sieroctwo", "wielodzietność", "children", "parenting"),
+    "youth": ("młodzież", "młodzi", "young", "young people"),
+    "foster_care_leaving": ("piecza zastępcza", "usamodzielnienie", "foster care", "foster"),
+    "after_prison": ("więzienie", "zakład karny", "po wyroku", "prison", "ex-offender"),
+    "foreigners": ("cudzoziemcy", "uchodźcy", "migranci", "refugees", "migrants"),
+    "crisis_event": ("zdarzenie losowe", "pożar", "powódź", "wypadek", "klęska", "disaster"),
+    "human_trafficking": ("handel ludźmi", "praca przymusowa", "trafficking"),
+    "legal_aid": ("pomoc prawna", "porada prawna", "prawnik", "legal", "lawyer"),
+    "housing": ("mieszkanie", "dodatek mieszkaniowy", "czynsz", "flat", "rent"),
+    "education": ("edukacja", "szkolenia", "kursy", "nauka", "training", "courses"),
+}
+
+
+@cache
+def _situation_choices() -> Mapping[str, str]:
+    """Folded words and phrases -> the situation they name: keys, our list, locales/vocabulary."""
+    choices: dict[str, str] = {}
+    for key in SITUATIONS:
+        choices[fold(key.replace("_", " "))] = key
+    for key, words in SITUATION_WORDS.items():
+        for word in words:
+            choices.setdefault(fold(word), key)
+    for key, word in _vocabulary_words():
+        if key in SITUATIONS:
+            choices.setdefault(fold(word.rstrip("*")), key)
+    return choices
+
+
+def _vocabulary_words() -> list[tuple[str, str]]:
+    """(situation, word) from locales/vocabulary/*.yaml, the words people use (data only)."""
+    found: list[tuple[str, str]] = []
+    folder = resources.files("locales").joinpath("vocabulary")
+    if not folder.is_dir():
+        return found
+    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        document = yaml.safe_load(entry.read_text(encoding="utf-8"))
+        situations = document.get("situations") if isinstance(document, dict) else None
+        if isinstance(situations, dict):
+            found.extend(
+                (str(key), str(word))
+                for key, words in situations.items()
+                if isinstance(words, list)
+                for word in words
+            )
+    return found
+
+
+def suggest_situation(written: str) -> str | None:
+    """The situation key probably meant by an unknown one (a typo, or a word for it)."""
+    query = fold(written).replace("_", " ").replace("-", " ")
+    if len(query) < 3:
+        return None
+    choices = _situation_choices()
+    if query in choices:
+        return choices[query]
+    for text, key in choices.items():  # an inflected or shortened single word: 'przemocy'
+        single = " " not in text and min(len(text), len(query)) >= 5
+        if single and (query.startswith(text) or text.startswith(query)):
+            return key
+    if len(query) < 4:
+        return None
+    found = process.extractOne(query, list(choices), scorer=fuzz.ratio, score_cutoff=80)
+    return choices[found[0]] if found else None
+
+
+def closest(word: str, choices: Iterable[str], *, cutoff: float = 70) -> str | None:
+    """The choice nearest to a mistyped word, when one is near enough."""
+    found = process.extractOne(
+        word.casefold(), list(choices), scorer=fuzz.ratio, score_cutoff=cutoff
+    )
+    return found[0] if found else None
+
+
+def describe_unit(unit: Unit) -> str:
+    """'Siedlce (gmina miejska, powiat siedlecki, mazowieckie; TERYT 1464011)'."""
+    within = ", ".join(part for part in (unit.kind, _powiat(unit), unit.wojewodztwo) if part)
+    return f"{unit.name} ({within}; TERYT {unit.teryt})"
+
+
+def _powiat(unit: Unit) -> str | None:
+    return f"powiat {unit.powiat}" if unit.powiat and unit.level == "gmina" else None
+
+
+# --- the checker --------------------------------------------------------------------------
+
+_TYPE_CODES: Mapping[str, str] = {
+    "string_type": "catalog.expected_text",
+    "list_type": "catalog.expected_list",
+    "tuple_type": "catalog.expected_list",
+    "float_type": "catalog.expected_number",
+    "float_parsing": "catalog.expected_number",
+    "int_type": "catalog.expected_number",
+    "int_parsing": "catalog.expected_number",
+    "bool_type": "catalog.expected_boolean",
+    "bool_parsing": "catalog.expected_boolean",
+    "date_type": "catalog.expected_date",
+    "date_parsing": "catalog.expected_date",
+    "date_from_datetime_parsing": "catalog.expected_date",
+    "date_from_datetime_inexact": "catalog.expected_date",
+    "model_type": "catalog.expected_mapping",
+    "model_attributes_type": "catalog.expected_mapping",
+    "dict_type": "catalog.expected_mapping",
+    "string_too_short": "catalog.empty_value",
+}
+
+
+class _Checker:
+    """Walks a raw document once, collecting problems and the places it resolves."""
+
+    def __init__(self, raw: RawDocument, places: PlaceReferences) -> None:
+        self.raw = raw
+        self.places = places
+        self.problems: list[Problem] = []
+        self.place_codes: dict[str, str] = {}
+        self._answers: dict[str, ReferenceAnswer] = {}
+        self._institution_ids: dict[str, Path] = {}  # where each id was first seen
+        self._service_ids: dict[str, Path] = {}
+
+    def run(self) -> CatalogDocument | None:
+        for read in self.raw.problems:
+            self._add(
+                read.code,
+                read.path,
+                read.params,
+                line=read.line,
+                hint=Hint(*read.hint) if read.hint else self._read_hint(read.code, read.params),
+            )
+        if self.raw.data is None:
+            return None
+        document = self._structure()
+        if isinstance(self.raw.data, dict):
+            self._values(self.raw.data)
+        return document
+
+    # structure: pydantic's errors, translated
+
+    def _structure(self) -> CatalogDocument | None:
+        try:
+            return CatalogDocument.model_validate(self.raw.data)
+        except ValidationError as error:
+            for detail in error.errors():
+                self._structure_problem(tuple(detail["loc"]), detail["type"], detail)
+            return None
+
+    def _structure_problem(self, loc: Path, kind: str, detail: Mapping[str, object]) -> None:
+        name = _field_of(loc)
+        if kind == "extra_forbidden":
+            key = str(loc[-1])
+            suggestion = closest(key, MODEL_KEYS[level_of(loc[:-1])])
+            hint = (
+                Hint("catalog.hint.did_you_mean", {"suggestion": suggestion})
+                if suggestion
+                else None
+            )
+            self._add("catalog.unknown_key", loc, {"key": key}, hint=hint)
+        elif loc == ():
+            self._add("catalog.not_mapping", loc, {})
+        elif kind == "missing":
+            self._add("catalog.missing_field", loc, {"field": name or ""})
+        elif loc[:1] == ("version",):
+            self._add("catalog.bad_version", loc, {"found": str(detail.get("input"))})
+        elif "geo" in loc:
+            self._add(
+                "catalog.bad_geo",
+                loc,
+                {"geo": _shown(self._value_at(loc[: loc.index("geo") + 1]))},
+            )
+        elif kind == "too_short":
+            self._add("catalog.empty_list", loc, {"field": name or ""})
+        elif kind in _TYPE_CODES:
+            self._add(
+                _TYPE_CODES[kind], loc, {"field": name or "", "value": _shown(detail.get("input"))}
+            )
+        else:
+            self._add(
+                "catalog.bad_value", loc, {"field": name or "", "detail": str(detail.get("msg"))}
+            )
+
+    # values: what the file's texts mean
+
+    def _values(self, data: Mapping[str, object]) -> None:
+        institutions = data.get("institutions")
+        if not isinstance(institutions, list):
+            return
+        for index, institution in enumerate(institutions):
+            if isinstance(institution, dict):
+                self._institution(("institutions", index), institution)
+
+    def _institution(self, path: Path, data: Mapping[str, object]) -> None:
+        self._identifier(path, data, self._institution_ids, "catalog.duplicate_institution")
+        place = _text(data.get("place"))
+        place_code = self._place((*path, "place"), place) if place else None
+        reachable = self._contact_values(path, data)
+        self._geo(path, data.get("geo"))
+        services = data.get("services")
+        if not isinstance(services, list):
+            return
+        area_codes: list[str | None] = []
+        for index, service in enumerate(services):
+            if isinstance(service, dict):
+                service_path = (*path, "services", index)
+                area_codes += self._service(service_path, service, data, reachable=reachable)
+        resolved = [code for code in area_codes if code is not None]
+        if (
+            place_code is not None
+            and resolved
+            and len(resolved) == len(area_codes)
+            and not any(place_code.startswith(code) for code in resolved)
+        ):
+            self._add(
+                "catalog.own_place_not_served", path, {"place": place or ""}, severity="warning"
+            )
+
+    def _service(
+        self,
+        path: Path,
+        data: Mapping[str, object],
+        institution: Mapping[str, object],
+        *,
+        reachable: bool,
+    ) -> list[str | None]:
+        """Check one service; returns the codes of its areas (None where unresolved)."""
+        self._identifier(path, data, self._service_ids, "catalog.duplicate_service")
+        self._situations(path, data.get("situations"))
+        ages = _text(data.get("ages"))
+        if ages is not None:
+            outcome = parse_ages(ages)
+            if isinstance(outcome, str):
+                self._add(outcome, (*path, "ages"), {"ages": ages}, hint=Hint("catalog.hint.ages"))
+        if not self._contact_values(path, data) and not reachable:
+            self._add("catalog.no_contact", path, {}, severity="warning")
+        if _is_true(data.get("crisis")):
+            hours = _text(data.get("hours")) or _text(institution.get("hours"))
+            parsed = parse_hours(hours) if hours else None
+            if not (isinstance(parsed, OpeningHours) and parsed.always_open):
+                self._add(
+                    "catalog.crisis_not_24_7", path, {"hours": hours or ""}, severity="warning"
+                )
+        areas = data.get("area")
+        if not (isinstance(areas, list) and areas):
+            place = _text(institution.get("place"))
+            return [self.place_codes.get(place) if place else None]
+        codes: list[str | None] = []
+        for index, area in enumerate(areas):
+            text = _text(area)
+            codes.append(self._place((*path, "area", index), text) if text else None)
+        return codes
+
+    def _identifier(
+        self, path: Path, data: Mapping[str, object], seen: dict[str, Path], code: str
+    ) -> None:
+        identifier = _text(data.get("id"))
+        if identifier is None or not identifier:
+            return
+        if not ID_PATTERN.fullmatch(identifier):
+            suggestion = re.sub(r"[^a-z0-9-]+", "-", fold(identifier)).strip("-")
+            hint = (
+                Hint("catalog.hint.did_you_mean", {"suggestion": suggestion})
+                if suggestion
+                else None
+            )
+            self._add("catalog.bad_id", (*path, "id"), {"id": identifier}, hint=hint)
+        first = seen.get(identifier)
+        if first is None:
+            seen[identifier] = (*path, "id")
+        else:
+            line = self.raw.line_of(first)
+            self._add(code, (*path, "id"), {"id": identifier, "first": line or "?"})
+
+    def _situations(self, path: Path, value: object) -> None:
+        if not isinstance(value, list):
+            return
+        for index, item in enumerate(value):
+            if isinstance(item, str) and item not in SITUATIONS:
+                suggestion = suggest_situation(item)
+                hint = (
+                    Hint("catalog.hint.did_you_mean", {"suggestion": suggestion})
+                    if suggestion
+                    else Hint("catalog.hint.situations", {"keys": ", ".join(SITUATIONS)})
+                )
+                self._add(
+                    "catalog.unknown_situation",
+                    (*path, "situations", index),
+                    {"situation": item},
+                    hint=hint,
+                )
+
+    def _contact_values(self, path: Path, data: Mapping[str, object]) -> bool:
+        """Check phones, e-mail, website, hours, languages; True when there is a way to reach."""
+        reachable = False
+        phones = data.get("phones")
+        if isinstance(phones, list):
+            for index, phone in enumerate(phones):
+                text = _text(phone)
+                if text is None:
+                    continue
+                outcome = parse_phone(text)
+                reachable = True
+                if isinstance(outcome, str):
+                    self._add(outcome, (*path, "phones", index), {"phone": text})
+        email = data.get("email")
+        if isinstance(email, str) and email.strip():
+            reachable = True
+            if not is_valid_email(email.strip()):
+                self._add("catalog.bad_email", (*path, "email"), {"email": email})
+        website = data.get("website")
+        if isinstance(website, str) and website.strip():
+            reachable = True
+            if not is_valid_url(website.strip()):
+                self._add(
+                    "catalog.bad_url",
+                    (*path, "website"),
+                    {"url": website},
+                    hint=self._url_hint(website.strip()),
+                )
+        hours = data.get("hours")
+        if isinstance(hours, str):
+            parsed = parse_hours(hours)
+            if isinstance(parsed, HoursError):
+                self._add(
+                    "catalog.bad_hours",
+                    (*path, "hours"),
+                    {"hours": hours, "near": parsed.near},
+                    hint=Hint("catalog.hint.hours"),
+                )
+        languages = data.get("languages")
+        if isinstance(languages, list):
+            for index, language in enumerate(languages):
+                if isinstance(language, str) and language.lower() not in language_codes():
+                    suggestion = LANGUAGE_MISTAKES.get(language.lower())
+                    hint = (
+                        Hint("catalog.hint.did_you_mean", {"suggestion": suggestion})
+                        if suggestion
+                        else Hint("catalog.hint.languages")
+                    )
+                    self._add(
+                        "catalog.bad_language",
+                        (*path, "languages", index),
+                        {"language": language},
+                        hint=hint,
+                    )
+        return reachable
+
+    def _geo(self, path: Path, geo: object) -> None:
+        if isinstance(geo, list) and len(geo) == 2 and all(_is_number(v) for v in geo):
+            lat, lon = (float(str(v)) for v in geo)
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                self._add("catalog.bad_geo", (*path, "geo"), {"geo": _shown(geo)})
+
+    def _url_hint(self, website: str) -> Hint | None:
+        if "://" not in website and is_valid_url(f"https://{website}"):
+            return Hint("catalog.hint.did_you_mean", {"suggestion": f"https://{website}"})
+        return None
+
+    def _place(self, path: Path, text: str) -> str | None:
+        answer = self._answers.get(text)
+        if answer is None:
+            answer = self.places.reference(text)
+            self._answers[text] = answer
+        if answer.code is not None:
+            self.place_codes[text] = answer.code
+            return answer.code
+        if answer.candidates:
+            self._add(
+                "catalog.ambiguous_place",
+                path,
+                {"place": text, "candidates": "; ".join(map(describe_unit, answer.candidates))},
+                hint=Hint("catalog.hint.qualify_place"),
+            )
+        else:
+            hint = (
+                Hint(
+                    "catalog.hint.did_you_mean", {"suggestion": " / ".join(answer.suggestions[:3])}
+                )
+                if answer.suggestions
+                else None
+            )
+            self._add("catalog.unknown_place", path, {"place": text}, hint=hint)
+        return None
+
+    # recording
+
+    def _read_hint(self, code: str, params: Params) -> Hint | None:
+        if code == "catalog.not_utf8":
+            return Hint("catalog.hint.save_utf8")
+        if code != "catalog.csv_unknown_column":
+            return None
+        suggestion = closest(str(params.get("column", "")), (*CSV_COLUMNS, *EXTRA_CSV_COLUMNS))
+        return (
+            Hint("catalog.hint.did_you_mean", {"suggestion": suggestion}) if suggestion else None
+        )
+
+    def _value_at(self, path: Path) -> object:
+        value: object = self.raw.data
+        for part in path:
+            if isinstance(part, int) and isinstance(value, list) and part < len(value):
+                value = value[part]
+            elif isinstance(part, str) and isinstance(value, dict):
+                value = value.get(part)
+            else:
+                return None
+        return value
+
+    def _add(
+        self,
+        code: str,
+        path: Path,
+        params: Params,
+        *,
+        line: int | None = None,
+        hint: Hint | None = None,
+        severity: Severity = "error",
+    ) -> None:
+        institution_id = service_id = None
+        if len(path) >= 2 and path[0] == "institutions":
+            institution_id = _text(self._value_at((*path[:2], "id")))
+            if len(path) >= 4 and path[2] == "services":
+                service_id = _text(self._value_at((*path[:4], "id")))
+        self.problems.append(
+            Problem(
+                severity=severity,
+                code=code,
+                params=dict(params),
+                line=line if line is not None else self.raw.line_of(path) if path else None,
+                institution_id=institution_id,
+                service_id=service_id,
+                field=_field_of(path),
+                hint=hint,
+                unit="row" if self.raw.kind == "csv" else "line",
+            )
+        )
+
+
+def _field_of(path: Path) -> str | None:
+    names = [part for part in path if isinstance(part, str)]
+    return names[-1] if names else None
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _is_true(value: object) -> bool:
+    """`crisis: true` in YAML, or 'true'/'tak'/'1' in a CSV cell."""
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.strip().casefold() in {"true", "tak", "yes", "1"}
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return not isinstance(value, bool)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _problem_order(problem: Problem) -> tuple[int, int]:
+    return (problem.line or 0, 0 if problem.is_error else 1)

@@ -1,0 +1,518 @@
+"""What people's words mean: situation vocabularies and danger words (locales/vocabulary/*.yaml).
+
+People in crisis write short, inflected, without Polish letters and with typos ("maz pije i
+bije", "stracilem prace"). Words are compared after the normalisation of `catalog.text`, and a
+word matches a vocabulary term when it is the same word or lemma, the same stem with another
+ending (Polish inflection without a dictionary for words typed without diacritics), or one or
+two typos away. Phrases match when their words come in order with at most two other words in
+between ("nie mam dziś gdzie spać").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from catalog.taxonomy import SITUATIONS
+from catalog.text import fold, lemma, words
+
+VOCABULARY_LANGUAGES = ("pl", "uk", "en")
+STRONG = 1.0  # a phrase that names the situation ("nie mam gdzie spać")
+HINT = 0.5  # a word that points at it without naming it ("syn", "mama")
+MAX_GAP = 2  # other words allowed between two words of a phrase
+_MIN_STEM = 3  # shortest shared beginning counted as "the same word, another ending"
+# Inflectional endings (folded) of Polish, Ukrainian (and Russian) and English: two words that
+# differ only by these after a shared stem are forms of one word ("zasilek", "zasilku").
+_ENDINGS = frozenset(
+    (
+        "",
+        "a",
+        "e",
+        "i",
+        "o",
+        "u",
+        "y",
+        "ia",
+        "ie",
+        "ii",
+        "iu",
+        "ich",
+        "im",
+        "imi",
+        "iem",
+        "em",
+        "om",
+        "ow",
+        "owi",
+        "owie",
+        "ach",
+        "ami",
+        "ej",
+        "ego",
+        "emu",
+        "ym",
+        "ymi",
+        "ce",
+        "ek",
+        "ka",
+        "ki",
+        "ku",
+        "kiem",
+        "ke",
+        "ko",
+        "kow",
+        "kach",
+        "kami",
+        "c",
+        "esz",
+        "emy",
+        "ecie",
+        "asz",
+        "amy",
+        "acie",
+        "aja",
+        "eja",
+        "l",
+        "la",
+        "lo",
+        "li",
+        "ly",
+        "lem",
+        "lam",
+        "osc",
+        "osci",
+        "а",
+        "я",
+        "у",
+        "ю",
+        "и",
+        "і",
+        "о",
+        "е",
+        "є",
+        "ї",
+        "ою",
+        "ею",
+        "ом",
+        "ем",
+        "ам",
+        "ям",
+        "ах",
+        "ях",
+        "ами",
+        "ями",
+        "ів",
+        "ей",
+        "ого",
+        "ому",
+        "ий",
+        "ій",
+        "их",
+        "ім",
+        "ими",
+        "іми",
+        "ої",
+        "ти",
+        "ть",
+        "ться",
+        "ся",
+        "ує",
+        "ують",
+        "ать",
+        "ить",
+        "s",
+        "es",
+        "ed",
+        "ing",
+        "er",
+        "'s",
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word of a text: folded as written, and the folded dictionary form."""
+
+    surface: str
+    lemma: str
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """Both spellings to try, the written one first."""
+        return (self.surface,) if self.surface == self.lemma else (self.surface, self.lemma)
+
+
+def tokenize(text: str) -> tuple[Token, ...]:
+    """The words of a text as tokens (lemmas need the diacritics, so they come before folding)."""
+    return tuple(_token(word) for word in words(text))
+
+
+@lru_cache(maxsize=100_000)
+def tokenize_catalog_text(text: str) -> tuple[Token, ...]:
+    """`tokenize` for catalogue texts, cached: names and keywords repeat across services.
+
+    Not for what people write: their messages are never kept, not even in a cache.
+    """
+    return tokenize(text)
+
+
+@lru_cache(maxsize=200_000)
+def _token(word: str) -> Token:
+    """One word as a token; cached, as catalogues and people repeat the same words."""
+    return Token(fold(word), fold(lemma(word)))
+
+
+def similarity(written: str, known: str) -> float:
+    """How surely a folded word is a known folded word: 1 same, 0.9 other ending, 0.8 typo."""
+    if written == known:
+        return 1.0
+    shorter = min(len(written), len(known))
+    if shorter < _MIN_STEM:
+        return 0.0
+    common = 0
+    for a, b in zip(written, known, strict=False):
+        if a != b:
+            break
+        common += 1
+    if (
+        (common >= 4 or (common == _MIN_STEM and shorter >= 5))
+        and written[common:] in _ENDINGS
+        and known[common:] in _ENDINGS
+    ):
+        return 0.9
+    if shorter >= 5 and _typo_distance(written, known) <= (1 if shorter < 8 else 2):
+        return 0.8
+    return 0.0
+
+
+def _typo_distance(a: str, b: str) -> int:
+    """Edits between two words, adjacent swaps counting as one ("pomco" for "pomoc")."""
+    distance: int = Levenshtein.distance(a, b, score_cutoff=3)
+    if distance == 2 and len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]]:
+            return 1
+    return distance
+
+
+class Lexicon:
+    """A set of known folded words, answering "which of them is this written word?" fast.
+
+    Exact forms by dictionary, other endings by a 4-letter beginning, typos by rapidfuzz over
+    the words of about the same length; answers are cached per written form.
+    """
+
+    def __init__(self, known: Iterable[str]) -> None:
+        self._known = frozenset(word for word in known if word)
+        self._by_stem: dict[str, list[str]] = {}
+        self._by_length: dict[int, list[str]] = {}
+        for word in sorted(self._known):
+            if len(word) >= _MIN_STEM:
+                self._by_stem.setdefault(word[:_MIN_STEM], []).append(word)
+            if len(word) >= 5:
+                self._by_length.setdefault(len(word), []).append(word)
+        self._cache: dict[str, tuple[tuple[str, float], ...]] = {}
+
+    def __contains__(self, word: object) -> bool:
+        return word in self._known
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def lookup(self, written: str) -> tuple[tuple[str, float], ...]:
+        """Known words this folded word may be, with how sure (best first, then by word)."""
+        cached = self._cache.get(written)
+        if cached is not None:
+            return cached
+        found: dict[str, float] = {}
+        if written in self._known:
+            found[written] = 1.0
+        if len(written) >= _MIN_STEM:
+            for known in self._by_stem.get(written[:_MIN_STEM], ()):
+                score = similarity(written, known)
+                if score > found.get(known, 0.0):
+                    found[known] = score
+        if len(written) >= 5 and not found:  # a known word spelt right is not a typo of another
+            limit = 1 if len(written) < 8 else 2
+            for length in range(len(written) - limit, len(written) + limit + 1):
+                candidates = self._by_length.get(length)
+                if not candidates:
+                    continue
+                for known, _, _ in process.extract(
+                    written,
+                    candidates,
+                    scorer=Levenshtein.distance,
+                    score_cutoff=limit + 1,  # the cheap bound; similarity() decides
+                    limit=None,
+                ):
+                    score = similarity(written, known)
+                    if score > found.get(known, 0.0):
+                        found[known] = score
+        answer = tuple(sorted(found.items(), key=lambda item: (-item[1], item[0])))
+        if len(self._cache) > 50_000:
+            self._cache.clear()
+        self._cache[written] = answer
+        return answer
+
+    def match(self, token: Token) -> dict[str, float]:
+        """Known words matched by either form of a token, each with its best certainty."""
+        best: dict[str, float] = {}
+        for form in token.forms:
+            for known, score in self.lookup(form):
+                if score > best.get(known, 0.0):
+                    best[known] = score
+        return best
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One word of a vocabulary phrase: its folded forms, or a stem when written 'alkohol*'."""
+
+    forms: frozenset[str]
+    stem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A vocabulary entry: words in order, what it signals and how strongly."""
+
+    terms: tuple[Term, ...]
+    situations: tuple[str, ...]
+    weight: float = STRONG
+    danger: bool = False
+    written: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    """What a text says: situations with strength, danger, and its words."""
+
+    situations: Mapping[str, float]
+    danger: bool
+    tokens: tuple[Token, ...]
+    content: tuple[int, ...]  # positions of the words that are not stopwords
+    matched: frozenset[int] = field(default_factory=frozenset)  # positions a phrase used
+
+    @property
+    def understood(self) -> bool:
+        """True when some situation was recognised."""
+        return bool(self.situations) or self.danger
+
+
+class Vocabulary:
+    """The situation phrases, danger phrases and stopwords of all languages together.
+
+    Languages are merged: people mix them, and the words rarely collide.
+    """
+
+    def __init__(
+        self,
+        phrases: Sequence[Phrase],
+        *,
+        not_danger: Sequence[Phrase] = (),
+        stopwords: Iterable[str] = (),
+        aliases: Iterable[Iterable[str]] = (),
+    ) -> None:
+        self.phrases = tuple(phrases)
+        self.not_danger = tuple(not_danger)
+        self.stopwords = frozenset(stopwords)
+        self.aliases: dict[str, frozenset[str]] = {}
+        for group in aliases:
+            members = frozenset(fold(word) for word in group)
+            for member in members:
+                self.aliases[member] = self.aliases.get(member, frozenset()) | members
+        forms = {
+            form for p in (*self.phrases, *self.not_danger) for t in p.terms for form in t.forms
+        }
+        self._lexicon = Lexicon(forms)
+        self._stems = tuple(
+            sorted({t.stem for p in (*self.phrases, *self.not_danger) for t in p.terms if t.stem})
+        )
+        self._by_first = _by_first_term(self.phrases)
+        self._not_danger_by_first = _by_first_term(self.not_danger)
+
+    @classmethod
+    def from_documents(cls, documents: Iterable[Mapping[str, Any]]) -> Vocabulary:
+        """Build from parsed vocabulary files (the documents of `load_documents`)."""
+        phrases: list[Phrase] = []
+        not_danger: list[Phrase] = []
+        stopwords: set[str] = set()
+        aliases: list[list[str]] = []
+        for document in documents:
+            aliases.extend(
+                [str(word) for word in group] for group in document.get("aliases") or ()
+            )
+            for section, weight in (("situations", STRONG), ("hints", HINT)):
+                for key, entries in (document.get(section) or {}).items():
+                    _check_key(key)
+                    phrases.extend(_phrase(entry, (key,), weight) for entry in entries or ())
+            for key, entries in (document.get("danger") or {}).items():
+                situations = () if key == "any" else (_check_key(key),)
+                phrases.extend(
+                    _phrase(entry, situations, STRONG, danger=True) for entry in entries or ()
+                )
+            not_danger.extend(
+                _phrase(entry, (), 0.0) for entry in document.get("not_danger") or ()
+            )
+            for word in document.get("stopwords") or ():
+                stopwords.update(token.surface for token in tokenize(str(word)))
+        return cls(phrases, not_danger=not_danger, stopwords=stopwords, aliases=aliases)
+
+    def is_stopword(self, token: Token) -> bool:
+        """True for words that carry no meaning for search ("i", "mam", "pomoc")."""
+        return token.surface in self.stopwords or token.lemma in self.stopwords
+
+    def understand(self, text: str) -> Understanding:
+        """Situations (with strength) and danger signalled by a text."""
+        tokens = tokenize(text)
+        matches = [self._term_scores(token) for token in tokens]
+        excluded: set[int] = set()
+        for phrase in _candidates(self.not_danger, self._not_danger_by_first, matches):
+            for used in _find(phrase, matches):
+                excluded.update(used)
+        found: list[tuple[Phrase, frozenset[int]]] = []
+        for phrase in _candidates(self.phrases, self._by_first, matches):
+            for used in _find(phrase, matches):
+                if phrase.danger and excluded.intersection(used):
+                    continue
+                found.append((phrase, frozenset(used)))
+                break
+        situations: dict[str, float] = {}
+        danger = False
+        matched: set[int] = set()
+        for phrase, used in found:
+            if _inside_longer(phrase, used, found):
+                continue
+            matched.update(used)
+            danger = danger or phrase.danger
+            for key in phrase.situations:
+                situations[key] = max(situations.get(key, 0.0), phrase.weight)
+        content = tuple(i for i, token in enumerate(tokens) if not self.is_stopword(token))
+        return Understanding(situations, danger, tokens, content, frozenset(matched))
+
+    def _term_scores(self, token: Token) -> dict[str, float]:
+        """Every vocabulary form (and 'stem*') this token matches."""
+        scores = self._lexicon.match(token)
+        for stem in self._stems:
+            if any(form.startswith(stem) for form in token.forms):
+                scores["*" + stem] = 1.0
+        return scores
+
+
+def _inside_longer(
+    phrase: Phrase, used: frozenset[int], found: Sequence[tuple[Phrase, frozenset[int]]]
+) -> bool:
+    """True when a longer phrase covers these words and means something else.
+
+    "przemoc w rodzinie" is violence, not also "family"; "dom dziecka" is foster care.
+    Danger phrases never hide others: a beaten child is also violence at home.
+    """
+    return any(
+        used < other_used
+        and not other.danger
+        and not set(phrase.situations) <= set(other.situations)
+        for other, other_used in found
+    )
+
+
+def _by_first_term(phrases: Sequence[Phrase]) -> dict[str, list[int]]:
+    """Phrase positions by each form (or '*stem') of their first word."""
+    index: dict[str, list[int]] = {}
+    for position, phrase in enumerate(phrases):
+        first = phrase.terms[0]
+        keys = {"*" + first.stem} if first.stem is not None else first.forms
+        for key in keys:
+            index.setdefault(key, []).append(position)
+    return index
+
+
+def _candidates(
+    phrases: Sequence[Phrase],
+    by_first: Mapping[str, Sequence[int]],
+    matches: Sequence[Mapping[str, float]],
+) -> list[Phrase]:
+    """The phrases whose first word occurs in the text, in vocabulary order."""
+    positions = {p for scores in matches for key in scores for p in by_first.get(key, ())}
+    return [phrases[position] for position in sorted(positions)]
+
+
+def _term_matches(term: Term, scores: Mapping[str, float]) -> bool:
+    if term.stem is not None:
+        return ("*" + term.stem) in scores
+    return any(form in scores for form in term.forms)
+
+
+def _find(phrase: Phrase, matches: Sequence[Mapping[str, float]]) -> Iterable[tuple[int, ...]]:
+    """Positions of the text where the phrase occurs (in order, small gaps allowed)."""
+    first = phrase.terms[0]
+    for start, scores in enumerate(matches):
+        if not _term_matches(first, scores):
+            continue
+        used = [start]
+        for term in phrase.terms[1:]:
+            position = used[-1] + 1
+            end = min(len(matches), position + MAX_GAP + 1)
+            while position < end and not _term_matches(term, matches[position]):
+                position += 1
+            if position >= end:
+                break
+            used.append(position)
+        if len(used) == len(phrase.terms):
+            yield tuple(used)
+
+
+def _check_key(key: str) -> str:
+    if key not in SITUATIONS:
+        msg = f"vocabulary: unknown situation key {key!r}"
+        raise ValueError(msg)
+    return key
+
+
+def _phrase(
+    entry: object, situations: tuple[str, ...], weight: float, *, danger: bool = False
+) -> Phrase:
+    written = str(entry)
+    terms: list[Term] = []
+    for part in written.split():
+        if part.endswith("*"):
+            stem = fold(part[:-1])
+            terms.append(Term(frozenset(), stem=stem))
+            continue
+        tokens = tokenize(part)
+        if not tokens:
+            continue
+        forms = frozenset(form for token in tokens for form in token.forms)
+        terms.append(Term(forms))
+    if not terms:
+        msg = f"vocabulary: empty phrase {written!r}"
+        raise ValueError(msg)
+    return Phrase(tuple(terms), situations, weight, danger, written)
+
+
+def load_documents(languages: Iterable[str] = VOCABULARY_LANGUAGES) -> list[Mapping[str, Any]]:
+    """The vocabulary files of locales/vocabulary, parsed."""
+    folder = resources.files("locales").joinpath("vocabulary")
+    documents = []
+    for lang in languages:
+        with folder.joinpath(f"{lang}.yaml").open("r", encoding="utf-8") as handle:
+            documents.append(yaml.safe_load(handle) or {})
+    return documents
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """The vocabulary of all languages, loaded once per process."""
+    return Vocabulary.from_documents(load_documents())
+
+
+def is_danger(text: str) -> bool:
+    """True when a message signals immediate danger: suicide, self-harm, violence now, a child."""
+    return vocabulary().understand(text).danger

@@ -1,0 +1,236 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.i18n import t, tn
+from bot.reports import render_problem
+from catalog.validation import Hint, Problem
+
+GOOD = """\
+version: 1
+name: Katalog Siedlce
+updated: 2026-11-01
+institutions:
+  - id: mopr-siedlce
+    name: Miejski Ośrodek Pomocy Rodzinie w Siedlcach
+    place: miasto Siedlce
+    phones: ["+48 25 600 00 01"]
+    services:
+      - id: mopr-zasilki
+        name: Zasiłki
+        situations: [poverty]
+      - id: mopr-przemoc
+        name: Przeciwdziałanie przemocy
+        situations: [domestic_violence]
+  - id: niebieska-linia
+    name: Niebieska Linia
+    place: Polska
+    phones: ["800 120 002"]
+    services:
+      - id: niebieska-linia-telefon
+        name: Telefon
+        situations: [domestic_violence]
+        crisis: true
+        hours: 24/7
+"""
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test has its own data directory and speaks English."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DROGOWSKAZ_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DROGOWSKAZ_LANGUAGE", "en")
+    monkeypatch.delenv("DROGOWSKAZ_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def hash_shown(capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    assert main(["catalog", "show"]) == 0
+    out = capsys.readouterr().out
+    return next(line for line in out.splitlines() if line.startswith("Content hash:"))
+
+
+def test_render_problem_puts_place_ids_message_and_hint_on_one_line() -> None:
+    problem = Problem(
+        severity="error",
+        code="catalog.unknown_situation",
+        params={"situation": "przemoc"},
+        line=12,
+        institution_id="mopr-siedlce",
+        service_id="mopr-x",
+        field="situations",
+        hint=Hint("catalog.hint.did_you_mean", {"suggestion": "domestic_violence"}),
+    )
+
+    assert render_problem(problem, "en") == (
+        "line 12 · mopr-siedlce / mopr-x · unknown situation 'przemoc'"
+        " — did you mean domestic_violence?"
+    )
+    assert render_problem(problem, "pl") == (
+        "wiersz 12 · mopr-siedlce / mopr-x · nieznana sytuacja 'przemoc'"
+        " — czy chodziło o domestic_violence?"
+    )
+
+
+def test_show_says_the_sample_is_served_when_nothing_was_loaded(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["catalog", "show"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "the bundled sample catalogue is served" in out
+    assert "Catalogue: Przykładowy katalog usług społecznych" in out
+
+
+def test_check_reports_every_problem_and_exits_1_on_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = GOOD.replace("[poverty]", "[przemoc]").replace("800 120 002", "25 123")
+
+    code = main(["catalog", "check", str(write(tmp_path / "k.yaml", broken))])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert (
+        "line 12 · mopr-siedlce / mopr-zasilki · unknown situation 'przemoc'"
+        " — did you mean domestic_violence?" in out
+    )
+    assert "line 19 · niebieska-linia · phone '25 123' is too short" in out
+    assert "2 errors, 0 warnings. Catalogue refused" in out
+
+
+def test_check_with_only_warnings_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    no_phone = GOOD.replace('    phones: ["+48 25 600 00 01"]\n', "")
+
+    code = main(["catalog", "check", str(write(tmp_path / "k.yaml", no_phone))])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "the service has no phone, e-mail or website" in out
+    assert "0 errors, 2 warnings" in out
+
+
+def test_load_replaces_the_sample_and_lists_what_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["catalog", "load", str(write(tmp_path / "k.yaml", GOOD))])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert 'Loaded catalogue "Katalog Siedlce".' in out
+    assert "Services added (2): mopr-zasilki, mopr-przemoc" in out
+    assert "Services changed (1): niebieska-linia-telefon" in out  # the sample has it too
+    assert "Services removed (19): mopr-siedlce-pomoc-spoleczna, " in out
+    assert main(["catalog", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert "Catalogue: Katalog Siedlce" in shown
+    assert "Data as of: 2026-11-01" in shown
+    assert "Loaded: " in shown
+    assert "sample" not in shown
+
+
+def test_reload_reports_changed_and_removed_services(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["catalog", "load", str(write(tmp_path / "k.yaml", GOOD))])
+    edited = GOOD.replace("name: Zasiłki", "name: Zasiłki celowe").replace(
+        "      - id: mopr-przemoc\n        name: Przeciwdziałanie przemocy\n"
+        "        situations: [domestic_violence]\n",
+        "",
+    )
+    capsys.readouterr()
+
+    main(["catalog", "load", str(write(tmp_path / "k2.yaml", edited))])
+
+    out = capsys.readouterr().out
+    assert "Services removed (1): mopr-przemoc" in out
+    assert "Services changed (1): mopr-zasilki" in out
+
+
+def test_failed_load_keeps_the_catalogue_in_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["catalog", "load", str(write(tmp_path / "k.yaml", GOOD))])
+    before = hash_shown(capsys)
+
+    code = main(
+        ["catalog", "load", str(write(tmp_path / "bad.yaml", GOOD.replace("24/7", "always")))]
+    )
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "The catalogue in use stays unchanged." in out
+    assert hash_shown(capsys) == before
+
+
+@pytest.mark.parametrize("form", ["yaml", "csv"])
+def test_export_then_load_gives_the_same_catalogue(
+    form: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["catalog", "load", str(write(tmp_path / "k.yaml", GOOD))])
+    before = hash_shown(capsys)
+    exported = tmp_path / f"export.{form}"
+
+    assert main(["catalog", "export", "--format", form, "--output", str(exported)]) == 0
+    assert main(["catalog", "load", str(exported)]) == 0
+
+    out = capsys.readouterr().out
+    assert "No service changed." in out
+    assert hash_shown(capsys) == before
+
+
+def test_export_of_the_sample_to_standard_output_is_a_valid_catalogue(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["catalog", "export", "--format", "yaml"]) == 0
+    exported = write(tmp_path / "sample.yaml", capsys.readouterr().out)
+
+    assert main(["catalog", "check", str(exported)]) == 0
+    assert "0 errors" in capsys.readouterr().out
+
+
+def test_check_of_a_missing_file_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["catalog", "check", str(tmp_path / "nope.yaml")]) == 1
+    assert "Cannot read file" in capsys.readouterr().err
+
+
+def test_every_catalogue_message_key_has_a_text_in_every_language() -> None:
+    root = Path(__file__).resolve().parents[2]
+    sources = [
+        "catalog/validation.py",
+        "catalog/format.py",
+        "bot/reports.py",
+        "bot/cli/catalog.py",
+    ]
+    keys = {
+        key
+        for source in sources
+        for key in re.findall(r'"(catalog\.[a-z0-9_.]+[a-z0-9_])"', (root / source).read_text())
+        if not key.endswith((".py", ".yaml", ".csv"))
+    }
+    keys |= {f"catalog.where.{unit}" for unit in ("line", "row")}
+    plural = {"catalog.cli.errors", "catalog.cli.warnings", "catalog.cli.services"}
+
+    missing = [
+        (lang, key)
+        for lang in ("pl", "uk", "en")
+        for key in sorted(keys)
+        if (tn(key, 2, lang) if key in plural else t(key, lang)) == key
+    ]
+
+    assert len(keys) > 50
+    assert missing == []

@@ -1,0 +1,314 @@
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from aiohttp import web
+from sqlalchemy.exc import OperationalError
+
+from bot.reload import Fetched, FetchError, Reloader, fetch, fetch_url, filename_for_url
+from bot.runtime import Runtime
+from bot.settings import Settings
+from catalog.storage import Database
+from catalog.validation import check
+from tests.builders import FakePlaces
+
+LIMIT = 100_000
+
+
+def catalog_yaml(name: str = "Katalog A", *, extra: str = "", ohp_phone: str = "03") -> bytes:
+    """A small valid catalogue in the places FakePlaces knows; `extra` adds one service."""
+    text = f"""\
+version: 1
+name: {name}
+institutions:
+  - id: mopr-siedlce
+    name: Miejski Ośrodek Pomocy Rodzinie w Siedlcach
+    short_name: MOPR Siedlce
+    place: miasto Siedlce
+    phones: ["+48 25 600 00 01"]
+    services:
+      - id: mopr-przemoc
+        name: Przeciwdziałanie przemocy domowej
+        situations: [domestic_violence]
+{extra}
+  - id: ohp-siedlce
+    name: Ochotnicze Hufce Pracy w Siedlcach
+    short_name: OHP Siedlce
+    place: miasto Siedlce
+    phones: ["+48 25 600 00 {ohp_phone}"]
+    services:
+      - id: ohp-mlodziez
+        name: Praca i nauka dla młodzieży
+        situations: [youth, unemployment]
+        ages: "15-25"
+        area: ["powiat siedlecki", "miasto Siedlce"]
+"""
+    return text.encode()
+
+
+ZASILKI = """\
+      - id: mopr-zasilki
+        name: Zasiłki
+        situations: [poverty]
+"""
+BROKEN = catalog_yaml().replace(b"domestic_violence", b"przemoc").replace(b"+48 25", b"25 1")
+
+
+def make_runtime(tmp_path: Path) -> Runtime:
+    places = FakePlaces()
+    report = check(catalog_yaml(), filename="a.yaml", places=places)
+    assert report.catalog is not None
+    database = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    database.create_schema()
+    database.replace_catalog(report.catalog)
+    return Runtime(
+        settings=Settings(data_dir=tmp_path),
+        database=database,
+        gazetteer=cast(Any, places),
+        catalog=report.catalog,
+        is_sample=False,
+    )
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Runtime:
+    return make_runtime(tmp_path)
+
+
+Route = Callable[[web.Request], Any]
+
+
+@pytest.fixture
+async def file_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[Callable[[str, Route], str]]:
+    """A web server on 127.0.0.1; `add(path, handler)` returns the URL of the path."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    app = web.Application()
+    routes: dict[str, Route] = {}
+
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        handler = routes.get(request.path)
+        if handler is None:
+            return web.Response(status=404)
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    app.router.add_get("/{tail:.*}", dispatch)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    def add(path: str, handler: Route) -> str:
+        routes[path] = handler
+        return f"http://127.0.0.1:{port}{path}"
+
+    yield add
+    await runner.cleanup()
+
+
+def body(data: bytes, content_type: str = "application/yaml") -> Route:
+    async def handler(_: web.Request) -> web.Response:
+        return web.Response(body=data, content_type=content_type)
+
+    return handler
+
+
+def chunked(chunk: bytes, times: int, *, pause: float = 0.0) -> Route:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for _ in range(times):
+            await response.write(chunk)
+            if pause:
+                await asyncio.sleep(pause)
+        await response.write_eof()
+        return response
+
+    return handler
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+async def test_a_local_file_is_read_with_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "katalog.csv"
+    path.write_bytes(b"institution_id\n")
+
+    fetched = await fetch(str(path), max_bytes=LIMIT, time_limit=5)
+
+    assert fetched == Fetched(data=b"institution_id\n", filename="katalog.csv")
+
+
+async def test_a_local_file_over_the_limit_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"x" * 101)
+
+    with pytest.raises(FetchError) as error:
+        await fetch(str(path), max_bytes=100, time_limit=5)
+
+    assert error.value.reason == "too_large"
+
+
+async def test_missing_file_and_missing_source_say_why(tmp_path: Path) -> None:
+    with pytest.raises(FetchError) as missing:
+        await fetch(str(tmp_path / "nope.yaml"), max_bytes=LIMIT, time_limit=5)
+    with pytest.raises(FetchError) as unset:
+        await fetch(None, max_bytes=LIMIT, time_limit=5)
+
+    assert missing.value.reason == "not_found"
+    assert unset.value.reason == "no_source"
+
+
+async def test_a_catalogue_is_downloaded_from_a_url(
+    file_server: Callable[[str, Route], str],
+) -> None:
+    url = file_server("/katalog.yaml", body(catalog_yaml()))
+
+    fetched = await fetch(url, max_bytes=LIMIT, time_limit=5)
+
+    assert fetched.data == catalog_yaml()
+    assert fetched.filename == "katalog.yaml"
+
+
+async def test_a_spreadsheet_published_as_csv_is_read_as_csv(
+    file_server: Callable[[str, Route], str],
+) -> None:
+    url = file_server("/spreadsheets/d/e/xyz/pub", body(b"institution_id;x\n", "text/csv"))
+
+    fetched = await fetch(url + "?output=csv", max_bytes=LIMIT, time_limit=5)
+
+    assert fetched.filename == "catalog.csv"
+    assert filename_for_url("https://example.org/pub?gid=0&output=csv") == "catalog.csv"
+    assert filename_for_url("https://example.org/k.yml") == "k.yml"
+
+
+async def test_download_over_the_limit_stops_even_without_a_declared_length(
+    file_server: Callable[[str, Route], str],
+) -> None:
+    declared = file_server("/declared.yaml", body(b"x" * 2_000))
+    streamed = file_server("/streamed.yaml", chunked(b"x" * 1_000, 50))
+
+    with pytest.raises(FetchError) as first:
+        await fetch(declared, max_bytes=1_000, time_limit=5)
+    with pytest.raises(FetchError) as second:
+        await fetch(streamed, max_bytes=10_000, time_limit=5)
+
+    assert first.value.reason == "too_large"
+    assert second.value.reason == "too_large"
+
+
+async def test_a_download_that_trickles_past_the_time_limit_is_cut_off(
+    file_server: Callable[[str, Route], str],
+) -> None:
+    url = file_server("/slow.yaml", chunked(b"x", 100, pause=0.05))
+
+    with pytest.raises(FetchError) as error:
+        await fetch_url(url, max_bytes=LIMIT, time_limit=0.3)
+
+    assert error.value.reason == "timeout"
+
+
+async def test_an_error_status_is_reported(file_server: Callable[[str, Route], str]) -> None:
+    url = file_server("/other", body(b""))
+
+    with pytest.raises(FetchError) as error:
+        await fetch(url.replace("/other", "/missing.yaml"), max_bytes=LIMIT, time_limit=5)
+
+    assert error.value.reason == "http_status"
+    assert error.value.detail == "404"
+
+
+# --------------------------------------------------------------------------- reloading
+
+
+async def test_a_valid_file_replaces_the_catalogue_and_says_what_changed(
+    runtime: Runtime,
+) -> None:
+    new_file = catalog_yaml("Katalog B", extra=ZASILKI, ohp_phone="09")
+
+    outcome = await Reloader(runtime).reload(Fetched(new_file, "b.yaml"))
+
+    assert outcome.status == "loaded"
+    assert outcome.diff is not None
+    assert outcome.diff.added == ("mopr-zasilki",)
+    assert outcome.diff.changed == ("ohp-mlodziez",)
+    assert outcome.diff.removed == ()
+    assert runtime.catalog.name == "Katalog B"
+    assert runtime.catalog is outcome.serving
+    stored = runtime.database.load_catalog()
+    assert stored is not None
+    assert stored.content_hash == runtime.catalog.content_hash
+
+
+async def test_a_broken_file_changes_nothing(runtime: Runtime) -> None:
+    before = runtime.catalog
+    stored_before = runtime.database.catalog_info()
+
+    outcome = await Reloader(runtime).reload(Fetched(BROKEN, "broken.yaml"))
+
+    assert outcome.status == "refused"
+    assert len(outcome.report.errors) >= 2
+    assert runtime.catalog is before
+    assert outcome.serving is before
+    assert runtime.database.catalog_info() == stored_before
+
+
+async def test_reloading_the_same_file_reports_no_change(runtime: Runtime) -> None:
+    outcome = await Reloader(runtime).reload(Fetched(catalog_yaml(), "a.yaml"))
+
+    assert outcome.status == "same"
+    assert outcome.diff is not None
+    assert outcome.diff.is_empty
+
+
+async def test_a_database_failure_while_storing_keeps_the_old_catalogue(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = runtime.catalog
+
+    def fail(*_: object, **__: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(runtime.database, "replace_catalog", fail)
+
+    outcome = await Reloader(runtime).reload(Fetched(catalog_yaml("Katalog B"), "b.yaml"))
+
+    assert outcome.status == "store_failed"
+    assert runtime.catalog is before
+
+
+async def test_check_validates_without_loading(runtime: Runtime) -> None:
+    before = runtime.catalog
+    reloader = Reloader(runtime)
+
+    good = await reloader.check(Fetched(catalog_yaml("Katalog B", extra=ZASILKI), "b.yaml"))
+    bad = await reloader.check(Fetched(BROKEN, "b.yaml"))
+
+    assert good.catalog is not None
+    assert not good.errors
+    assert bad.catalog is None
+    assert bad.errors
+    assert runtime.catalog is before
+
+
+async def test_two_reloads_at_once_take_turns(runtime: Runtime) -> None:
+    reloader = Reloader(runtime)
+    first = Fetched(catalog_yaml("Katalog B", extra=ZASILKI), "b.yaml")
+    second = Fetched(catalog_yaml("Katalog C"), "c.yaml")
+
+    outcomes = await asyncio.gather(reloader.reload(first), reloader.reload(second))
+
+    assert [outcome.status for outcome in outcomes] == ["loaded", "loaded"]
+    assert outcomes[1].diff is not None
+    assert outcomes[1].diff.removed == ("mopr-zasilki",)  # the second saw the first's result
+    assert runtime.catalog.name == "Katalog C"
+    stored = runtime.database.load_catalog()
+    assert stored is not None
+    assert stored.name == "Katalog C"

@@ -1,0 +1,146 @@
+"""Result cards: escaped catalogue text, callable numbers, hours with open/closed now."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from bot.render import service_card, service_line, venue
+from catalog.model import AgeRange, Area, Contact, Institution, Phone, Service
+
+TUESDAY_10 = datetime(2026, 11, 24, 10, 0)  # naive: Polish local time
+SUNDAY_10 = datetime(2026, 11, 29, 10, 0)
+
+
+def service(
+    *,
+    name: str = "Zasiłki",
+    institution_name: str = "MOPR Siedlce",
+    description: str | None = None,
+    address: str | None = "ul. Piłsudskiego 1, 08-110 Siedlce",
+    hours: str | None = "Mo-Fr 07:30-15:30",
+    languages: tuple[str, ...] = ("pl",),
+    geo: tuple[float, float] | None = None,
+    website: str | None = None,
+    email: str | None = None,
+    ident: str = "mopr-zasilki",
+) -> Service:
+    contact = Contact(
+        phones=(Phone("25 600 00 01", "+48256000001", "+48 25 600 00 01"),),
+        email=email,
+        website=website,
+        hours=hours,
+        languages=languages,
+    )
+    area = Area("146401", "Siedlce")
+    institution = Institution("mopr", institution_name, area, contact, address=address, geo=geo)
+    return Service(
+        id=ident,
+        institution=institution,
+        name=name,
+        situations=("poverty",),
+        areas=(area,),
+        contact=contact,
+        description=description,
+    )
+
+
+def test_hostile_catalogue_text_is_escaped_everywhere_in_the_card() -> None:
+    hostile = service(
+        institution_name="<b>Evil</b> & Co",
+        name="<script>alert(1)</script>",
+        description='Pomoc "od ręki" <i>',
+        address="ul. <a href='x'>Zła</a> 1",
+        website="https://example.org/?a=1&b=<2>",
+        email="a&b@example.org",
+    )
+
+    text = service_card(hostile, "pl", TUESDAY_10).text
+
+    assert "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<script>" not in text
+    assert "<a href" not in text
+    assert "&amp;b=&lt;2&gt;" in text
+    assert "Pomoc &quot;od ręki&quot; &lt;i&gt;" in text
+    assert "a&amp;b@example.org" in text
+
+
+def test_card_shows_names_address_and_a_callable_international_number() -> None:
+    card = service_card(
+        service(description="Zasiłek stały i okresowy"), "pl", TUESDAY_10, number=2
+    )
+
+    lines = card.text.splitlines()
+    assert lines[0] == "2. <b>MOPR Siedlce</b>"
+    assert lines[1] == "Zasiłki"
+    assert "Adres: ul. Piłsudskiego 1, 08-110 Siedlce" in lines
+    assert "Telefon: +48 25 600 00 01" in lines
+
+
+def test_opening_hours_say_open_or_closed_now_in_warsaw_time() -> None:
+    open_card = service_card(service(), "pl", TUESDAY_10).text
+    closed_card = service_card(service(), "en", SUNDAY_10).text
+    utc_evening = service_card(service(), "uk", datetime(2026, 11, 24, 15, 0, tzinfo=UTC)).text
+
+    assert "Godziny: pon.-pt. 07:30-15:30 — teraz otwarte" in open_card
+    assert "Hours: Mon-Fri 07:30-15:30 — closed now" in closed_card
+    assert "зараз зачинено" in utc_evening  # 15:00 UTC is 16:00 in Warsaw in November
+
+
+def test_round_the_clock_lines_say_so_in_words() -> None:
+    line = service(hours="24/7")
+
+    assert "Godziny: całą dobę, codziennie" in service_card(line, "pl", SUNDAY_10).text
+    assert "(całą dobę, codziennie)" in service_line(line, "pl")
+
+
+def test_languages_other_than_polish_are_named_in_the_persons_language() -> None:
+    multilingual = service(languages=("pl", "uk", "en"))
+
+    assert (
+        "Języki: polski, ukraiński, angielski" in service_card(multilingual, "pl", TUESDAY_10).text
+    )
+    assert (
+        "Мови: польська, українська, англійська"
+        in service_card(multilingual, "uk", TUESDAY_10).text
+    )
+    assert "Języki" not in service_card(service(), "pl", TUESDAY_10).text
+
+
+def test_age_limits_and_paid_services_are_said_in_words() -> None:
+    youth = replace(service(), ages=AgeRange(15, 25), free=False)
+
+    text = service_card(youth, "pl", TUESDAY_10).text
+
+    assert "Dla osób w wieku 15–25 lat." in text
+    assert "Usługa płatna." in text
+
+
+def test_map_button_only_when_the_institution_has_coordinates() -> None:
+    with_geo = service_card(service(geo=(52.1, 22.2)), "pl", TUESDAY_10)
+    without = service_card(service(), "pl", TUESDAY_10)
+
+    assert [b.token for row in with_geo.buttons for b in row] == [
+        "map:mopr-zasilki",
+        "wrong:mopr-zasilki",
+    ]
+    assert [b.label for row in with_geo.buttons for b in row] == [
+        "Pokaż na mapie",
+        "To się nie zgadza",
+    ]
+    assert [b.token for row in without.buttons for b in row] == ["wrong:mopr-zasilki"]
+
+
+def test_buttons_whose_token_telegram_would_refuse_are_left_out() -> None:
+    long_id = service(ident="x" * 70, geo=(52.1, 22.2))
+
+    assert service_card(long_id, "pl", TUESDAY_10).buttons == ()
+
+
+def test_venue_carries_coordinates_and_plain_address() -> None:
+    place = venue(service(geo=(52.1676, 22.2901), institution_name="A & B"))
+
+    assert place is not None
+    assert (place.latitude, place.longitude, place.title) == (52.1676, 22.2901, "A & B")
+    assert venue(service()) is None

@@ -1,0 +1,261 @@
+"""Builders for test data: model objects with a default for everything.
+
+    catalog_with(service(id="pcpr-pfron", areas=["1426"], situations=["disability"]))
+
+Areas are TERYT prefixes ('' Polska, '14' województwo, '1426' powiat, '142605' gmina) or
+`Area` objects. The catalogue's document is built to match, so exports work too.
+`FakePlaces` resolves a few real place references of the Siedlce region without the gazetteer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+
+from catalog.format import CatalogDocument, InstitutionDocument, ServiceDocument
+from catalog.model import AgeRange, Area, Catalog, Contact, Institution, Phone, Service
+from catalog.places import ReferenceAnswer, Unit
+
+POLSKA = Area(code="", written="Polska")
+SIEDLCE = Area(code="146401", written="miasto Siedlce")
+POWIAT_SIEDLECKI = Area(code="1426", written="powiat siedlecki")
+MORDY = Area(code="142605", written="Mordy")
+
+_WRITTEN_BY_CODE: Mapping[str, str] = {
+    area.code: area.written for area in (POLSKA, SIEDLCE, POWIAT_SIEDLECKI, MORDY)
+}
+
+
+def area(code: str, written: str | None = None) -> Area:
+    """An area by its TERYT prefix; written as the file would write it, when known."""
+    return Area(code=code, written=written or _WRITTEN_BY_CODE.get(code, code))
+
+
+def phone(written: str = "116 123") -> Phone:
+    """A phone as validation would parse it (real national lines by default)."""
+    from catalog.validation import parse_phone
+
+    parsed = parse_phone(written)
+    if isinstance(parsed, str):
+        raise ValueError(f"test phone {written!r} does not parse: {parsed}")
+    return parsed
+
+
+def contact(
+    *,
+    phones: Sequence[str] = (),
+    email: str | None = None,
+    website: str | None = None,
+    hours: str | None = None,
+    languages: Sequence[str] = ("pl",),
+) -> Contact:
+    """A contact; phones as written ('116 123', '+48 25 600 00 01')."""
+    return Contact(
+        phones=tuple(phone(written) for written in phones),
+        email=email,
+        website=website,
+        hours=hours,
+        languages=tuple(languages),
+    )
+
+
+def institution(
+    id: str = "mopr-siedlce",
+    *,
+    name: str = "Miejski Ośrodek Pomocy Rodzinie w Siedlcach",
+    place: str | Area = SIEDLCE,
+    contact: Contact | None = None,
+    short_name: str | None = None,
+    address: str | None = None,
+) -> Institution:
+    """An institution (by default MOPR in the town of Siedlce, with no contact)."""
+    return Institution(
+        id=id,
+        name=name,
+        place=place if isinstance(place, Area) else area(place),
+        contact=contact or Contact(),
+        short_name=short_name,
+        address=address,
+    )
+
+
+def service(
+    id: str = "mopr-siedlce-zasilki",
+    *,
+    name: str = "Zasiłki i praca socjalna",
+    situations: Iterable[str] = ("poverty",),
+    areas: Iterable[str | Area] | None = None,
+    ages: str | AgeRange = "",
+    institution: Institution | None = None,
+    contact: Contact | None = None,
+    description: str | None = None,
+    keywords: Iterable[str] = (),
+    crisis: bool = False,
+    free: bool = True,
+) -> Service:
+    """A service; areas default to its institution's place, contact to its institution's."""
+    owner = institution if institution is not None else _default_owner()
+    served = (
+        tuple(item if isinstance(item, Area) else area(item) for item in areas)
+        if areas is not None
+        else (owner.place,)
+    )
+    return Service(
+        id=id,
+        institution=owner,
+        name=name,
+        situations=tuple(situations),
+        areas=served,
+        contact=contact or owner.contact,
+        description=description,
+        keywords=tuple(keywords),
+        ages=ages if isinstance(ages, AgeRange) else _ages(ages),
+        crisis=crisis,
+        free=free,
+    )
+
+
+def _default_owner() -> Institution:
+    return institution()
+
+
+def crisis_line(
+    id: str = "116-123-rozmowa",
+    *,
+    phones: Sequence[str] = ("116 123",),
+    situations: Iterable[str] = ("mental_health",),
+    ages: str = "",
+) -> Service:
+    """A national 24/7 crisis line serving all of Poland."""
+    owner = institution(
+        f"{id}-instytucja",
+        name=f"Telefon {phones[0]}",
+        place=POLSKA,
+        contact=contact(phones=phones, hours="24/7"),
+    )
+    return service(
+        id,
+        name=f"Telefon zaufania {phones[0]}",
+        situations=situations,
+        areas=[POLSKA],
+        ages=ages,
+        institution=owner,
+        crisis=True,
+    )
+
+
+def catalog_with(
+    *services: Service, name: str = "Katalog testowy", updated: date | None = None
+) -> Catalog:
+    """A catalogue of these services (their institutions in order of first appearance)."""
+    institutions: dict[str, Institution] = {}
+    for item in services:
+        institutions.setdefault(item.institution.id, item.institution)
+    document = CatalogDocument(
+        version=1,
+        name=name,
+        updated=updated,
+        institutions=[
+            _institution_document(owner, [s for s in services if s.institution.id == owner.id])
+            for owner in institutions.values()
+        ],
+    )
+    return Catalog(
+        name=name,
+        services=tuple(services),
+        institutions=tuple(institutions.values()),
+        content_hash=document.content_hash(),
+        document=document,
+        updated=updated,
+    )
+
+
+def _institution_document(owner: Institution, services: list[Service]) -> InstitutionDocument:
+    return InstitutionDocument(
+        id=owner.id,
+        name=owner.name,
+        short_name=owner.short_name,
+        address=owner.address,
+        place=owner.place.written,
+        phones=[item.written for item in owner.contact.phones],
+        email=owner.contact.email,
+        website=owner.contact.website,
+        hours=owner.contact.hours,
+        languages=list(owner.contact.languages),
+        services=[
+            ServiceDocument(
+                id=item.id,
+                name=item.name,
+                description=item.description,
+                situations=list(item.situations),
+                keywords=list(item.keywords),
+                ages=str(item.ages) or None,
+                area=[served.written for served in item.areas],
+                crisis=item.crisis,
+                free=item.free,
+                phones=[p.written for p in item.contact.phones]
+                if item.contact != owner.contact
+                else None,
+                email=item.contact.email if item.contact != owner.contact else None,
+                website=item.contact.website if item.contact != owner.contact else None,
+                hours=item.contact.hours if item.contact != owner.contact else None,
+                languages=list(item.contact.languages) if item.contact != owner.contact else None,
+            )
+            for item in services
+        ],
+    )
+
+
+def _ages(text: str) -> AgeRange:
+    if not text:
+        return AgeRange()
+    low, _, high = text.partition("-")
+    return AgeRange(low=int(low) if low else None, high=int(high) if high else None)
+
+
+def _unit(code: str, teryt: str, level: str, name: str, kind: str) -> Unit:
+    return Unit(
+        code=code,
+        teryt=teryt,
+        level=level,  # type: ignore[arg-type]  # the fake's table holds valid levels
+        name=name,
+        kind=kind,
+        powiat="siedlecki" if code.startswith("1426") and level == "gmina" else None,
+        wojewodztwo="mazowieckie",
+    )
+
+
+MIASTO_SIEDLCE_UNIT = _unit("146401", "1464011", "gmina", "Siedlce", "gmina miejska")
+GMINA_SIEDLCE_UNIT = _unit("142608", "1426082", "gmina", "Siedlce", "gmina wiejska")
+_FAKE_REFERENCES: Mapping[str, ReferenceAnswer] = {
+    "polska": ReferenceAnswer(code=""),
+    "miasto siedlce": ReferenceAnswer(code="146401", unit=MIASTO_SIEDLCE_UNIT),
+    "1464011": ReferenceAnswer(code="146401", unit=MIASTO_SIEDLCE_UNIT),
+    "gmina siedlce": ReferenceAnswer(code="142608", unit=GMINA_SIEDLCE_UNIT),
+    "powiat siedlecki": ReferenceAnswer(
+        code="1426", unit=_unit("1426", "1426", "powiat", "siedlecki", "powiat")
+    ),
+    "1426": ReferenceAnswer(
+        code="1426", unit=_unit("1426", "1426", "powiat", "siedlecki", "powiat")
+    ),
+    "mordy": ReferenceAnswer(
+        code="142605", unit=_unit("142605", "1426053", "gmina", "Mordy", "gmina miejsko-wiejska")
+    ),
+    "województwo mazowieckie": ReferenceAnswer(
+        code="14", unit=_unit("14", "14", "wojewodztwo", "mazowieckie", "województwo")
+    ),
+    "siedlce": ReferenceAnswer(candidates=(MIASTO_SIEDLCE_UNIT, GMINA_SIEDLCE_UNIT)),
+}
+
+
+class FakePlaces:
+    """Resolves the place references of the Siedlce region, like the real gazetteer would."""
+
+    def reference(self, text: str) -> ReferenceAnswer:
+        """The answer for a known reference; unknown ones suggest 'Mordy' for 'Mordu'."""
+        answer = _FAKE_REFERENCES.get(text.strip().casefold())
+        if answer is not None:
+            return answer
+        if text.strip().casefold().startswith("mord"):
+            return ReferenceAnswer(suggestions=("Mordy",))
+        return ReferenceAnswer()

@@ -1,0 +1,262 @@
+"""Resolving places on the built-in list of the sample regions."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.places import Gazetteer, in_poland_polygon, stem
+
+
+def test_bare_town_name_means_the_town_and_names_the_rural_gmina(
+    builtin_gazetteer: Gazetteer,
+) -> None:
+    answer = builtin_gazetteer.find("Siedlce")
+
+    assert answer.gmina is not None
+    assert answer.gmina.teryt == "1464011"
+    assert answer.same_name_other is not None
+    assert answer.same_name_other.teryt == "1426082"
+
+
+@pytest.mark.parametrize(
+    ("written", "teryt"),
+    [
+        ("w Siedlcach", "1464011"),
+        ("SIEDLCE", "1464011"),
+        ("gmina Siedlce", "1426082"),
+        ("gm. Siedlce", "1426082"),
+        ("miasto Siedlce", "1464011"),
+        ("Miechowie", "1208053"),
+        ("miechow", "1208053"),
+        ("Tomaszowie Mazowieckim", "1016011"),
+        ("Tomaszow Maz.", "1016011"),
+        ("Wysokiem Mazowieckiem", "2013011"),
+        ("w Nowych Piekutach", "2013072"),
+        ("Mordy", "1426053"),
+        ("Ujazd, łódzkie", "1016103"),
+        ("Ujazd (powiat tomaszowski)", "1016103"),
+        ("Ujazd, powiat tomaszowski, województwo łódzkie", "1016103"),
+        ("08-110", "1464011"),
+        ("08110", "1464011"),
+        ("Мехув", "1208053"),
+        ("Седльце", "1464011"),
+        ("Сєдльце", "1464011"),
+        ("Siedlcee", "1464011"),
+    ],
+)
+def test_written_place_resolves_to_its_gmina(
+    builtin_gazetteer: Gazetteer, written: str, teryt: str
+) -> None:
+    answer = builtin_gazetteer.find(written)
+
+    assert answer.gmina is not None, answer
+    assert answer.gmina.teryt == teryt
+
+
+def test_village_resolves_to_its_gmina_and_keeps_the_village_name(
+    builtin_gazetteer: Gazetteer,
+) -> None:
+    answer = builtin_gazetteer.find("Smardzewice")
+
+    assert answer.gmina is not None
+    assert answer.gmina.teryt == "1016092"
+    assert answer.locality == "Smardzewice"
+
+
+def test_gmina_answer_carries_its_powiat_and_wojewodztwo(builtin_gazetteer: Gazetteer) -> None:
+    answer = builtin_gazetteer.find("Nowe Piekuty")
+
+    assert answer.gmina is not None
+    assert (answer.gmina.powiat, answer.gmina.wojewodztwo) == ("wysokomazowiecki", "podlaskie")
+
+
+def test_powiat_gives_its_gminas_to_choose_from(builtin_gazetteer: Gazetteer) -> None:
+    answer = builtin_gazetteer.find("powiat siedlecki")
+
+    assert answer.gmina is None
+    assert answer.candidates
+    assert all(unit.code.startswith("1426") for unit in answer.candidates)
+
+
+def test_nonsense_resolves_to_nothing(builtin_gazetteer: Gazetteer) -> None:
+    answer = builtin_gazetteer.find("qwxzv")
+
+    assert answer.gmina is None
+    assert answer.candidates == ()
+
+
+def test_close_misspelling_suggests_the_name(builtin_gazetteer: Gazetteer) -> None:
+    answer = builtin_gazetteer.find("Miechuwwa")
+
+    assert answer.gmina is None
+    assert "Miechów" in answer.suggestions
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("Polska", ""),
+        ("województwo mazowieckie", "14"),
+        ("woj. łódzkie", "10"),
+        ("powiat siedlecki", "1426"),
+        ("miasto Siedlce", "146401"),
+        ("gmina Siedlce", "142608"),
+        ("Mordy", "142605"),
+        ("Nowe Piekuty", "201307"),
+        ("Ujazd, województwo łódzkie", "101610"),
+        ("Ujazd, powiat tomaszowski, województwo łódzkie", "101610"),
+        ("1464011", "146401"),
+        ("1426", "1426"),
+        ("14", "14"),
+        ("miasto Wysokie Mazowieckie", "201301"),
+    ],
+)
+def test_catalogue_reference_resolves_to_an_area_code(
+    builtin_gazetteer: Gazetteer, written: str, code: str
+) -> None:
+    assert builtin_gazetteer.reference(written).code == code
+
+
+def test_reference_to_a_name_of_two_gminas_is_ambiguous(builtin_gazetteer: Gazetteer) -> None:
+    answer = builtin_gazetteer.reference("Siedlce")
+
+    assert answer.code is None
+    assert {unit.teryt for unit in answer.candidates} == {"1464011", "1426082"}
+
+
+def test_reference_to_a_powiat_name_used_twice_lists_both(builtin_gazetteer: Gazetteer) -> None:
+    answer = builtin_gazetteer.reference("powiat tomaszowski")
+
+    assert answer.code is None
+    assert {unit.wojewodztwo for unit in answer.candidates} == {"lubelskie", "łódzkie"}
+
+
+def test_reference_does_not_guess_villages_or_typos(builtin_gazetteer: Gazetteer) -> None:
+    assert builtin_gazetteer.reference("Smardzewice").code is None
+    assert builtin_gazetteer.reference("Siedlcee").code is None
+
+
+def test_reference_to_an_unknown_place_suggests_close_names(builtin_gazetteer: Gazetteer) -> None:
+    answer = builtin_gazetteer.reference("Miechow Miasto")
+
+    assert answer.code is None
+    assert answer.candidates == ()
+
+
+def test_unit_accepts_serving_prefix_and_full_code(builtin_gazetteer: Gazetteer) -> None:
+    by_prefix = builtin_gazetteer.unit("146401")
+    by_teryt = builtin_gazetteer.unit("1464011")
+
+    assert by_prefix is not None
+    assert by_prefix == by_teryt
+    assert by_prefix.name == "Siedlce"
+    assert by_prefix.powiat == "Siedlce"
+    assert by_prefix.wojewodztwo == "mazowieckie"
+
+
+def test_unit_of_an_urban_rural_part_is_the_whole_gmina(builtin_gazetteer: Gazetteer) -> None:
+    town_part = builtin_gazetteer.unit("1426054")
+
+    assert town_part is not None
+    assert town_part.teryt == "1426053"
+
+
+def test_unit_knows_every_wojewodztwo(builtin_gazetteer: Gazetteer) -> None:
+    names = {unit.name for unit in builtin_gazetteer.units("wojewodztwo")}
+
+    assert len(names) == 16
+    assert {"mazowieckie", "łódzkie", "podlaskie", "małopolskie"} <= names
+
+
+@pytest.mark.parametrize(
+    ("text", "teryt", "rest"),
+    [
+        ("mąż mnie bije, Siedlce", "1464011", "mąż mnie bije"),
+        ("przemoc Siedlce", "1464011", "przemoc"),
+        ("PUP Miechów", "1208053", "PUP"),
+        ("szukam pracy w Siedlcach", "1464011", "szukam pracy"),
+        ("mieszkam w Smardzewicach i szukam pracy", "1016092", "mieszkam i szukam pracy"),
+        ("pomoc 08-110", "1464011", "pomoc"),
+        ("допомога Мехув", "1208053", "допомога"),
+    ],
+)
+def test_place_inside_a_sentence_is_found_and_cut_out(
+    builtin_gazetteer: Gazetteer, text: str, teryt: str, rest: str
+) -> None:
+    answer, remainder = builtin_gazetteer.extract(text)
+
+    assert answer is not None
+    assert answer.gmina is not None
+    assert answer.gmina.teryt == teryt
+    assert remainder == rest
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["szukam pracy", "mąż pije", "przemoc w rodzinie", "nie mam co jeść", "potrzebuję pomocy"],
+)
+def test_ordinary_sentence_mentions_no_place(builtin_gazetteer: Gazetteer, text: str) -> None:
+    answer, remainder = builtin_gazetteer.extract(text)
+
+    assert answer is None
+    assert remainder == text
+
+
+def test_pin_in_siedlce_resolves_to_the_town(builtin_gazetteer: Gazetteer) -> None:
+    answer = builtin_gazetteer.locate(52.1676, 22.2901)
+
+    assert answer.gmina is not None
+    assert answer.gmina.teryt == "1464011"
+    assert not answer.outside_poland
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(52.52, 13.40), (50.45, 30.52), (48.85, 2.35)])
+def test_pin_abroad_is_outside_poland(
+    builtin_gazetteer: Gazetteer, lat: float, lon: float
+) -> None:
+    answer = builtin_gazetteer.locate(lat, lon)
+
+    assert answer.outside_poland
+    assert answer.gmina is None
+
+
+def test_pin_in_poland_far_from_known_places_resolves_to_nothing(
+    builtin_gazetteer: Gazetteer,
+) -> None:
+    answer = builtin_gazetteer.locate(54.35, 18.65)  # Gdańsk: not in the built-in list
+
+    assert answer.gmina is None
+    assert not answer.outside_poland
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "inside"),
+    [(52.23, 21.01, True), (50.06, 19.94, True), (54.35, 18.65, True), (52.52, 13.40, False)],
+)
+def test_border_polygon_holds_polish_cities_only(lat: float, lon: float, inside: bool) -> None:
+    assert in_poland_polygon(lat, lon) is inside
+
+
+@pytest.mark.parametrize(
+    ("inflected", "base"),
+    [("siedlcach", "siedlce"), ("miechowie", "miechow"), ("mazowieckim", "mazowiecki")],
+)
+def test_inflected_and_dictionary_forms_share_a_stem(inflected: str, base: str) -> None:
+    assert stem(inflected) == stem(base)
+
+
+def test_gmina_followed_by_a_village_resolves_to_that_gmina(builtin_gazetteer: Gazetteer) -> None:
+    answer = builtin_gazetteer.find("Tomaszów Mazowiecki Smardzewice")
+
+    assert answer.gmina is not None
+    assert answer.gmina.teryt == "1016092"
+    assert answer.locality == "Smardzewice"
+
+
+def test_same_name_in_two_powiats_lists_both_with_their_powiat(
+    builtin_gazetteer: Gazetteer,
+) -> None:
+    answer = builtin_gazetteer.find("powiat tomaszowski")
+
+    assert answer.gmina is None
+    assert {unit.wojewodztwo for unit in answer.candidates} == {"lubelskie", "łódzkie"}

@@ -1,0 +1,190 @@
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+import catalog.storage
+from catalog.model import Catalog
+from catalog.search import Query, SearchIndex
+from catalog.storage import Database, diff_catalogs
+from tests.builders import (
+    MORDY,
+    POWIAT_SIEDLECKI,
+    catalog_with,
+    contact,
+    crisis_line,
+    institution,
+    service,
+)
+
+LOADED_AT = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'data' / 'drogowskaz.sqlite'}")
+    db.create_schema()
+    yield db
+    db.dispose()
+
+
+def siedlce_catalog() -> Catalog:
+    pcpr = institution(
+        "pcpr-siedlce", name="PCPR Siedlce", contact=contact(phones=["+48 25 600 00 04"])
+    )
+    return catalog_with(
+        service("mopr-zasilki", situations=["poverty"]),
+        service(
+            "pcpr-pfron", institution=pcpr, situations=["disability"], areas=[POWIAT_SIEDLECKI]
+        ),
+        service("gops-mordy", institution=institution("gops-mordy", place=MORDY), ages="60-"),
+        crisis_line(),
+        name="Katalog Siedlce",
+        updated=date(2026, 11, 1),
+    )
+
+
+def test_empty_database_has_no_catalogue(database: Database) -> None:
+    assert database.load_catalog() is None
+    assert database.catalog_info() is None
+
+
+def test_stored_catalogue_loads_back_equal_without_the_gazetteer(database: Database) -> None:
+    original = siedlce_catalog()
+
+    database.replace_catalog(original, loaded_at=LOADED_AT)
+    loaded = database.load_catalog()
+
+    assert loaded is not None
+    assert loaded.services == original.services
+    assert loaded.institutions == original.institutions
+    assert loaded.content_hash == original.content_hash
+    assert loaded.updated == date(2026, 11, 1)
+    assert loaded.loaded_at == LOADED_AT
+
+
+def test_catalog_info_says_name_dates_hash_and_counts(database: Database) -> None:
+    original = siedlce_catalog()
+
+    database.replace_catalog(original, loaded_at=LOADED_AT)
+    info = database.catalog_info()
+
+    assert info is not None
+    assert (info.name, info.updated, info.loaded_at) == (
+        "Katalog Siedlce",
+        date(2026, 11, 1),
+        LOADED_AT,
+    )
+    assert (info.institutions, info.services) == (4, 4)
+    assert info.content_hash == original.content_hash
+
+
+def test_replacing_removes_services_of_the_previous_catalogue(database: Database) -> None:
+    database.replace_catalog(siedlce_catalog())
+
+    database.replace_catalog(catalog_with(crisis_line()))
+
+    assert database.service_ids() == ["116-123-rozmowa"]
+    loaded = database.load_catalog()
+    assert loaded is not None
+    assert [s.id for s in loaded.services] == ["116-123-rozmowa"]
+
+
+def test_failed_load_midway_leaves_the_previous_catalogue_intact(database: Database) -> None:
+    previous = siedlce_catalog()
+    database.replace_catalog(previous, loaded_at=LOADED_AT)
+    broken = catalog_with(service("same-id"), service("same-id"), crisis_line())
+
+    with pytest.raises(IntegrityError):
+        database.replace_catalog(broken)
+
+    loaded = database.load_catalog()
+    assert loaded is not None
+    assert loaded.content_hash == previous.content_hash
+    assert loaded.services == previous.services
+    info = database.catalog_info()
+    assert info is not None
+    assert (info.services, info.loaded_at) == (4, LOADED_AT)
+
+
+def test_failure_after_institutions_are_written_rolls_everything_back(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    previous = siedlce_catalog()
+    database.replace_catalog(previous)
+
+    def fail(*_: object) -> dict[str, object]:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(catalog.storage, "_service_row", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        database.replace_catalog(catalog_with(crisis_line()))
+
+    assert database.service_ids() == [s.id for s in previous.services]
+    loaded = database.load_catalog()
+    assert loaded is not None
+    assert loaded.content_hash == previous.content_hash
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(database: Database) -> None:
+    with database.engine.connect() as connection:
+        mode = connection.execute(text("PRAGMA journal_mode")).scalar()
+        timeout = connection.execute(text("PRAGMA busy_timeout")).scalar()
+
+    assert (mode, timeout) == ("wal", 10_000)
+
+
+def test_ten_thousand_services_store_and_load(database: Database) -> None:
+    owners = [institution(f"inst-{n}", name=f"Placówka {n}") for n in range(1000)]
+    big = catalog_with(
+        *(
+            service(f"svc-{n}", institution=owners[n % 1000], name=f"Usługa {n}")
+            for n in range(10_000)
+        )
+    )
+
+    database.replace_catalog(big)
+    loaded = database.load_catalog()
+
+    assert loaded is not None
+    assert len(loaded.services) == 10_000
+    assert loaded.content_hash == big.content_hash
+    info = database.catalog_info()
+    assert info is not None
+    assert (info.institutions, info.services) == (1000, 10_000)
+
+
+def test_diff_lists_services_added_removed_and_changed() -> None:
+    old = catalog_with(service("a"), service("b"), service("c"))
+    new = catalog_with(service("a"), service("b", name="Nowa nazwa"), service("d"))
+
+    diff = diff_catalogs(old, new)
+
+    assert (diff.added, diff.removed, diff.changed) == (("d",), ("c",), ("b",))
+    assert diff_catalogs(old, old).is_empty
+
+
+def test_diff_counts_a_changed_institution_phone_as_a_change_of_its_services() -> None:
+    old = catalog_with(service("a", institution=institution(contact=contact(phones=["112"]))))
+    new = catalog_with(service("a", institution=institution(contact=contact(phones=["997"]))))
+
+    assert diff_catalogs(old, new).changed == ("a",)
+
+
+def test_failed_load_keeps_the_same_search_results(database: Database) -> None:
+    database.replace_catalog(siedlce_catalog())
+    query = Query(situations=frozenset({"disability"}), gmina=MORDY.code)
+    before = database.load_catalog()
+    assert before is not None
+    results_before = [m.service.id for m in SearchIndex(before).search(query).matches]
+
+    with pytest.raises(IntegrityError):
+        database.replace_catalog(catalog_with(service("x"), service("x")))
+    after = database.load_catalog()
+
+    assert after is not None
+    assert results_before == ["pcpr-pfron"]
+    assert [m.service.id for m in SearchIndex(after).search(query).matches] == results_before

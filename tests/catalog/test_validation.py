@@ -1,0 +1,479 @@
+from pathlib import Path
+
+import pytest
+
+from catalog.format import write_csv, write_yaml
+from catalog.model import AgeRange, Phone
+from catalog.places import Gazetteer
+from catalog.validation import Hint, Problem, Report, check, load_sample, parse_phone
+from tests.builders import FakePlaces
+
+VALID = """\
+version: 1
+name: Katalog testowy
+institutions:
+  - id: mopr-siedlce
+    name: Miejski Ośrodek Pomocy Rodzinie w Siedlcach
+    place: miasto Siedlce
+    phones: ["+48 25 600 00 01"]
+    email: mopr@example.org
+    website: https://example.org
+    hours: Mo-Fr 07:30-15:30
+    services:
+      - id: mopr-zasilki
+        name: Zasiłki
+        situations: [poverty]
+      - id: mopr-przemoc
+        name: Przeciwdziałanie przemocy
+        situations: [domestic_violence]
+        phones: ["116 123"]
+        ages: 18-
+        area: [miasto Siedlce, powiat siedlecki]
+  - id: telefon-116-111
+    name: Telefon Zaufania dla Dzieci i Młodzieży
+    place: Polska
+    phones: ["116 111"]
+    services:
+      - id: 116-111-rozmowa
+        name: Rozmowa
+        situations: [youth, mental_health]
+        ages: "-18"
+        crisis: true
+        hours: 24/7
+        languages: [pl, uk]
+"""
+
+
+PLACES = Gazetteer.builtin()
+
+
+def checked(text: str, *, filename: str = "katalog.yaml") -> Report:
+    return check(text.encode("utf-8"), filename=filename, places=PLACES)
+
+
+def only_error(text: str, *, filename: str = "katalog.yaml") -> Problem:
+    report = checked(text, filename=filename)
+    assert report.catalog is None
+    assert len(report.errors) == 1, report.errors
+    return report.errors[0]
+
+
+def test_valid_file_becomes_a_catalogue_with_places_resolved_and_contacts_inherited() -> None:
+    report = checked(VALID)
+
+    catalog = report.catalog
+    assert catalog is not None
+    assert report.errors == ()
+    zasilki, przemoc, telefon = catalog.services
+    assert [a.code for a in przemoc.areas] == ["146401", "1426"]
+    assert zasilki.areas[0].code == "146401"
+    assert telefon.areas[0].code == ""
+    assert zasilki.contact.phones == (
+        Phone(written="+48 25 600 00 01", dial="+48256000001", display="+48 25 600 00 01"),
+    )
+    assert przemoc.contact.phones == (Phone(written="116 123", dial="116123", display="116 123"),)
+    assert przemoc.contact.email == "mopr@example.org"
+    assert przemoc.ages == AgeRange(low=18)
+    assert telefon.ages == AgeRange(high=18)
+    assert telefon.contact.languages == ("pl", "uk")
+    assert zasilki.contact.languages == ("pl",)
+    assert len(catalog.content_hash) == 64
+
+
+def test_yaml_syntax_error_is_reported_with_its_line() -> None:
+    problem = only_error(VALID.replace("situations: [poverty]", "situations: [poverty"))
+
+    assert problem.code == "catalog.yaml_syntax"
+    assert problem.line is not None
+
+
+def test_file_that_is_not_utf8_is_refused_with_a_reason() -> None:
+    report = check(VALID.encode("cp1250"), filename="katalog.yaml", places=PLACES)
+
+    assert [p.code for p in report.errors] == ["catalog.not_utf8"]
+
+
+def test_wrong_version_is_an_error() -> None:
+    problem = only_error(VALID.replace("version: 1", "version: 2"))
+
+    assert (problem.code, problem.line, problem.params["found"]) == ("catalog.bad_version", 1, "2")
+
+
+def test_missing_required_field_names_the_field_and_the_service() -> None:
+    problem = only_error(VALID.replace("        name: Zasiłki\n", ""))
+
+    assert (problem.code, problem.params["field"]) == ("catalog.missing_field", "name")
+    assert (problem.institution_id, problem.service_id, problem.line) == (
+        "mopr-siedlce",
+        "mopr-zasilki",
+        12,
+    )
+
+
+def test_unknown_key_is_an_error_suggesting_the_key_meant() -> None:
+    problem = only_error(
+        VALID.replace(
+            "situations: [poverty]", "situatons: [poverty]\n        situations: [poverty]"
+        )
+    )
+
+    assert (problem.code, problem.params["key"], problem.line) == (
+        "catalog.unknown_key",
+        "situatons",
+        14,
+    )
+    assert problem.hint == Hint("catalog.hint.did_you_mean", {"suggestion": "situations"})
+
+
+def test_bad_id_format_suggests_a_valid_id() -> None:
+    problem = only_error(VALID.replace("id: mopr-zasilki", "id: MOPR Zasiłki"))
+
+    assert (problem.code, problem.field, problem.params["id"]) == (
+        "catalog.bad_id",
+        "id",
+        "MOPR Zasiłki",
+    )
+    assert problem.hint == Hint("catalog.hint.did_you_mean", {"suggestion": "mopr-zasilki"})
+
+
+def test_duplicate_service_id_points_at_the_first_one() -> None:
+    problem = only_error(VALID.replace("id: mopr-przemoc", "id: mopr-zasilki"))
+
+    assert (problem.code, problem.line, problem.params["first"]) == (
+        "catalog.duplicate_service",
+        15,
+        12,
+    )
+
+
+def test_duplicate_institution_id_is_an_error() -> None:
+    problem = only_error(VALID.replace("id: telefon-116-111", "id: mopr-siedlce"))
+
+    assert (problem.code, problem.params["id"]) == (
+        "catalog.duplicate_institution",
+        "mopr-siedlce",
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("przemoc", "domestic_violence"),
+        ("domestic_violance", "domestic_violence"),
+        ("bezrobocie", "unemployment"),
+        ("mieszkanie", "housing"),
+    ],
+)
+def test_unknown_situation_suggests_the_key_meant(written: str, meant: str) -> None:
+    problem = only_error(VALID.replace("situations: [poverty]", f"situations: [{written}]"))
+
+    assert (problem.code, problem.params["situation"], problem.line) == (
+        "catalog.unknown_situation",
+        written,
+        14,
+    )
+    assert problem.hint == Hint("catalog.hint.did_you_mean", {"suggestion": meant})
+
+
+def test_unknown_place_is_an_error_with_suggestions() -> None:
+    problem = only_error(
+        VALID.replace("area: [miasto Siedlce, powiat siedlecki]", "area: [Mordu]")
+    )
+
+    assert (problem.code, problem.params["place"], problem.field) == (
+        "catalog.unknown_place",
+        "Mordu",
+        "area",
+    )
+    assert problem.hint == Hint("catalog.hint.did_you_mean", {"suggestion": "Mordy"})
+
+
+def test_ambiguous_place_lists_the_candidates() -> None:
+    problem = only_error(VALID.replace("place: miasto Siedlce", "place: Siedlce"))
+
+    assert (problem.code, problem.line) == ("catalog.ambiguous_place", 6)
+    assert "1464011" in str(problem.params["candidates"])
+    assert "1426082" in str(problem.params["candidates"])
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "112",
+        "116 111",
+        "116 123",
+        "19524",
+        "800 12 12 12",
+        "800 120 002",
+        "+380 44 123 4567",
+        "22 123 45 67",
+    ],
+)
+def test_polish_short_toll_free_and_international_numbers_are_accepted(written: str) -> None:
+    assert isinstance(parse_phone(written), Phone)
+
+
+def test_short_number_keeps_its_digits_for_dialling() -> None:
+    assert parse_phone("116 111") == Phone(written="116 111", dial="116111", display="116 111")
+    assert parse_phone("112") == Phone(written="112", dial="112", display="112")
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("25 123", "catalog.phone_too_short"),
+        ("+48 25 600 00 011 22", "catalog.phone_too_long"),
+        ("zadzwoń", "catalog.bad_phone"),
+        ("+48 25 600 00 0", "catalog.bad_phone"),
+    ],
+)
+def test_bad_phone_says_what_is_wrong(written: str, code: str) -> None:
+    problem = only_error(VALID.replace('phones: ["116 123"]', f'phones: ["{written}"]'))
+
+    assert (problem.code, problem.params["phone"], problem.line) == (code, written, 18)
+
+
+def test_bad_email_is_an_error() -> None:
+    problem = only_error(VALID.replace("mopr@example.org", "mopr@example"))
+
+    assert (problem.code, problem.params["email"]) == ("catalog.bad_email", "mopr@example")
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org", "javascript:alert(1)", "https://exa mple.org"]
+)
+def test_website_must_be_http_or_https(url: str) -> None:
+    problem = only_error(VALID.replace("https://example.org", url))
+
+    assert (problem.code, problem.params["url"]) == ("catalog.bad_url", url)
+
+
+def test_website_without_scheme_suggests_https() -> None:
+    problem = only_error(VALID.replace("https://example.org", "www.example.org"))
+
+    assert problem.hint == Hint(
+        "catalog.hint.did_you_mean", {"suggestion": "https://www.example.org"}
+    )
+
+
+def test_bad_hours_say_where() -> None:
+    problem = only_error(VALID.replace("Mo-Fr 07:30-15:30", "Pn-Pt 7-15"))
+
+    assert (problem.code, problem.params["near"], problem.line) == (
+        "catalog.bad_hours",
+        "Pn-Pt 7-15",
+        10,
+    )
+
+
+@pytest.mark.parametrize(
+    ("ages", "code"),
+    [
+        ("25-15", "catalog.ages_reversed"),
+        ("dorośli", "catalog.bad_ages"),
+        ("18", "catalog.bad_ages"),
+    ],
+)
+def test_bad_ages_are_errors(ages: str, code: str) -> None:
+    problem = only_error(VALID.replace("ages: 18-", f"ages: '{ages}'"))
+
+    assert (problem.code, problem.params["ages"]) == (code, ages)
+
+
+def test_country_code_instead_of_language_code_suggests_the_language() -> None:
+    problem = only_error(VALID.replace("languages: [pl, uk]", "languages: [pl, ua]"))
+
+    assert (problem.code, problem.params["language"]) == ("catalog.bad_language", "ua")
+    assert problem.hint == Hint("catalog.hint.did_you_mean", {"suggestion": "uk"})
+
+
+def test_coordinates_out_of_range_are_an_error() -> None:
+    problem = only_error(
+        VALID.replace("    place: Polska\n", "    place: Polska\n    geo: [152.1, 22.3]\n")
+    )
+
+    assert (problem.code, problem.institution_id) == ("catalog.bad_geo", "telefon-116-111")
+
+
+def test_wrong_type_and_empty_list_are_errors() -> None:
+    report = checked(
+        VALID.replace("situations: [poverty]", "situations: poverty").replace(
+            "situations: [domestic_violence]", "situations: []"
+        )
+    )
+
+    assert sorted(p.code for p in report.errors) == ["catalog.empty_list", "catalog.expected_list"]
+
+
+def test_csv_institution_columns_that_disagree_are_an_error_with_the_row() -> None:
+    text = (
+        "institution_id;institution_name;place;phones;service_id;service_name;situations\n"
+        "mopr;MOPR;miasto Siedlce;112;mopr-a;A;poverty\n"
+        "mopr;MOPR;miasto Siedlce;997;mopr-b;B;housing\n"
+    )
+
+    problem = only_error(text, filename="katalog.csv")
+
+    assert (problem.code, problem.line, problem.unit, problem.institution_id) == (
+        "catalog.csv_disagree",
+        3,
+        "row",
+        "mopr",
+    )
+
+
+def test_csv_syntax_error_is_reported() -> None:
+    problem = only_error('institution_id,institution_name\n"mopr,MOPR\n', filename="k.csv")
+
+    assert problem.code == "catalog.csv_syntax"
+
+
+def test_warnings_for_no_contact_own_place_not_served_and_crisis_not_24_7() -> None:
+    text = (
+        VALID.replace(
+            '    phones: ["+48 25 600 00 01"]\n    email: mopr@example.org\n    website: https://example.org\n',
+            "",
+        )
+        .replace("        hours: 24/7\n", "        hours: Mo-Fr 08:00-16:00\n")
+        .replace(
+            "        situations: [poverty]\n",
+            "        situations: [poverty]\n        area: [powiat siedlecki]\n",
+        )
+        .replace("area: [miasto Siedlce, powiat siedlecki]", "area: [powiat siedlecki]")
+    )
+
+    report = checked(text)
+
+    assert report.catalog is not None
+    assert sorted((p.code, p.service_id or p.institution_id) for p in report.warnings) == [
+        ("catalog.crisis_not_24_7", "116-111-rozmowa"),
+        ("catalog.no_contact", "mopr-zasilki"),
+        ("catalog.own_place_not_served", "mopr-siedlce"),
+    ]
+
+
+TWENTY_MISTAKES = """\
+version: 2
+name: Katalog z błędami
+institutions:
+  - id: MOPR Siedlce
+    name: Miejski Ośrodek Pomocy Rodzinie
+    place: Siedlce
+    adres: ul. Przykładowa 1
+    phones: ["25 123", "+48 25 600 00 0"]
+    email: mopr@@example.org
+    website: ftp://example.org
+    hours: Pn-Pt 8-16
+    languages: [pl, ua]
+    geo: [252.1, 22.3]
+    services:
+      - id: mopr-a
+        name: Zasiłki
+        situations: [przemoc, bieda]
+        ages: 25-15
+        area: [Mordu]
+      - id: mopr-a
+        situatons: [poverty]
+        situations: [poverty]
+      - id: mopr-c
+        name: Usługi
+        situations: [poverty]
+        ages: dorośli
+        crisis: maybe
+"""
+
+
+def test_twenty_planted_mistakes_are_all_reported_in_one_run() -> None:
+    report = checked(TWENTY_MISTAKES)
+
+    codes = sorted(p.code for p in report.errors)
+    assert report.catalog is None
+    assert len(report.errors) == 20, codes
+    assert codes == sorted(
+        [
+            "catalog.bad_id",
+            "catalog.ambiguous_place",
+            "catalog.unknown_key",
+            "catalog.phone_too_short",
+            "catalog.bad_phone",
+            "catalog.bad_email",
+            "catalog.bad_url",
+            "catalog.bad_hours",
+            "catalog.bad_language",
+            "catalog.bad_geo",
+            "catalog.unknown_situation",
+            "catalog.unknown_situation",
+            "catalog.ages_reversed",
+            "catalog.unknown_place",
+            "catalog.duplicate_service",
+            "catalog.unknown_key",
+            "catalog.missing_field",
+            "catalog.bad_ages",
+            "catalog.expected_boolean",
+            "catalog.bad_version",
+        ]
+    )
+
+
+def test_yaml_and_csv_exports_check_back_to_the_same_catalogue() -> None:
+    original = checked(VALID).catalog
+    assert original is not None
+
+    from_yaml = checked(write_yaml(original.document, header="export"))
+    from_csv = checked(write_csv(original.document), filename="export.csv")
+
+    assert from_yaml.catalog is not None
+    assert from_csv.catalog is not None
+    assert from_yaml.catalog.content_hash == original.content_hash
+    assert from_csv.catalog.content_hash == original.content_hash
+    assert from_csv.catalog.services == original.services
+
+
+def test_bundled_sample_validates_with_no_errors_on_the_built_in_places() -> None:
+    path = Path(__file__).resolve().parents[2] / "catalog" / "data" / "sample-catalog.yaml"
+
+    report = check(path.read_bytes(), filename=path.name, places=PLACES)
+
+    assert report.errors == ()
+    assert report.catalog is not None
+    assert {s.id for s in report.catalog.services if s.crisis} >= {"112-pomoc", "116-123-rozmowa"}
+
+
+def test_evaluation_catalogue_validates_on_the_built_in_places() -> None:
+    path = Path(__file__).resolve().parents[3] / "shared" / "eval" / "catalog.yaml"
+    if not path.exists():
+        pytest.skip("the shared evaluation set is not here")
+
+    report = check(path.read_bytes(), filename=path.name, places=PLACES)
+
+    assert report.errors == ()
+    assert report.catalog is not None
+    assert len(report.catalog.services) == 25
+
+
+def test_fake_places_of_the_builders_agree_with_the_gazetteer_on_the_sample() -> None:
+    catalog = load_sample(FakePlaces())
+
+    assert catalog.services == load_sample(PLACES).services
+
+
+def test_load_sample_gives_the_sample_catalogue() -> None:
+    catalog = load_sample(PLACES)
+
+    assert catalog.name == "Przykładowy katalog usług społecznych"
+    assert catalog.service("zielona-linia-informacja") is not None
+
+
+def test_csv_crisis_line_not_open_all_day_is_a_warning() -> None:
+    text = (
+        "institution_id,institution_name,place,phones,hours,service_id,service_name,situations,crisis\n"
+        "linia,Linia,Polska,116 123,Mo-Fr 08:00-16:00,linia-tel,Telefon,mental_health,tak\n"
+    )
+
+    report = checked(text, filename="k.csv")
+
+    assert report.catalog is not None
+    assert report.catalog.services[0].crisis
+    assert [(p.code, p.line, p.unit) for p in report.warnings] == [
+        ("catalog.crisis_not_24_7", 2, "row")
+    ]

@@ -1,0 +1,62 @@
+"""Catalogues checked against every Polish place (the official files in ../shared/data)."""
+
+from pathlib import Path
+
+import pytest
+
+from catalog.places import Gazetteer
+from catalog.validation import check
+
+pytestmark = pytest.mark.fulldata
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_evaluation_catalogue_has_no_errors_with_all_places(full_gazetteer: Gazetteer) -> None:
+    path = ROOT / ".." / "shared" / "eval" / "catalog.yaml"
+
+    report = check(path.read_bytes(), filename=path.name, places=full_gazetteer)
+
+    assert report.errors == ()
+    assert report.catalog is not None
+    wm = report.catalog.service("pup-wm-praca")
+    assert wm is not None
+    assert [area.code for area in wm.areas] == ["2013"]
+
+
+def test_sample_catalogue_has_no_errors_with_all_places(full_gazetteer: Gazetteer) -> None:
+    path = ROOT / "catalog" / "data" / "sample-catalog.yaml"
+
+    report = check(path.read_bytes(), filename=path.name, places=full_gazetteer)
+
+    assert report.errors == ()
+
+
+def test_name_shared_by_two_gminas_is_ambiguous_until_qualified(full_gazetteer: Gazetteer) -> None:
+    text = """\
+version: 1
+name: Ujazd
+institutions:
+  - id: gops-ujazd
+    name: GOPS Ujazd
+    place: {place}
+    phones: ["112"]
+    services:
+      - id: gops-ujazd-zasilki
+        name: Zasiłki
+        situations: [poverty]
+"""
+
+    ambiguous = check(
+        text.format(place="Ujazd").encode(), filename="u.yaml", places=full_gazetteer
+    )
+    qualified = check(
+        text.format(place="Ujazd, województwo łódzkie").encode(),
+        filename="u.yaml",
+        places=full_gazetteer,
+    )
+
+    assert [p.code for p in ambiguous.errors] == ["catalog.ambiguous_place"]
+    assert "1016103" in str(ambiguous.errors[0].params["candidates"])
+    assert "1611063" in str(ambiguous.errors[0].params["candidates"])
+    assert qualified.errors == ()

@@ -1,0 +1,167 @@
+"""Situation vocabularies: what people write, in pl/uk/en, inflected, misspelt, unaccented."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.taxonomy import SITUATIONS
+from catalog.text import fold
+from catalog.vocabulary import (
+    VOCABULARY_LANGUAGES,
+    Vocabulary,
+    load_documents,
+    similarity,
+    vocabulary,
+)
+
+EXPECTED = [
+    ("straciłem pracę", "unemployment"),
+    ("zwolnili mnie z roboty", "unemployment"),
+    ("szukam zatrudnienia", "unemployment"),
+    ("nie mam za co żyć", "poverty"),
+    ("komornik zabrał mi pensję", "poverty"),
+    ("nie mam gdzie spać", "homelessness"),
+    ("nie mam dziś gdzie spać", "homelessness"),
+    ("jestem bezdomny", "homelessness"),
+    ("mąż mnie bije", "domestic_violence"),
+    ("partner mnie wyzywa i szarpie", "domestic_violence"),
+    ("żona pije", "addiction"),
+    ("syn bierze narkotyki", "addiction"),
+    ("problem z hazardem", "addiction"),
+    ("potrzebuję wózka inwalidzkiego", "disability"),
+    ("orzeczenie o niepełnosprawności", "disability"),
+    ("mama ma raka", "illness"),
+    ("tata ma alzheimera", "elderly_care"),
+    ("opieka nad mamą z demencją", "elderly_care"),
+    ("smutno mi i nikt mnie nie lubi", "mental_health"),
+    ("mam depresję", "mental_health"),
+    ("nie radzę sobie z synem", "family"),
+    ("jestem w ciąży", "family"),
+    ("praca dla 16 latka", "youth"),
+    ("szukam pracy na wakacje", "youth"),
+    ("wychodzę z domu dziecka", "foster_care_leaving"),
+    ("wyszedłem z więzienia", "after_prison"),
+    ("jestem uchodźcą z Ukrainy", "foreigners"),
+    ("spalił się nam dom", "crisis_event"),
+    ("zalało mieszkanie", "crisis_event"),
+    ("zabrali mi paszport i nie płacą", "human_trafficking"),
+    ("potrzebuję darmowego prawnika", "legal_aid"),
+    ("czynsz dopłata", "housing"),
+    ("dodatek mieszkaniowy", "housing"),
+    ("kurs zawodowy", "education"),
+    # Ukrainian and Russian
+    ("шукаю роботу", "unemployment"),
+    ("втратила роботу", "unemployment"),
+    ("немає грошей", "poverty"),
+    ("чоловік б'є", "domestic_violence"),
+    ("ніде жити", "homelessness"),
+    ("потрібен психолог", "mental_health"),
+    ("ищу работу", "unemployment"),
+    # English
+    ("I need a job", "unemployment"),
+    ("I lost my job", "unemployment"),
+    ("my husband beats me", "domestic_violence"),
+    ("nowhere to sleep", "homelessness"),
+    ("my mum has dementia", "elderly_care"),
+    ("I need a lawyer", "legal_aid"),
+]
+
+TYPOS = [
+    ("bezdomy", "homelessness"),
+    ("alkoholk", "addiction"),
+    ("narkotki", "addiction"),
+    ("zasilek", "poverty"),
+    ("niepelnosprawny", "disability"),
+    ("depresja", "mental_health"),
+    ("uzaleznienie", "addiction"),
+]
+
+
+@pytest.mark.parametrize(("text", "situation"), EXPECTED)
+def test_situation_is_recognised(text: str, situation: str) -> None:
+    assert situation in vocabulary().understand(text).situations
+
+
+@pytest.mark.parametrize(("text", "situation"), EXPECTED)
+def test_situation_is_recognised_without_diacritics(text: str, situation: str) -> None:
+    assert situation in vocabulary().understand(fold(text)).situations
+
+
+@pytest.mark.parametrize(("text", "situation"), TYPOS)
+def test_situation_is_recognised_through_a_typo(text: str, situation: str) -> None:
+    assert situation in vocabulary().understand(text).situations
+
+
+@pytest.mark.parametrize("text", ["asdf", "qwerty uiop", "xyz 123", "...", ""])
+def test_nonsense_is_not_understood(text: str) -> None:
+    understanding = vocabulary().understand(text)
+
+    assert not understanding.understood
+    assert dict(understanding.situations) == {}
+
+
+def test_longer_phrase_hides_the_meaning_of_its_parts() -> None:
+    situations = vocabulary().understand("przemoc w rodzinie").situations
+
+    assert set(situations) == {"domestic_violence"}
+
+
+def test_words_that_only_point_at_a_situation_weigh_less() -> None:
+    situations = vocabulary().understand("syn").situations
+
+    assert 0 < situations["family"] < 1
+
+
+@pytest.mark.parametrize("lang", VOCABULARY_LANGUAGES)
+def test_every_situation_has_words_in_every_language(lang: str) -> None:
+    (document,) = load_documents([lang])
+
+    assert set(document["situations"]) == set(SITUATIONS)
+    assert all(document["situations"][key] for key in SITUATIONS)
+
+
+@pytest.mark.parametrize("lang", VOCABULARY_LANGUAGES)
+def test_every_language_has_danger_words_and_stopwords(lang: str) -> None:
+    (document,) = load_documents([lang])
+
+    assert document["danger"]["mental_health"]
+    assert document["danger"]["domestic_violence"]
+    assert document["danger"]["family"]
+    assert document["stopwords"]
+
+
+def test_unknown_situation_key_in_a_vocabulary_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown situation key"):
+        Vocabulary.from_documents([{"situations": {"povrety": ["bieda"]}}])
+
+
+def test_phrase_words_may_have_two_other_words_between_but_not_more() -> None:
+    words = Vocabulary.from_documents([{"situations": {"homelessness": ["gdzie spać"]}}])
+
+    assert "homelessness" in words.understand("gdzie dziś mam spać").situations
+    assert "homelessness" not in words.understand("gdzie dziś ja mam spać").situations
+
+
+def test_stem_entry_matches_every_ending() -> None:
+    words = Vocabulary.from_documents([{"situations": {"addiction": ["alkohol*"]}}])
+
+    assert "addiction" in words.understand("alkoholowy problem").situations
+
+
+@pytest.mark.parametrize(
+    ("written", "known", "same"),
+    [
+        ("zasilku", "zasilek", True),
+        ("pracy", "praca", True),
+        ("wozka", "wozek", True),
+        ("bezdomy", "bezdomny", True),
+        ("rodzice", "rodzina", False),
+        ("teraz", "terapia", False),
+        ("stracic", "straszy", False),
+        ("mam", "mama", False),
+    ],
+)
+def test_similarity_accepts_endings_and_typos_but_not_other_words(
+    written: str, known: str, same: bool
+) -> None:
+    assert (similarity(written, known) > 0) is same

@@ -1,0 +1,48 @@
+"""Fixtures shared by the whole suite: the gazetteers.
+
+`full_gazetteer` imports the official files in ../shared/data once per test session into a
+temporary SQLite file (skipped when the files are absent); `builtin_gazetteer` is the
+project's own small place list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from catalog.places import Gazetteer
+from catalog.places_import import import_places
+
+SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+TERC = SHARED_DATA / "teryt" / "TERC_Urzedowy_2025-11-18.xml"
+SIMC = SHARED_DATA / "teryt" / "SIMC_Urzedowy_2020-09-26.zip"
+GEONAMES_POSTAL = SHARED_DATA / "geonames" / "PL_postal_codes.txt"
+GEONAMES_CITIES = SHARED_DATA / "geonames" / "PL_cities500.txt"
+
+
+@pytest.fixture(scope="session")
+def builtin_gazetteer() -> Gazetteer:
+    """The built-in places of the sample regions."""
+    return Gazetteer.builtin()
+
+
+@pytest.fixture(scope="session")
+def full_gazetteer(tmp_path_factory: pytest.TempPathFactory) -> Gazetteer:
+    """Every Polish place, imported once per session from ../shared/data."""
+    if not all(path.is_file() for path in (TERC, SIMC, GEONAMES_POSTAL, GEONAMES_CITIES)):
+        pytest.skip("the official place files in ../shared/data are absent")
+    database = tmp_path_factory.mktemp("places") / "places.sqlite"
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        import_places(
+            engine,
+            TERC,
+            simc=SIMC,
+            geonames_postal=GEONAMES_POSTAL,
+            geonames_cities=GEONAMES_CITIES,
+        )
+        return Gazetteer.load(engine)
+    finally:
+        engine.dispose()

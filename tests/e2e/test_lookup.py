@@ -1,0 +1,151 @@
+"""Caseworkers through the local Bot API server: /szukaj and inline mode, on the bundled
+sample catalogue of Siedlce."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.handlers.lookup import INLINE_CACHE_SECONDS
+from bot.handlers.residents import FLOOD_LIMIT
+from bot.i18n import t
+from bot.runtime import Runtime
+from bot.stats import LOOKUPS, stats_for
+from tests.botapi import BotApiServer, FakeUser
+from tests.e2e.conftest import Bot
+
+WORKER = FakeUser(8001, "Pracownica", "pl")
+UKRAINIAN = FakeUser(8002, "Оксана", "uk")
+GROUP = -500
+
+
+def inline_answers(server: BotApiServer) -> list[dict[str, Any]]:
+    return [call.params for call in server.calls_of("answerInlineQuery")]
+
+
+async def test_search_finds_place_and_situation_in_the_words(bot: Bot) -> None:
+    replies = await bot.say(WORKER, "/szukaj przemoc Siedlce")
+
+    header, *cards = replies
+    assert "Siedlce (gmina miejska" in header
+    assert any("Przeciwdziałanie przemocy domowej" in card for card in cards)
+    assert 1 <= len(cards) <= 5
+
+
+async def test_search_by_short_name_finds_the_institution(bot: Bot) -> None:
+    replies = await bot.say(WORKER, "/szukaj PUP Siedlce")
+
+    assert "Powiatowy Urząd Pracy w Siedlcach" in replies[1]
+
+
+async def test_search_by_an_abbreviation_alone_finds_every_unit_of_it(bot: Bot) -> None:
+    replies = await bot.say(WORKER, "/szukaj OHP")
+
+    cards = replies[1:]
+    assert t("lookup.place_unknown", "pl") in replies[0]
+    assert any("OHP" in card or "Ochotnicz" in card for card in cards[:2])
+
+
+async def test_search_without_words_explains_itself(bot: Bot) -> None:
+    assert await bot.say(WORKER, "/szukaj") == [t("lookup.usage", "pl")]
+
+
+async def test_search_for_nonsense_says_nothing_was_found(bot: Bot) -> None:
+    replies = await bot.say(WORKER, "/szukaj qwxz zzvk")
+
+    assert replies == [t("lookup.none", "pl", query="qwxz zzvk")]
+
+
+async def test_cards_in_a_private_chat_have_the_this_was_wrong_button(
+    bot: Bot, server: BotApiServer
+) -> None:
+    await bot.say(WORKER, "/szukaj przemoc Siedlce")
+
+    card = server.last_message(WORKER.id)
+    buttons = [b for row in card["reply_markup"]["inline_keyboard"] for b in row]
+    assert any(button["callback_data"].startswith("wrong:") for button in buttons)
+
+
+async def test_search_in_a_group_answers_with_cards_without_buttons(
+    bot: Bot, server: BotApiServer
+) -> None:
+    await bot.processed(server.group_text(WORKER, GROUP, "/szukaj przemoc Siedlce"))
+
+    texts = server.sent_texts(GROUP)
+    assert any("Przeciwdziałanie przemocy domowej" in text for text in texts)
+    assert all("reply_markup" not in message for message in server.chat_messages(GROUP))
+
+
+async def test_catalogue_text_is_escaped_and_query_echo_is_escaped(bot: Bot) -> None:
+    replies = await bot.say(WORKER, "/szukaj <b>zzz</b>")
+
+    assert "&lt;b&gt;zzz&lt;/b&gt;" in replies[0]
+
+
+async def test_a_ukrainian_caseworker_gets_the_answer_in_ukrainian(bot: Bot) -> None:
+    replies = await bot.say(UKRAINIAN, "/szukaj przemoc Siedlce")
+
+    assert replies[0].startswith(t("lookup.found", "uk", query="przemoc Siedlce"))
+
+
+async def test_inline_query_lists_cards_that_post_whole(bot: Bot, server: BotApiServer) -> None:
+    await bot.processed(server.inline_query(WORKER, "przemoc siedlce"))
+
+    [answer] = inline_answers(server)
+    results = answer["results"]
+    assert 1 <= len(results) <= 50
+    assert int(answer["cache_time"]) == INLINE_CACHE_SECONDS
+    assert answer["is_personal"] in (False, "False", "false")
+    texts = [result["input_message_content"]["message_text"] for result in results]
+    assert any("Przeciwdziałanie przemocy domowej" in text for text in texts)
+    mopr = next(text for text in texts if "Przeciwdziałanie przemocy domowej" in text)
+    assert "Miejski Ośrodek Pomocy Rodzinie w Siedlcach" in mopr  # self-contained card
+    assert all(result["type"] == "article" for result in results)
+    assert len({result["id"] for result in results}) == len(results)
+
+
+async def test_repeated_inline_query_is_served_from_the_cache(
+    bot: Bot, server: BotApiServer, runtime: Runtime
+) -> None:
+    await bot.processed(server.inline_query(WORKER, "OHP"))
+    await bot.processed(server.inline_query(WORKER, "ohp "))
+
+    first, second = inline_answers(server)
+    assert first["results"] == second["results"]
+    report = stats_for(runtime).report(1)
+    assert report.total(LOOKUPS, "found") == 1
+
+
+async def test_inline_query_with_nothing_found_offers_the_bot(
+    bot: Bot, server: BotApiServer
+) -> None:
+    await bot.processed(server.inline_query(WORKER, "qwxz zzvk"))
+
+    [answer] = inline_answers(server)
+    assert answer["results"] == []
+    button = answer["button"]
+    if isinstance(button, str):
+        button = json.loads(button)
+    assert button["start_parameter"] == "szukaj"
+
+
+async def test_lookups_are_counted_without_the_words(bot: Bot, runtime: Runtime) -> None:
+    await bot.say(WORKER, "/szukaj przemoc Siedlce")
+    await bot.say(WORKER, "/szukaj qwxz")
+
+    report = stats_for(runtime).report(1)
+    assert report.total(LOOKUPS, "found") == 1
+    assert report.total(LOOKUPS, "not_found") == 1
+    assert "przemoc" not in json.dumps(report.counts)
+
+
+async def test_a_caseworker_flooding_searches_is_asked_to_slow_down_once(
+    bot: Bot, server: BotApiServer
+) -> None:
+    ids = [server.text(WORKER, "/szukaj qwxz") for _ in range(FLOOD_LIMIT + 5)]
+    for update_id in ids:
+        await bot.processed(update_id)
+
+    texts = server.sent_texts(WORKER.id)
+    assert texts.count(t("telegram.slow_down", "pl")) == 1
+    assert texts.count(t("lookup.none", "pl", query="qwxz")) == FLOOD_LIMIT

@@ -1,0 +1,91 @@
+"""`drogowskaz run` as a real process: killed with SIGKILL mid-conversation, its conversations
+continue from the database; SIGTERM stops it cleanly; its logs never show the token.
+
+A fresh process builds its search index at the first update (seconds), so these tests start
+as few processes as they can.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from bot.i18n import t
+from tests.botapi import TOKEN, BotApiServer, FakeUser
+from tests.e2e.conftest import Bot
+
+ROOT = Path(__file__).resolve().parents[2]
+SIEDLCE_PIN = (52.167, 22.29)
+RUN = "import sys; from bot.cli import main; sys.exit(main(['run', '--no-warm-up']))"
+
+
+async def start_process(server: BotApiServer, data_dir: Path) -> asyncio.subprocess.Process:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("DROGOWSKAZ_") and "proxy" not in key.lower()
+    }
+    environment.update(
+        {
+            "DROGOWSKAZ_TOKEN": TOKEN,
+            "DROGOWSKAZ_BOT_API_URL": server.base_url,
+            "DROGOWSKAZ_DATA_DIR": str(data_dir),
+            "NO_PROXY": "127.0.0.1,localhost",
+        }
+    )
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        RUN,
+        cwd=ROOT,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_a_conversation_survives_sigkill_of_the_bot_process(
+    server: BotApiServer, bot: Bot
+) -> None:
+    await bot.stop()  # the process below is the bot now; the same data directory
+    ala = FakeUser(4242, "Ala", "pl")
+    process = await start_process(server, bot.settings.data_dir)
+    try:
+        server.text(ala, "/start")
+        await server.wait_for("sendMessage", 2, timeout=60)
+        server.press(ala, data="who:me")
+        await server.wait_for("sendMessage", 3)
+        server.press(ala, data="age:18-25")
+        await server.wait_for("sendMessage", 4)
+        server.press(ala, data="sit:unemployment")
+        await server.wait_for("editMessageText", 1)
+        server.press(ala, data="sit:done")
+        await server.wait_for("sendMessage", 6)  # the place question and the location hint
+    finally:
+        process.kill()  # SIGKILL: no chance to save anything more
+        await process.communicate()
+
+    await bot.start()
+    results = await bot.pin(ala, *SIEDLCE_PIN)
+
+    assert t("dialog.place.question.me", "pl") in server.sent_texts(ala.id)
+    assert "Powiatowy Urząd Pracy w Siedlcach" in "\n".join(results)
+    assert "Centrum Edukacji i Pracy Młodzieży OHP w Siedlcach" in "\n".join(results)
+
+
+async def test_sigterm_stops_the_bot_process_cleanly_without_showing_the_token(
+    server: BotApiServer, tmp_path: Path
+) -> None:
+    process = await start_process(server, tmp_path)
+    try:
+        await server.wait_for("deleteWebhook", 1, timeout=30)  # polling has started
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+
+    assert process.returncode == 0, stderr.decode()[-3000:]
+    assert "stopped" in stderr.decode()
+    assert TOKEN not in stderr.decode()
