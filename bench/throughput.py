@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,19 @@ THROUGHPUT_TARGET = 300.0
 LATENCY_TARGET_MS = 100.0
 USER_ID_BASE = 10_000_000
 RUN_COMMAND = "import sys; from bot.cli import main; sys.exit(main(['run']))"  # drogowskaz run
+# Capacity: the same bot with python-telegram-bot's flood limiter (30 messages/s in total, as
+# Telegram allows) lifted, so what is measured is the bot's own work, not the limiter's queue.
+UNLIMITED_RUN_COMMAND = """
+import sys
+from telegram.ext import AIORateLimiter
+_init = AIORateLimiter.__init__
+def _unlimited(self, *args, **kwargs):
+    kwargs.update(overall_max_rate=0, group_max_rate=0)
+    _init(self, *args, **kwargs)
+AIORateLimiter.__init__ = _unlimited
+from bot.cli import main
+sys.exit(main(["run"]))
+"""
 # With --profile: the bot samples its own threads' stacks every 5 ms and, when it stops, logs
 # where the busy threads were (self = innermost function, total = anywhere on the stack).
 PROFILED_RUN_COMMAND = """
@@ -247,6 +260,7 @@ class BotProcess:
     data_dir: Path
     log: Path
     profile: bool = False
+    unlimited: bool = False
     process: subprocess.Popen[bytes] | None = None
 
     def start(self, server: BotApiServer) -> None:
@@ -263,12 +277,28 @@ class BotProcess:
             env.pop(name, None)
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and code
-                [sys.executable, "-c", PROFILED_RUN_COMMAND if self.profile else RUN_COMMAND],
+                [sys.executable, "-c", self.command()],
                 cwd=self.data_dir,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+
+    def command(self) -> str:
+        """The Python code the bot's process runs."""
+        if self.profile:
+            return PROFILED_RUN_COMMAND
+        return UNLIMITED_RUN_COMMAND if self.unlimited else RUN_COMMAND
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the bot's process has used so far (Linux /proc), None when unknown."""
+        if self.process is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         process = self.process
@@ -319,13 +349,14 @@ async def _warm_up(server: TimingServer, bot: BotProcess, places: Sequence[str])
 
 
 async def _run(
-    server: TimingServer, crowd: list[Person], label: str, *, target: bool
+    server: TimingServer, bot: BotProcess, crowd: list[Person], label: str, *, target: bool
 ) -> list[Figure]:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), bot.cpu_seconds()
     results = await asyncio.gather(
         *(converse(server, person) for person in crowd), return_exceptions=True
     )
     elapsed = max(server.last_reply, start) - start
+    cpu_end = bot.cpu_seconds()
     failures = [result for result in results if isinstance(result, BaseException)]
     updates = sum(person.updates for person in crowd)
     latencies = [value * 1000 for person in crowd for value in person.latencies]
@@ -339,43 +370,49 @@ async def _run(
                LATENCY_TARGET_MS if not target else None),
         Figure(name, "conversations finished", 100.0 * finished / len(crowd), "%"),
     ]  # fmt: skip
+    if cpu is not None and cpu_end is not None and updates:
+        figures.append(Figure(name, "bot CPU per update", (cpu_end - cpu) * 1000 / updates, "ms"))
     if failures:
         print(f"# {len(failures)} conversations failed: {failures[0]!r}", file=sys.stderr)
     return figures
 
 
-async def measure(users: int, count: int, *, profile: bool = False) -> list[Figure]:
-    """Both runs against one bot process."""
-    places = unique_places(count)
+async def _with_bot(
+    count: int, *, unlimited: bool, profile: bool, run: Callable[[TimingServer, BotProcess], Any]
+) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="drogowskaz-bench-") as root:
         data_dir = deployment(Path(root), count)
         server = TimingServer()
         await server.start()
-        bot = BotProcess(data_dir, Path(root) / "bot.log", profile=profile)
+        bot = BotProcess(data_dir, Path(root) / "bot.log", profile=profile, unlimited=unlimited)
         try:
             bot.start(server)
-            await _warm_up(server, bot, places)
-            figures = await _run(
-                server, people(users, places, think=(0.0, 0.0)), "saturation", target=True
-            )
-            paced = [
-                replace_id(person, users) for person in people(users, places, think=(1.0, 5.0))
-            ]
-            figures += await _run(server, paced, "paced 1-5 s", target=False)
+            await _warm_up(server, bot, unique_places(count))
+            figures: list[Figure] = await run(server, bot)
         finally:
             bot.stop()
             await server.stop()
             if profile:
-                profiled = [line for line in bot.failure(400).splitlines() if "PROFILE" in line]
+                profiled = [line for line in bot.failure(2000).splitlines() if "PROFILE" in line]
                 print("\n".join(profiled), file=sys.stderr)
     return figures
 
 
-def replace_id(person: Person, offset: int) -> Person:
-    """The same person under another id: a second run starts fresh conversations."""
-    user = person.user
-    person.user = FakeUser(user.id + offset, user.first_name, user.language_code)
-    return person
+async def measure(users: int, count: int, *, profile: bool = False) -> list[Figure]:
+    """Capacity (flood limiter lifted, saturation), then the bot as deployed (paced)."""
+    places = unique_places(count)
+
+    async def saturation(server: TimingServer, bot: BotProcess) -> list[Figure]:
+        crowd = people(users, places, think=(0.0, 0.0))
+        return await _run(server, bot, crowd, "saturation, no flood limit", target=True)
+
+    async def paced(server: TimingServer, bot: BotProcess) -> list[Figure]:
+        crowd = people(users, places, think=(1.0, 5.0))
+        return await _run(server, bot, crowd, "paced 1-5 s, as deployed", target=False)
+
+    figures = await _with_bot(count, unlimited=True, profile=profile, run=saturation)
+    figures += await _with_bot(count, unlimited=False, profile=False, run=paced)
+    return figures
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -70,6 +70,8 @@ class PlaceAnswer:
     locality: str | None = None  # the village or town name matched, when not the gmina's own
     suggestions: tuple[str, ...] = ()  # "did you mean" when nothing matched
     outside_poland: bool = False
+    # parallel to candidates: the village or town of the query's name in that gmina, if any
+    candidate_localities: tuple[str | None, ...] = ()
     distance_km: float | None = None  # for a pin: how far the nearest known place is
 
 
@@ -580,9 +582,12 @@ class Gazetteer:
     def find(self, text: str) -> PlaceAnswer:
         """Resolve what a person wrote ('w Siedlcach', '08-110', 'Мехув') to their gmina."""
         text = clean(text)
-        postal = _POSTAL.fullmatch(text.strip(" .,"))
+        postal = _POSTAL.search(text)
         if postal:
-            return self._postal_answer(postal.group(1) + "-" + postal.group(2))
+            return self._with_postal_code(text, postal)
+        if text.isdigit() and len(text) in (6, 7):  # a gmina's TERYT code
+            unit = self.unit(text)
+            return PlaceAnswer(gmina=unit) if unit and unit.level == "gmina" else PlaceAnswer()
         variants = [text]
         if has_cyrillic(text):
             variants = cyrillic_to_polish(text)
@@ -604,6 +609,24 @@ class Gazetteer:
                 if answer.suggestions and not (fallback and fallback.suggestions):
                     fallback = answer
         return fallback or PlaceAnswer()
+
+    def _with_postal_code(self, text: str, postal: re.Match[str]) -> PlaceAnswer:
+        """'08-110' alone, or '08-110 Siedlce': the name decides, the code settles ties."""
+        code = postal.group(1) + "-" + postal.group(2)
+        by_code = self._postal_answer(code)
+        rest = _remove(text, postal.start(), postal.end())
+        if not folded_words(rest):
+            return by_code
+        by_name = self.find(rest)
+        served = set(self._postal.get(code, ()))
+        if by_name.gmina is not None and (not served or by_name.gmina.code in served):
+            return by_name
+        inside = [unit for unit in by_name.candidates if unit.code in served]
+        if len(inside) == 1:
+            return PlaceAnswer(gmina=inside[0])
+        if by_code.gmina is not None or by_code.candidates:
+            return by_code
+        return by_name
 
     def _parse(self, text: str) -> _Query:
         parts = [part for part in _SPLIT.split(text) if part.strip()]
@@ -636,7 +659,7 @@ class Gazetteer:
             codes = self._filter_within(codes, query.within)
             if len(codes) == 1:
                 return self._area_answer(codes[0])
-            return PlaceAnswer(candidates=self._units_of(codes))
+            return PlaceAnswer(candidates=self._first_towns(codes))
         match, within = self._match_name(query.words, fuzzy=fuzzy), query.within
         if match.empty() and not fuzzy:
             # "Ujazd łódzkie", "Nowa Wieś powiat siedlecki": units after the name, no comma
@@ -703,7 +726,14 @@ class Gazetteer:
             locality = localities.get(code) if not named else None
             return PlaceAnswer(gmina=self._units[code], locality=locality)
         if named or others:
-            return PlaceAnswer(candidates=self._candidates(named, others, localities))
+            candidates = self._candidates(named, others, localities)
+            return PlaceAnswer(
+                candidates=candidates,
+                candidate_localities=tuple(
+                    None if unit.code in named else localities.get(unit.code)
+                    for unit in candidates
+                ),
+            )
         return PlaceAnswer()
 
     def _town_and_rural(self, codes: Sequence[str]) -> tuple[str, str] | None:
@@ -928,8 +958,16 @@ class Gazetteer:
     def _locality_rank(self, code: str, localities: dict[str, str]) -> int:
         return 0 if code + name_key(localities[code]) in self._town_localities else 1
 
-    def _units_of(self, codes: Sequence[str]) -> tuple[Unit, ...]:
-        return tuple(self._units[code] for code in codes[:MAX_CANDIDATES])
+    def _first_towns(self, areas: Sequence[str]) -> tuple[Unit, ...]:
+        """One gmina per area, its biggest kind (usually the seat): candidates are gminas."""
+        found = []
+        for area in areas[:MAX_CANDIDATES]:
+            gminas = sorted(
+                self.gminas_in(area), key=lambda unit: (self._rank[unit.code], unit.code)
+            )
+            if gminas:
+                found.append(gminas[0])
+        return tuple(found)
 
     def _area_answer(self, code: str) -> PlaceAnswer:
         """A powiat or województwo named: its only gmina, or its gminas to choose from."""

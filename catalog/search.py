@@ -10,6 +10,7 @@ never even looked at, and a service outside their age is dropped before ranking.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -43,7 +44,8 @@ LOCALITY: Mapping[Level, float] = {
 AGE_TARGETED = {2: 0.3, 1: 0.05}  # made for people of this age (both bounds) or only 18+ etc.
 NATIONAL_IN_TOP = 1  # national lines allowed in the first TOP places when local help exists
 TOP = 3
-_MIN_TEXT_SIMILARITY = 0.8
+_MIN_TEXT_SIMILARITY = 0.8  # typos count; looser likenesses would match nonsense
+HINT_WORD_WEIGHT = 0.5  # a word that only says who ("syn", "mama") is not the problem
 ALIAS_SIMILARITY = 0.9  # "MOPS" for a MOPR: the same kind of office under another name
 _ACRONYM_END = frozenset(("w", "we", "dla", "na", "im", "przy"))
 _ACRONYM_SKIP = frozenset(("i", "z", "ze", "oraz", "do", "o"))
@@ -115,12 +117,24 @@ class SearchIndex:
 
     @classmethod
     def of(cls, catalog: Catalog) -> SearchIndex:
-        """The index of a catalogue, built once and kept with it (a reload brings a new one)."""
+        """The index of a catalogue, built once and kept with it (a reload brings a new one).
+
+        A copy of the catalogue with the same services (`dataclasses.replace(catalog,
+        loaded_at=...)` when it is stored) reuses the index built for the original.
+        """
         cached = catalog.__dict__.get("_search_index")
-        if not isinstance(cached, SearchIndex):
-            cached = cls(catalog)
-            object.__setattr__(catalog, "_search_index", cached)
-        return cached
+        if isinstance(cached, SearchIndex):
+            return cached
+        for recent in _RECENT:
+            if recent.catalog.services is catalog.services:
+                index = copy.copy(recent)
+                index.catalog = catalog
+                break
+        else:
+            index = cls(catalog)
+        object.__setattr__(catalog, "_search_index", index)
+        _RECENT[:] = [index, *_RECENT][:2]
+        return index
 
     def search(self, query: Query, *, limit: int = 10) -> SearchResult:
         """Services that serve this person, best first (never one outside place or age)."""
@@ -182,8 +196,9 @@ class SearchIndex:
             relevance = TEXT_WEIGHT * text_scores.get(index, 0.0)
             covered = services_situations[index] & asked_for
             if covered:
-                relevance += sum(weights[key] for key in covered) / total
-                relevance += SPECIFIC_WEIGHT * len(covered) / len(services_situations[index])
+                share = sum(weights[key] for key in covered)
+                relevance += share / total
+                relevance += SPECIFIC_WEIGHT * share / len(services_situations[index])
             if relevance <= 0.0:
                 if asked and not (danger and self._services[index].crisis):
                     continue
@@ -226,14 +241,17 @@ class SearchIndex:
 
         Also says whether any word matched any service at all (then the text meant something).
         """
-        content = [understanding.tokens[i] for i in understanding.content]
-        if not content:
+        if not understanding.content:
             return {}, False
         totals: dict[int, float] = {}
         any_match = False
-        for token in content:
+        weight_sum = 0.0
+        for position in understanding.content:
+            # A word that only says who ("syn", "mama") counts half: it is not the problem.
+            word_weight = HINT_WORD_WEIGHT if position in understanding.hints else 1.0
+            weight_sum += word_weight
             best: dict[int, float] = {}
-            for form, similarity in self._matches(token).items():
+            for form, similarity in self._matches(understanding.tokens[position]).items():
                 any_match = True
                 served = self._postings[form]
                 if len(served) <= len(eligible):
@@ -241,12 +259,12 @@ class SearchIndex:
                 else:
                     pairs = [(i, served[i]) for i in eligible if i in served]
                 for index, weight in pairs:
-                    value = similarity * weight
+                    value = similarity * weight * word_weight
                     if value > best.get(index, 0.0):
                         best[index] = value
             for index, value in best.items():
                 totals[index] = totals.get(index, 0.0) + value
-        return {index: value / len(content) for index, value in totals.items()}, any_match
+        return {index: value / weight_sum for index, value in totals.items()}, any_match
 
     def _matches(self, token: Token) -> dict[str, float]:
         """Words of the catalogue this word is: itself, another form, a typo, or an alias."""
@@ -260,6 +278,9 @@ class SearchIndex:
                 if alias in self._postings and alias not in found:
                     found[alias] = ALIAS_SIMILARITY
         return found
+
+
+_RECENT: list[SearchIndex] = []  # the last indexes built, for copies of their catalogues
 
 
 def _service_id(service: Service) -> str:

@@ -141,23 +141,10 @@ def cyrillic_to_polish(text: str, *, limit: int = 64) -> list[str]:
     position = 0
     while position < len(text):
         char = text[position]
-        word_end = position + 1 >= len(text) or not text[position + 1].isalpha()
-        ending = next(
-            (
-                spelled
-                for cyrillic, spelled in _CYRILLIC_ENDINGS
-                if text.startswith(cyrillic, position)
-                and (
-                    position + len(cyrillic) >= len(text)
-                    or not text[position + len(cyrillic)].isalpha()
-                )
-            ),
-            None,
-        )
-        if ending is not None and not word_end:
-            cut = next(c for c, s in _CYRILLIC_ENDINGS if s is ending)
-            options.append(ending)
-            position += len(cut)
+        ending = _cyrillic_ending(text, position)
+        if ending is not None:
+            options.append(ending[1])
+            position += len(ending[0])
             continue
         spelled = _CYRILLIC_LETTERS.get(char, (char,))
         after_vowel = (
@@ -171,6 +158,15 @@ def cyrillic_to_polish(text: str, *, limit: int = 64) -> list[str]:
     for spelled in options:
         variants = [variant + choice for variant in variants for choice in spelled][: limit * 4]
     return list(dict.fromkeys(variants))[:limit]
+
+
+def _cyrillic_ending(text: str, position: int) -> tuple[str, tuple[str, ...]] | None:
+    """The word ending ('-ький', '-ів') that starts at this position, if the word ends there."""
+    for cyrillic, spelled in _CYRILLIC_ENDINGS:
+        end = position + len(cyrillic)
+        if text.startswith(cyrillic, position) and (end >= len(text) or not text[end].isalpha()):
+            return cyrillic, spelled
+    return None
 
 
 @lru_cache(maxsize=50_000)

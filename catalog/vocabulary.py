@@ -27,114 +27,18 @@ VOCABULARY_LANGUAGES = ("pl", "uk", "en")
 STRONG = 1.0  # a phrase that names the situation ("nie mam gdzie spać")
 HINT = 0.5  # a word that points at it without naming it ("syn", "mama")
 MAX_GAP = 2  # other words allowed between two words of a phrase
+INFLECTED = 0.9  # the same word with another ending
+TYPO = 0.8  # a word one or two keys away from a known one
 _MIN_STEM = 3  # shortest shared beginning counted as "the same word, another ending"
 # Inflectional endings (folded) of Polish, Ukrainian (and Russian) and English: two words that
 # differ only by these after a shared stem are forms of one word ("zasilek", "zasilku").
-_ENDINGS = frozenset(
-    (
-        "",
-        "a",
-        "e",
-        "i",
-        "o",
-        "u",
-        "y",
-        "ia",
-        "ie",
-        "ii",
-        "iu",
-        "ich",
-        "im",
-        "imi",
-        "iem",
-        "em",
-        "om",
-        "ow",
-        "owi",
-        "owie",
-        "ach",
-        "ami",
-        "ej",
-        "ego",
-        "emu",
-        "ym",
-        "ymi",
-        "ce",
-        "ek",
-        "ka",
-        "ki",
-        "ku",
-        "kiem",
-        "ke",
-        "ko",
-        "kow",
-        "kach",
-        "kami",
-        "c",
-        "esz",
-        "emy",
-        "ecie",
-        "asz",
-        "amy",
-        "acie",
-        "aja",
-        "eja",
-        "l",
-        "la",
-        "lo",
-        "li",
-        "ly",
-        "lem",
-        "lam",
-        "osc",
-        "osci",
-        "а",
-        "я",
-        "у",
-        "ю",
-        "и",
-        "і",
-        "о",
-        "е",
-        "є",
-        "ї",
-        "ою",
-        "ею",
-        "ом",
-        "ем",
-        "ам",
-        "ям",
-        "ах",
-        "ях",
-        "ами",
-        "ями",
-        "ів",
-        "ей",
-        "ого",
-        "ому",
-        "ий",
-        "ій",
-        "их",
-        "ім",
-        "ими",
-        "іми",
-        "ої",
-        "ти",
-        "ть",
-        "ться",
-        "ся",
-        "ує",
-        "ують",
-        "ать",
-        "ить",
-        "s",
-        "es",
-        "ed",
-        "ing",
-        "er",
-        "'s",
-    )
+_ENDINGS_WRITTEN = (
+    "a e i o u y ia ie ii iu ich im imi iem em om ow owi owie ach ami ej ego emu ym ymi ce ek "
+    "ka ki ku kiem ke ko kow kach kami c esz emy ecie asz amy acie aja eja l la lo li ly lem "
+    "lam osc osci а я у ю и і о е є ї ою ею ом ем ам ям ах ях ами ями ів ей ого ому ий ій их "
+    "ім ими іми ої ти ть ться ся ує ують ать ить s es ed ing er 's"
 )
+_ENDINGS = frozenset(_ENDINGS_WRITTEN.split()) | {""}
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,10 +91,15 @@ def similarity(written: str, known: str) -> float:
         and written[common:] in _ENDINGS
         and known[common:] in _ENDINGS
     ):
-        return 0.9
-    if shorter >= 5 and _typo_distance(written, known) <= (1 if shorter < 8 else 2):
-        return 0.8
+        return INFLECTED
+    if shorter >= 5 and _typo_distance(written, known) <= _typo_limit(shorter):
+        return TYPO
     return 0.0
+
+
+def _typo_limit(length: int) -> int:
+    """Typos tolerated in a word this long: one, two from ten letters ("alkocholik")."""
+    return 1 if length < 10 else 2
 
 
 def _typo_distance(a: str, b: str) -> int:
@@ -238,10 +147,10 @@ class Lexicon:
         if len(written) >= _MIN_STEM:
             for known in self._by_stem.get(written[:_MIN_STEM], ()):
                 score = similarity(written, known)
-                if score > found.get(known, 0.0):
+                if score >= INFLECTED and score > found.get(known, 0.0):
                     found[known] = score
         if len(written) >= 5 and not found:  # a known word spelt right is not a typo of another
-            limit = 1 if len(written) < 8 else 2
+            limit = _typo_limit(len(written))
             for length in range(len(written) - limit, len(written) + limit + 1):
                 candidates = self._by_length.get(length)
                 if not candidates:
@@ -300,6 +209,7 @@ class Understanding:
     tokens: tuple[Token, ...]
     content: tuple[int, ...]  # positions of the words that are not stopwords
     matched: frozenset[int] = field(default_factory=frozenset)  # positions a phrase used
+    hints: frozenset[int] = field(default_factory=frozenset)  # positions that only hint ("syn")
 
     @property
     def understood(self) -> bool:
@@ -380,23 +290,27 @@ class Vocabulary:
                 excluded.update(used)
         found: list[tuple[Phrase, frozenset[int]]] = []
         for phrase in _candidates(self.phrases, self._by_first, matches):
-            for used in _find(phrase, matches):
-                if phrase.danger and excluded.intersection(used):
+            for occurrence in _find(phrase, matches):
+                if phrase.danger and excluded.intersection(occurrence):
                     continue
-                found.append((phrase, frozenset(used)))
+                found.append((phrase, frozenset(occurrence)))
                 break
         situations: dict[str, float] = {}
         danger = False
         matched: set[int] = set()
-        for phrase, used in found:
-            if _inside_longer(phrase, used, found):
+        named: set[int] = set()  # words of phrases that name a situation, not only hint at it
+        for phrase, words_used in found:
+            if not phrase.danger and _inside_longer(words_used, found):
                 continue
-            matched.update(used)
+            matched.update(words_used)
+            if phrase.weight >= STRONG:
+                named.update(words_used)
             danger = danger or phrase.danger
             for key in phrase.situations:
                 situations[key] = max(situations.get(key, 0.0), phrase.weight)
         content = tuple(i for i, token in enumerate(tokens) if not self.is_stopword(token))
-        return Understanding(situations, danger, tokens, content, frozenset(matched))
+        hints = frozenset(matched - named)
+        return Understanding(situations, danger, tokens, content, frozenset(matched), hints)
 
     def _term_scores(self, token: Token) -> dict[str, float]:
         """Every vocabulary form (and 'stem*') this token matches."""
@@ -407,20 +321,14 @@ class Vocabulary:
         return scores
 
 
-def _inside_longer(
-    phrase: Phrase, used: frozenset[int], found: Sequence[tuple[Phrase, frozenset[int]]]
-) -> bool:
-    """True when a longer phrase covers these words and means something else.
+def _inside_longer(used: frozenset[int], found: Sequence[tuple[Phrase, frozenset[int]]]) -> bool:
+    """True when a longer phrase covers these words: the longer one says what they mean.
 
-    "przemoc w rodzinie" is violence, not also "family"; "dom dziecka" is foster care.
-    Danger phrases never hide others: a beaten child is also violence at home.
+    "przemoc w rodzinie" is violence, not also "family"; "dom dziecka" is foster care;
+    "alkoholik w rodzinie" only hints at family. Danger phrases never hide others: a beaten
+    child is also violence at home.
     """
-    return any(
-        used < other_used
-        and not other.danger
-        and not set(phrase.situations) <= set(other.situations)
-        for other, other_used in found
-    )
+    return any(used < other_used and not other.danger for other, other_used in found)
 
 
 def _by_first_term(phrases: Sequence[Phrase]) -> dict[str, list[int]]:

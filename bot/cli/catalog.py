@@ -115,13 +115,15 @@ def export_command(arguments: argparse.Namespace) -> int:
     try:
         document = runtime.catalog.document
         if arguments.format == "csv":
-            text = write_csv(document)
+            # ';' and a BOM: what a Polish spreadsheet opens directly in columns
+            text = write_csv(document, delimiter=";")
         else:
             text = write_yaml(document, header=EXPORT_HEADER.format(name=document.name))
         if arguments.output is None:
             sys.stdout.write(text)
         else:
-            arguments.output.write_text(text, encoding="utf-8")
+            encoding = "utf-8-sig" if arguments.format == "csv" else "utf-8"
+            arguments.output.write_text(text, encoding=encoding)
             print(t("catalog.cli.exported", settings.language, path=str(arguments.output)))
         return 0
     finally:

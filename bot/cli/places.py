@@ -179,5 +179,8 @@ def answer_lines(answer: PlaceAnswer, lang: str) -> list[str]:
     note = answer_note(answer, lang)
     if note:
         lines.append(note)
-    lines += ["  " + unit_line(unit, lang) for unit in answer.candidates]
+    localities = answer.candidate_localities or (None,) * len(answer.candidates)
+    for unit, locality in zip(answer.candidates, localities, strict=True):
+        line = unit_line(unit, lang)
+        lines.append(f"  {locality}: {line}" if locality else f"  {line}")
     return lines

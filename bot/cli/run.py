@@ -91,7 +91,7 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--no-warm-up",
         action="store_true",
-        help="load the vocabularies at first use, not at start (quicker start, slower first answer)",
+        help="load the vocabularies at first use (quicker start, slower first answer)",
     )
     parser.set_defaults(handler=_run)
 

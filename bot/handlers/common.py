@@ -102,9 +102,10 @@ async def send_replies(
     for reply in replies:
         markup = inline_markup(reply)
         if reply.replace and replaceable is not None and not reply.location_request:
-            await _edit(replaceable, reply.text, markup)
+            edited = await _edit(replaceable, reply.text, markup)
             replaceable = None
-            continue
+            if edited:
+                continue
         if reply.text:
             keyboard: Any = markup
             if reply.location_request and markup is None:
@@ -137,11 +138,15 @@ async def send_replies(
     return sent
 
 
-async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+async def _edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Edit a message in place; False when it cannot be edited (deleted, too old)."""
     try:
         await message.edit_text(
             text, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=NO_PREVIEW
         )
     except BadRequest as error:
-        if "not modified" not in str(error).lower():
-            raise
+        if "not modified" in str(error).lower():
+            return True
+        _LOG.info("could not edit a message (%s); sending a new one", type(error).__name__)
+        return False
+    return True

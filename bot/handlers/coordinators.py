@@ -60,6 +60,7 @@ MAX_MESSAGE_CHARS: Final = 3500  # under Telegram's 4096, with room for the last
 MAX_DAYS: Final = 3660
 DEFAULT_DAYS: Final = 30
 FEEDBACK_SHOWN: Final = 20
+HASH_SHOWN: Final = 12  # characters of the content hash: enough to compare two loads
 _CAPTION_COMMAND = re.compile(r"^/(reload|check)(@\w+)?(\s|$)", re.IGNORECASE)
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
@@ -213,7 +214,11 @@ def reload_text(outcome: ReloadOutcome, lang: str) -> str:
     if outcome.status == "same":
         lines = [t("admin.reload.same", lang), render_counts(report, lang)]
         return "\n".join(lines + _problem_lines(report, lang, counts=False))
-    lines = [t("catalog.cli.loaded", lang, name=outcome.serving.name), render_counts(report, lang)]
+    lines = [
+        t("catalog.cli.loaded", lang, name=outcome.serving.name),
+        render_counts(report, lang),
+        t("catalog.cli.hash", lang, hash=outcome.serving.content_hash[:HASH_SHOWN]),
+    ]
     if outcome.diff is not None:
         lines += render_diff(outcome.diff, lang)
     return "\n".join(lines + _problem_lines(report, lang, counts=False))

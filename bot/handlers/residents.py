@@ -32,6 +32,7 @@ _LOG = logging.getLogger(__name__)
 FLOOD_LIMIT: Final = 20  # updates per chat ...
 FLOOD_WINDOW_SECONDS: Final = 10.0  # ... in this many seconds; beyond that, a polite pause
 DELETE_BATCH: Final = 100  # deleteMessages takes at most 100 ids
+MAX_TRACKED_CHATS: Final = 10_000
 
 
 @dataclass
@@ -46,6 +47,8 @@ class FloodGuard:
     def check(self, chat_id: int, now: float | None = None) -> str:
         """'ok' to process, 'warn' to say "slow down" once, 'drop' to ignore quietly."""
         moment = time.monotonic() if now is None else now
+        if len(self._seen) > MAX_TRACKED_CHATS:
+            self._forget_quiet_chats(moment)
         seen = self._seen.setdefault(chat_id, deque())
         while seen and seen[0] <= moment - self.window:
             seen.popleft()
@@ -57,6 +60,13 @@ class FloodGuard:
             return "drop"
         self._warned[chat_id] = moment
         return "warn"
+
+    def _forget_quiet_chats(self, moment: float) -> None:
+        """Drop chats with nothing in the window, so memory does not grow with every chat."""
+        limit = moment - self.window
+        for chat_id in [c for c, seen in self._seen.items() if not seen or seen[-1] <= limit]:
+            del self._seen[chat_id]
+            self._warned.pop(chat_id, None)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -178,9 +188,7 @@ async def converse(
         else:
             state = dialog.DialogState.from_dict(stored.state)
         state = state.with_sent(incoming)
-        deps = dialog.Deps.of(
-            services.runtime, state_ttl_hours=services.settings.state_ttl_hours
-        )
+        deps = dialog.Deps.of(services.runtime, state_ttl_hours=services.settings.state_ttl_hours)
         # In a thread: a search or the first use of the vocabularies must not stall other chats.
         result = await asyncio.to_thread(dialog.step, state, event, deps, datetime.now(UTC))
         if result.forget:
@@ -223,7 +231,9 @@ def _record(services: BotServices, before: dialog.DialogState, result: dialog.St
         for report in result.feedback:
             service = runtime.catalog.service(report.service_id)
             name = service.name if service is not None else ""
-            feedback_for(runtime).add(report.service_id, "other", service_name=name)
+            kind = str(getattr(report, "kind", "other"))
+            note = getattr(report, "note", None)
+            feedback_for(runtime).add(report.service_id, kind, note, service_name=name)
     except Exception:
         _LOG.exception("could not record statistics or feedback")
 

@@ -5,7 +5,7 @@ import pytest
 from bot.cli import main
 from bot.cli.run import RedactToken
 
-TOKEN = "123456:SECRET-token-value"
+TOKEN = "123456:SECRET-token-value"  # noqa: S105 - a made-up token
 
 
 def test_run_without_a_token_says_how_to_get_one(

@@ -133,6 +133,7 @@ class BotApiServer:
         self._new_update = asyncio.Event()
         self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self.polls = 0  # getUpdates calls answered (they are not kept in `calls`)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -431,6 +432,7 @@ class BotApiServer:
             return _error(404, "Not Found: method not found")
         if method == "getUpdates":
             result = await self._api_getUpdates(params)
+            self.polls += 1
         else:
             try:
                 result = handler(params)

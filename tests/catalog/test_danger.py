@@ -28,6 +28,7 @@ DANGER = [
     "tne sie nozem",
     "pocięłam się znowu",
     "okaleczam się",
+    "córka się tnie",
     "robie sobie krzywde",
     # violence happening now
     "on mnie teraz bije",
@@ -48,6 +49,7 @@ DANGER = [
     "konkubent bije moje dziecko",
     "znęca się nad dzieckiem",
     "dziecko zaginęło",
+    "dziecko jest bite",
     # Ukrainian (and Russian)
     "хочу померти",
     "не хочу жити",
@@ -56,6 +58,7 @@ DANGER = [
     "ріжу себе",
     "чоловік зараз б'є мене",
     "він мене вб'є",
+    "мене б'ють зараз",
     "дитина в небезпеці",
     "хочу умереть",
     "не хочу жить",
@@ -94,6 +97,7 @@ NOT_DANGER = [
     "вбити час",
     "шукаю роботу",
     "помираю зі сміху",
+    "мій чоловік п'є і б'є мене",
 ]
 
 

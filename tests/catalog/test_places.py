@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.places import Gazetteer, in_poland_polygon, stem
+from catalog.text import cyrillic_to_polish, word_kind
 
 
 def test_bare_town_name_means_the_town_and_names_the_rural_gmina(
@@ -38,6 +39,8 @@ def test_bare_town_name_means_the_town_and_names_the_rural_gmina(
         ("Ujazd, powiat tomaszowski, województwo łódzkie", "1016103"),
         ("08-110", "1464011"),
         ("08110", "1464011"),
+        ("08-110 Siedlce", "1464011"),
+        ("ul. Przykładowa 1, 08-110 Siedlce", "1464011"),
         ("Мехув", "1208053"),
         ("Седльце", "1464011"),
         ("Сєдльце", "1464011"),
@@ -253,10 +256,35 @@ def test_gmina_followed_by_a_village_resolves_to_that_gmina(builtin_gazetteer: G
     assert answer.locality == "Smardzewice"
 
 
-def test_same_name_in_two_powiats_lists_both_with_their_powiat(
+def test_powiat_name_used_twice_gives_gmina_candidates(
     builtin_gazetteer: Gazetteer,
 ) -> None:
     answer = builtin_gazetteer.find("powiat tomaszowski")
 
     assert answer.gmina is None
-    assert {unit.wojewodztwo for unit in answer.candidates} == {"lubelskie", "łódzkie"}
+    assert all(unit.level == "gmina" for unit in answer.candidates)
+    assert {unit.wojewodztwo for unit in answer.candidates} == {
+        "łódzkie"
+    }  # lubelskie not built in
+
+
+def test_teryt_code_of_a_gmina_resolves_to_it(builtin_gazetteer: Gazetteer) -> None:
+    answer = builtin_gazetteer.find("1426053")
+
+    assert answer.gmina is not None
+    assert answer.gmina.name == "Mordy"
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "polish"),
+    [("Мехув", "miechow"), ("Седльце", "siedlce"), ("Жешув", "rzeszow"), ("Кельце", "kielce")],
+)
+def test_cyrillic_spelling_yields_the_polish_name(cyrillic: str, polish: str) -> None:
+    assert polish in cyrillic_to_polish(cyrillic)
+
+
+@pytest.mark.parametrize(
+    ("word", "kind"), [("siedlcach", "proper"), ("pokoju", "common"), ("qwxzv", "unknown")]
+)
+def test_dictionary_tells_names_from_ordinary_words(word: str, kind: str) -> None:
+    assert word_kind(word) == kind

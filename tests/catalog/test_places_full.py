@@ -163,3 +163,16 @@ def test_place_inside_a_sentence_is_found_over_all_of_poland(
     assert answer.gmina is not None
     assert answer.gmina.teryt == teryt
     assert remainder == rest
+
+
+def test_powiat_name_used_twice_gives_a_town_of_each(full_gazetteer: Gazetteer) -> None:
+    answer = full_gazetteer.find("powiat tomaszowski")
+
+    assert [unit.teryt for unit in answer.candidates] == ["0618011", "1016011"]
+
+
+def test_village_candidates_name_the_village_in_each_gmina(full_gazetteer: Gazetteer) -> None:
+    answer = full_gazetteer.find("Nowa Wieś")
+
+    assert len(answer.candidate_localities) == len(answer.candidates)
+    assert set(answer.candidate_localities) == {"Nowa Wieś"}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
+
 from catalog.search import Query, SearchIndex
 from tests.builders import (
     MORDY,
@@ -331,3 +334,14 @@ def test_medicines_are_not_fear_when_letters_are_folded() -> None:
     )
 
     assert ids(index, Query(text="pieniądze na leki", gmina=MORDY_GMINA)) == ["zasilki"]
+
+
+def test_index_is_reused_for_a_copy_of_the_catalogue_with_another_load_time() -> None:
+    catalog = catalog_with(service("a", areas=[POLSKA]))
+    built = SearchIndex.of(catalog)
+
+    copied = dataclasses.replace(catalog, loaded_at=datetime(2026, 11, 23, tzinfo=UTC))
+    index = SearchIndex.of(copied)
+
+    assert index.catalog is copied
+    assert index._postings is built._postings

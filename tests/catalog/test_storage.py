@@ -4,12 +4,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.schema import CreateTable
 
 import catalog.storage
 from catalog.model import Catalog
 from catalog.search import Query, SearchIndex
-from catalog.storage import Database, diff_catalogs
+from catalog.storage import TABLES, Database, diff_catalogs
 from tests.builders import (
     MORDY,
     POWIAT_SIEDLECKI,
@@ -188,3 +190,16 @@ def test_failed_load_keeps_the_same_search_results(database: Database) -> None:
     assert after is not None
     assert results_before == ["pcpr-pfron"]
     assert [m.service.id for m in SearchIndex(after).search(query).matches] == results_before
+
+
+def test_tables_compile_for_postgresql() -> None:
+    dialect = make_url("postgresql+psycopg://").get_dialect()()
+    ddl = [str(CreateTable(table).compile(dialect=dialect)) for table in TABLES]
+
+    assert [statement.split("(")[0].strip() for statement in ddl] == [
+        "CREATE TABLE catalog_meta",
+        "CREATE TABLE catalog_institution",
+        "CREATE TABLE catalog_service",
+        "CREATE TABLE catalog_service_area",
+    ]
+    assert "TIMESTAMP WITH TIME ZONE" in ddl[0]

@@ -174,6 +174,19 @@ async def test_reload_from_the_configured_file_lists_what_changed(
     stored = runtime.database.catalog_info()
     assert stored is not None
     assert stored.content_hash == runtime.catalog.content_hash
+    assert stored.content_hash[:12] in replies[0]
+
+
+async def test_reload_without_a_configured_source_explains_how_to_send_a_file(
+    bot: Bot, settings: Settings, runtime: Runtime
+) -> None:
+    served = runtime.catalog
+    settings.catalog = None
+
+    replies = await bot.say(ADMIN, "/reload")
+
+    assert replies == [t("admin.fetch.no_source", "pl")]
+    assert runtime.catalog is served
 
 
 async def test_reload_by_url_downloads_the_catalogue(

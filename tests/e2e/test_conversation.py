@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.feedback import feedback_for
 from bot.i18n import t
 from bot.store import ConversationStore
 from tests.botapi import FakeUser
@@ -220,3 +221,24 @@ async def test_logs_of_a_whole_conversation_hold_no_words_of_the_person(
     assert "bije" not in logged
     assert bot.settings.token is not None
     assert bot.settings.token.get_secret_value() not in logged
+
+
+async def test_a_card_takes_a_report_that_it_was_wrong_for_the_coordinators(
+    bot: Bot, runtime: Any
+) -> None:
+    ala = FakeUser(1014, "Ala", "pl")
+    await bot.say(ala, "/start")
+    await bot.say(ala, "19")
+    await bot.say(ala, "szukam pracy")
+    await bot.say(ala, "Siedlce")
+    card = next(
+        message for message in bot.server.chat_messages(ala.id) if PUP in message.get("text", "")
+    )
+
+    thanks = await bot.press(ala, data="wrong:pup-siedlce-praca", message_id=card["message_id"])
+    await bot.processed(bot.server.callback(ala, card, "map:pup-siedlce-praca"))
+
+    assert bot.server.sent_texts(ala.id)[-1] == t("dialog.map.none", "pl")  # no coordinates
+    assert thanks == [t("dialog.wrong.thanks", "pl")]
+    reports = feedback_for(runtime).recent()
+    assert [report.service_id for report in reports] == ["pup-siedlce-praca"]

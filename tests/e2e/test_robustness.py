@@ -22,6 +22,7 @@ from tests.e2e.conftest import Bot
 
 _users = itertools.count(50_000)
 ZERO_WIDTH_RTL = "\u200b\u200e\u202eSiedlce\u202c\u2067"
+SECRET = "s3cret-token"  # noqa: S105 - the test's own webhook secret
 MARKUP = '<b>bold</b> <a href="tg://x">x</a> <script>alert(1)</script> *md* _it_ `code`'
 
 
@@ -40,7 +41,7 @@ def reacted(bot: Bot, user: FakeUser, since: int) -> bool:
 
 def html_is_safe(text: str) -> bool:
     """Only the tags the bot itself writes; nothing the person typed survives as markup."""
-    return "<script" not in text and "<a href=\"tg://x\"" not in text and "<b>bold" not in text
+    return "<script" not in text and '<a href="tg://x"' not in text and "<b>bold" not in text
 
 
 async def test_markup_in_user_text_is_never_echoed_as_markup(bot: Bot) -> None:
@@ -152,7 +153,7 @@ def _free_port() -> int:
 async def test_webhook_accepts_only_posts_with_telegrams_secret_token(bot: Bot) -> None:
     port = _free_port()
     await bot.stop()
-    await bot.start(webhook=(port, "s3cret-token"))
+    await bot.start(webhook=(port, SECRET))
     user = new_user()
     update = {
         "update_id": 900,
@@ -177,12 +178,12 @@ async def test_webhook_accepts_only_posts_with_telegrams_secret_token(bot: Bot) 
         genuine = await client.post(
             url,
             content=body,
-            headers={**headers, "X-Telegram-Bot-Api-Secret-Token": "s3cret-token"},
+            headers={**headers, "X-Telegram-Bot-Api-Secret-Token": SECRET},
         )
     await bot.processed(900)
 
     assert (forged.status_code, missing.status_code, genuine.status_code) == (403, 403, 200)
-    assert bot.server.calls_of("setWebhook")[-1].params["secret_token"] == "s3cret-token"
+    assert bot.server.calls_of("setWebhook")[-1].params["secret_token"] == SECRET
     assert bot.server.sent_texts(user.id)[0] == t("dialog.greeting", "pl")
 
 
@@ -256,4 +257,20 @@ async def test_any_sequence_of_updates_gets_an_answer_every_time(
         await bot.processed(update_id)
         assert reacted(bot, user, since), (kind, value)
     assert all(html_is_safe(text) for text in bot.server.sent_texts(user.id))
-    assert not [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert not [
+        record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR
+    ]
+
+
+async def test_a_choice_on_a_deleted_message_is_answered_with_a_new_message(bot: Bot) -> None:
+    user = new_user()
+    await bot.say(user, "/start")
+    await bot.say(user, "19")
+    question = bot.server.last_message(user.id)
+    await bot.processed(bot.server.callback(user, question, "sit:poverty"))  # edits in place
+    bot.server.fail("editMessageText", "400")  # e.g. the message was deleted meanwhile
+
+    replies = await bot.press(user, data="sit:unemployment")
+
+    assert replies
+    assert replies[0].startswith(t("dialog.situation.question", "pl"))

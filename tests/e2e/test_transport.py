@@ -7,18 +7,24 @@ Telegram side: the real Application, its HTTP path, the per-chat state in the da
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine
+from telegram import Bot as TelegramBot
+from telegram import Message
 
+from bot.cli.health import is_alive
+from bot.handlers.common import send_replies
 from bot.i18n import t
+from bot.render import Button, Reply, Venue
 from bot.settings import Settings
 from bot.store import ConversationStore
 from catalog.places import PlaceAnswer
 from catalog.search import Query, SearchResult
-from tests.botapi import BotApiServer, FakeUser
+from tests.botapi import TOKEN, BotApiServer, FakeUser
 from tests.e2e.conftest import Bot
 
 ALA = FakeUser(701, "Ala", "pl")
@@ -190,3 +196,62 @@ async def test_a_flood_of_messages_gets_one_polite_pause_and_no_crash(
     texts = server.sent_texts(JOHN.id)
     assert texts.count(t("telegram.slow_down", "en")) == 1
     assert len(texts) < 60
+
+
+async def test_replies_become_html_messages_keyboards_edits_and_venues(
+    server: BotApiServer,
+) -> None:
+    server.text(ALA, "hello")  # the chat exists
+    replies = [
+        Reply("<b>Pytanie</b>", buttons=((Button("Tak", "yes"),),)),
+        Reply("Gdzie?", location_request=True, location_label="Wyślij lokalizację"),
+        Reply("Mapa", venue=Venue(52.17, 22.29, "MOPR", "ul. Kilińskiego 20")),
+    ]
+
+    async with TelegramBot(TOKEN, base_url=server.base_url) as telegram:
+        sent = await send_replies(telegram, ALA.id, replies)
+        question = server.chat_messages(ALA.id)[0]
+        edited = Message.de_json(question, telegram)
+        await send_replies(
+            telegram, ALA.id, [Reply("<b>Pytanie</b> ✓", replace=True)], replaceable=edited
+        )
+
+    calls = {call.method: call.params for call in server.calls}
+    assert len(sent) == 4  # question, place question, venue title, venue
+    assert calls["sendMessage"]["parse_mode"] == "HTML"
+    assert server.calls_of("sendMessage")[0].params["reply_markup"]["inline_keyboard"][0][0] == {
+        "text": "Tak",
+        "callback_data": "yes",
+    }
+    keyboard = server.calls_of("sendMessage")[1].params["reply_markup"]["keyboard"]
+    assert keyboard == [[{"text": "Wyślij lokalizację", "request_location": True}]]
+    assert calls["sendVenue"]["title"] == "MOPR"
+    assert calls["editMessageText"]["text"] == "<b>Pytanie</b> ✓"
+
+
+async def test_idle_conversations_are_forgotten_by_the_expiry_job(
+    bot: Bot, runtime: EmptyRuntime
+) -> None:
+    await bot.say(ALA, "/start")
+    store = ConversationStore(runtime.engine)
+    store.save(JOHN.id, {"step": "who"}, now=datetime.now(UTC) - timedelta(hours=25))
+    job = scheduled(bot, "_expire_states")
+
+    await job.run(bot.app)
+
+    assert store.chat_ids() == [ALA.id]
+
+
+async def test_the_running_bot_keeps_its_heartbeat_fresh(bot: Bot) -> None:
+    job = scheduled(bot, "_heartbeat")
+
+    await job.run(bot.app)
+
+    assert is_alive(bot.settings)
+
+
+def scheduled(bot: Bot, name: str) -> Any:
+    """A job of the running bot's job queue, by the name of its callback."""
+    assert bot.app is not None
+    assert bot.app.job_queue is not None
+    return next(job for job in bot.app.job_queue.jobs() if job.name == name)

@@ -1,0 +1,122 @@
+"""Peak memory with the full gazetteer and a country-scale catalogue (100k services).
+
+Each case runs in a fresh subprocess (peak RSS is per process, and an earlier case must not
+count): start-up (places and catalogue from the database, search index built), and start-up
+followed by a reload of another catalogue of the same size (old and new are both held while
+the new one is checked, indexed and stored).
+
+    python -m bench.memory [--quick] [--count 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.generate import (
+    DEFAULT_SEED,
+    REPO,
+    Figure,
+    catalogue_database,
+    catalogue_file,
+    print_figures,
+)
+
+TARGET_MB = 300.0
+CASES = ("start-up", "start-up + reload")
+
+
+def _rss_mb() -> float:
+    """Resident memory now (Linux /proc), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def child(database: Path, catalogue: Path | None) -> dict[str, float]:
+    """What the bot holds after start-up (and a reload); runs in the measured subprocess."""
+    import asyncio
+
+    from bot.reload import Fetched, Reloader
+    from bot.runtime import Runtime
+    from bot.settings import Settings
+    from catalog.search import SearchIndex
+
+    settings = Settings(data_dir=database.parent, database_url=f"sqlite:///{database}")
+    runtime = Runtime.open(settings)
+    SearchIndex.of(runtime.catalog)
+    if catalogue is not None:
+        fetched = Fetched(data=catalogue.read_bytes(), filename=catalogue.name)
+        outcome = asyncio.run(Reloader(runtime).reload(fetched))
+        if not outcome.loaded:
+            raise RuntimeError(f"reload refused: {outcome.status}")
+        del fetched
+    import gc
+
+    gc.collect()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+    services = len(runtime.catalog.services)
+    runtime.close()
+    return {"peak_mb": peak, "after_mb": _rss_mb(), "services": services}
+
+
+def measure(count: int) -> list[Figure]:
+    """Both cases, each in its own process."""
+    figures: list[Figure] = []
+    source = catalogue_database(count)
+    other = catalogue_file(count, seed=DEFAULT_SEED + 1)
+    for case in CASES:
+        with tempfile.TemporaryDirectory(prefix="drogowskaz-bench-") as root:
+            database = Path(root) / "drogowskaz.sqlite"
+            shutil.copyfile(source, database)
+            arguments = [sys.executable, "-m", "bench.memory", "--child", case, str(database)]
+            if case != "start-up":
+                arguments.append(str(other))
+            done = subprocess.run(  # noqa: S603 - our own interpreter and module
+                arguments, cwd=root, env=_env(), capture_output=True, text=True, check=False
+            )
+        if done.returncode != 0:
+            raise RuntimeError(f"memory case {case!r} failed:\n{done.stderr[-2000:]}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        name = f"memory, {int(result['services']) // 1000}k services + full gazetteer"
+        figures.append(Figure(name, f"{case}: peak RSS", result["peak_mb"], "MB", TARGET_MB))
+        figures.append(Figure(name, f"{case}: RSS after", result["after_mb"], "MB"))
+    return figures
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DROGOWSKAZ_")}
+    env["PYTHONPATH"] = str(REPO)
+    return env
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Measure and print the table (or, with --child, measure one case and print JSON)."""
+    parser = argparse.ArgumentParser(description="peak memory benchmark")
+    parser.add_argument("--quick", action="store_true", help="10k services instead of 100k")
+    parser.add_argument("--count", type=int, help="services in the catalogue")
+    parser.add_argument("--no-header", action="store_true", help="rows only (for bench/run)")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if arguments.child:
+        _case, database, *catalogue = arguments.child
+        result = child(Path(database), Path(catalogue[0]) if catalogue else None)
+        print(json.dumps(result))
+        return 0
+    count = arguments.count or (10_000 if arguments.quick else 100_000)
+    print_figures(measure(count), header=not arguments.no_header)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
