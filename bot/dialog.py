@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.i18n import LANGUAGES, pick_language, t, tn
 from bot.render import Button, Reply, escape, numbered, rows, service_line, venue
-from catalog.model import Catalog, Service
+from catalog.model import Service
 from catalog.places import PlaceAnswer, Unit
 from catalog.search import Query, SearchIndex, SearchResult
 from catalog.taxonomy import SITUATIONS
@@ -154,9 +154,7 @@ class Deps:
         The index carries its own catalogue, so cards and crisis lines always come from the
         catalogue that was searched, even during a reload.
         """
-        index = getattr(runtime, "index", None)
-        if not isinstance(index, SearchIndex) or index.catalog is not runtime.catalog:
-            index = _index_for(runtime.catalog)
+        index = SearchIndex.of(runtime.catalog)
         return cls(
             places=runtime.gazetteer,
             search=index,
@@ -164,16 +162,6 @@ class Deps:
             is_danger=is_danger,
             state_ttl_hours=state_ttl_hours,
         )
-
-
-_built: list[SearchIndex] = []  # the last index built here, when the runtime carries none
-
-
-def _index_for(catalog: Catalog) -> SearchIndex:
-    """An index over this catalogue, built once (not on every message)."""
-    if not _built or _built[0].catalog is not catalog:
-        _built[:] = [SearchIndex(catalog)]
-    return _built[0]
 
 
 # ----------------------------------------------------------------------------- state and output
