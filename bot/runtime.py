@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import TracebackType
 
 from sqlalchemy import Engine
 
@@ -63,3 +64,14 @@ class Runtime:
     def close(self) -> None:
         """Release the database connections."""
         self.database.dispose()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -46,23 +46,19 @@ def register(commands: Any) -> None:
 def check_command(arguments: argparse.Namespace) -> int:
     """Report every problem of a file; exit 1 on errors, 0 with only warnings."""
     settings = Settings()
-    runtime = Runtime.open(settings)
-    try:
+    with Runtime.open(settings) as runtime:
         report = _check_file(arguments.file, runtime, settings.language)
         if report is None:
             return 1
         print("\n".join(render_report(report, settings.language)))
         return 1 if report.errors else 0
-    finally:
-        runtime.close()
 
 
 def load_command(arguments: argparse.Namespace) -> int:
     """Check a file and, when it has no error, make it the served catalogue."""
     settings = Settings()
     lang = settings.language
-    runtime = Runtime.open(settings)
-    try:
+    with Runtime.open(settings) as runtime:
         report = _check_file(arguments.file, runtime, lang)
         if report is None:
             return 1
@@ -74,16 +70,13 @@ def load_command(arguments: argparse.Namespace) -> int:
         print(t("catalog.cli.loaded", lang, name=report.catalog.name))
         print("\n".join(render_diff(diff, lang)))
         return 0
-    finally:
-        runtime.close()
 
 
 def show_command(arguments: argparse.Namespace) -> int:  # noqa: ARG001 - no options
     """Say what is served: name, counts, dates and hash, or that it is the sample."""
     settings = Settings()
     lang = settings.language
-    runtime = Runtime.open(settings)
-    try:
+    with Runtime.open(settings) as runtime:
         info = runtime.database.catalog_info()
         catalog = runtime.catalog
         if info is None:
@@ -104,15 +97,12 @@ def show_command(arguments: argparse.Namespace) -> int:  # noqa: ARG001 - no opt
             print(t("catalog.cli.loaded_at", lang, moment=moment))
         print(t("catalog.cli.hash", lang, hash=catalog.content_hash))
         return 0
-    finally:
-        runtime.close()
 
 
 def export_command(arguments: argparse.Namespace) -> int:
     """Write the served catalogue as YAML or CSV; reading it back gives the same catalogue."""
     settings = Settings()
-    runtime = Runtime.open(settings)
-    try:
+    with Runtime.open(settings) as runtime:
         document = runtime.catalog.document
         if arguments.format == "csv":
             # ';' and a BOM: what a Polish spreadsheet opens directly in columns
@@ -126,8 +116,6 @@ def export_command(arguments: argparse.Namespace) -> int:
             arguments.output.write_text(text, encoding=encoding)
             print(t("catalog.cli.exported", settings.language, path=str(arguments.output)))
         return 0
-    finally:
-        runtime.close()
 
 
 def _check_file(path: Path, runtime: Runtime, lang: str) -> Report | None:

@@ -32,8 +32,7 @@ def chat(arguments: argparse.Namespace) -> int:
     """Open the runtime and chat on stdin/stdout until end of input."""
     settings = Settings()
     lang = arguments.lang or settings.language
-    runtime = Runtime.open(settings)
-    try:
+    with Runtime.open(settings) as runtime:
         deps = Deps.of(runtime, state_ttl_hours=settings.state_ttl_hours)
         interactive = sys.stdin.isatty()
         return run(
@@ -45,5 +44,3 @@ def chat(arguments: argparse.Namespace) -> int:
             echo=not interactive,
             prompt=interactive,
         )
-    finally:
-        runtime.close()

@@ -38,11 +38,8 @@ def catalog_test_command(arguments: argparse.Namespace) -> int:
     from bot.runtime import Runtime
 
     settings = Settings()
-    runtime = Runtime.open(settings)
-    try:
+    with Runtime.open(settings) as runtime:
         return run(arguments, runtime, lang=settings.language, out=sys.stdout, err=sys.stderr)
-    finally:
-        runtime.close()
 
 
 def run(

@@ -110,11 +110,10 @@ def _run(arguments: argparse.Namespace) -> int:
     from bot.runtime import Runtime  # heavy imports after the cheap checks
     from bot.telegram_app import build_application, warm_up
 
-    runtime = Runtime.open(settings)
-    if not arguments.no_warm_up:
-        _LOG.info("loading vocabularies")
-        warm_up(runtime)
-    try:
+    with Runtime.open(settings) as runtime:
+        if not arguments.no_warm_up:
+            _LOG.info("loading vocabularies")
+            warm_up(runtime)
         application = build_application(settings, runtime)
         if settings.webhook_url:
             secret = (
@@ -136,7 +135,5 @@ def _run(arguments: argparse.Namespace) -> int:
         else:
             _LOG.info("starting (polling)")
             application.run_polling(allowed_updates=Update.ALL_TYPES)
-    finally:
-        runtime.close()
     _LOG.info("stopped")
     return 0

@@ -98,11 +98,8 @@ def search_command(arguments: argparse.Namespace) -> int:
     from bot.runtime import Runtime  # the database and places open only when the command runs
 
     settings = Settings()
-    runtime = Runtime.open(settings)
-    try:
+    with Runtime.open(settings) as runtime:
         return run(arguments, runtime, lang=settings.language, out=sys.stdout, err=sys.stderr)
-    finally:
-        runtime.close()
 
 
 def run(
