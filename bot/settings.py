@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"  # noqa: S104 - the container's port is what gets published
     webhook_port: int = 8080
     webhook_secret: SecretStr | None = None
+    health_path: str = "/healthz"  # served beside the webhook: GET answers 200 when ready
+    lemma_cache_dir: Path | None = None  # lemma tables built once; default: the user's cache
     state_ttl_hours: float = Field(default=24.0, gt=0)
     max_catalog_bytes: int = 5_000_000
     download_timeout_seconds: float = 20.0
