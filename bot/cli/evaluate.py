@@ -6,16 +6,14 @@ each miss with what came instead.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
 
-from bot.cli.search import Places, Served, checked_catalog
+from bot.cli.search import Places, Served, catalog_to_use, on_runtime
 from bot.i18n import t, tn
-from bot.settings import Settings
 from catalog.evaluation import HIT_AT, Evaluation, Outcome, evaluate_index, questions_from
 from catalog.search import SearchIndex
 
@@ -30,28 +28,16 @@ def register_catalog_test(catalog_commands: Any) -> None:
     )
     parser.add_argument("questions", type=Path, help="YAML list of {q, place, age, expect}")
     parser.add_argument("--catalog", type=Path, help="test this file instead (checked first)")
-    parser.set_defaults(handler=catalog_test_command)
-
-
-def catalog_test_command(arguments: argparse.Namespace) -> int:
-    """Open the runtime and test the served catalogue (or --catalog)."""
-    from bot.runtime import Runtime
-
-    settings = Settings()
-    with Runtime.open(settings) as runtime:
-        return run(arguments, runtime, lang=settings.language, out=sys.stdout, err=sys.stderr)
+    parser.set_defaults(handler=on_runtime(run))
 
 
 def run(
     arguments: argparse.Namespace, served: Served, *, lang: str, out: TextIO, err: TextIO
 ) -> int:
     """The command with its dependencies given; exit 0 only with every hit and no leak."""
-    catalog = served.catalog
-    if arguments.catalog is not None:
-        checked = checked_catalog(arguments.catalog, served.gazetteer, lang, err)
-        if checked is None:
-            return EXIT_FAILED
-        catalog = checked
+    catalog = catalog_to_use(arguments.catalog, served, lang, err)
+    if catalog is None:
+        return EXIT_FAILED
     try:
         questions = questions_from(yaml.safe_load(arguments.questions.read_text("utf-8")))
     except (OSError, yaml.YAMLError, ValueError, TypeError) as error:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -90,28 +90,39 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--batch", type=Path, help='JSON lines {"q","place","age","situations"}: one answer each'
     )
-    parser.set_defaults(handler=search_command)
+    parser.set_defaults(handler=on_runtime(run))
 
 
-def search_command(arguments: argparse.Namespace) -> int:
-    """Open the runtime and run the search (the runtime is only needed here)."""
-    from bot.runtime import Runtime  # the database and places open only when the command runs
+class ServedCommand(Protocol):
+    """A command's work with its dependencies given (tests call it with fakes)."""
 
-    settings = Settings()
-    with Runtime.open(settings) as runtime:
-        return run(arguments, runtime, lang=settings.language, out=sys.stdout, err=sys.stderr)
+    def __call__(
+        self, arguments: argparse.Namespace, served: Served, *, lang: str, out: TextIO, err: TextIO
+    ) -> int:
+        """Exit code of the command."""
+        ...
+
+
+def on_runtime(run: ServedCommand) -> Callable[[argparse.Namespace], int]:
+    """The command line's handler for `run`: it opens the runtime only when the command runs."""
+
+    def command(arguments: argparse.Namespace) -> int:
+        from bot.runtime import Runtime  # the database and places open only when needed
+
+        settings = Settings()
+        with Runtime.open(settings) as runtime:
+            return run(arguments, runtime, lang=settings.language, out=sys.stdout, err=sys.stderr)
+
+    return command
 
 
 def run(
     arguments: argparse.Namespace, served: Served, *, lang: str, out: TextIO, err: TextIO
 ) -> int:
     """The command with its dependencies given: search once, or every line of a batch."""
-    catalog = served.catalog
-    if arguments.catalog is not None:
-        checked = checked_catalog(arguments.catalog, served.gazetteer, lang, err)
-        if checked is None:
-            return EXIT_BAD_CATALOG
-        catalog = checked
+    catalog = catalog_to_use(arguments.catalog, served, lang, err)
+    if catalog is None:
+        return EXIT_BAD_CATALOG
     index = SearchIndex.of(catalog)
     if arguments.batch is not None:
         return _run_batch(arguments.batch, index, served.gazetteer, arguments.limit, out, err)
@@ -324,6 +335,13 @@ def _positive(text: str) -> int:
         msg = "must be at least 1"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def catalog_to_use(path: Path | None, served: Served, lang: str, err: TextIO) -> Catalog | None:
+    """The served catalogue, or the file given with --catalog when it has no error."""
+    if path is None:
+        return served.catalog
+    return checked_catalog(path, served.gazetteer, lang, err)
 
 
 def checked_catalog(path: Path, places: Places, lang: str, err: TextIO) -> Catalog | None:
