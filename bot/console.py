@@ -1,5 +1,6 @@
 """The terminal chat: the same dialog as the Telegram bot, buttons shown as numbered options.
 
+"This was wrong" works as in Telegram; the report is only printed (nothing is stored here).
 Reads one answer per line, so it also works with piped input (`printf '%s\\n' 19 ... | drogowskaz
 chat`); end of input ends the chat. Typing an option's number presses that button, except at
 questions where a typed number is an answer (the age): there options are lettered (a, b, c).
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TextIO
 
-from bot.dialog import Choice, Deps, DialogState, Input, Step, Text, start, step
+from bot.dialog import Choice, Deps, DialogState, Feedback, Input, Step, Text, start, step
 from bot.i18n import t
 from bot.render import Button, Reply
 
@@ -60,6 +61,8 @@ class Console:
         self.options = {}
         for reply in result.replies:
             self._print_reply(reply, names, lang)
+        for report in result.feedback:
+            self._print_report(report, lang)
         if result.forget:
             self._print(t("console.deleted", lang))
         if self.options and lettered not in self._hinted:
@@ -89,6 +92,15 @@ class Console:
             self._print("   ".join(self._option(button, next(labels)) for button in row))
         if reply.location_request:
             self._print(f"   ({t('console.location', lang)})")
+
+    def _print_report(self, report: Feedback, lang: str) -> None:
+        """Say what the coordinators would get (the terminal chat stores no reports)."""
+        service = self.deps.catalog.service(report.service_id)
+        title = service.name if service is not None else report.service_id
+        kind = t(f"dialog.wrong.kind.{report.kind}", lang)
+        self._print(t("console.report", lang, service=title, kind=kind))
+        if report.note:
+            self._print(t("console.report_note", lang, note=report.note))
 
     def _option(self, button: Button, name: str) -> str:
         self.options[name] = button.token

@@ -6,23 +6,41 @@ results. Any question can be skipped, changed or answered early: free text is re
 step for an age, a situation and a place, so a person who opens with "mąż mnie bije, Siedlce"
 is not asked again what they already said. Danger words are answered first with 112 and the
 crisis lines, whatever the step, and then the conversation goes on.
+
+"This was wrong" on a card is a short side conversation that leaves the main one where it was:
+what is wrong (phone, address, hours, closed, other) -> an optional short note -> the report
+goes to the coordinators (`Step.feedback`). The report is made once, when the person sends the
+note or "send without a note", or else with the next unrelated input (any other button, text,
+command): a chosen kind is never lost for want of a note.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.i18n import LANGUAGES, pick_language, t, tn
-from bot.render import Button, Reply, escape, numbered, rows, service_line, venue
+from bot.render import (
+    Button,
+    Reply,
+    escape,
+    numbered,
+    report_token,
+    rows,
+    service_card,
+    service_line,
+    service_of_payload,
+    venue,
+)
 from catalog.model import Service
 from catalog.places import PlaceAnswer, Unit
 from catalog.search import Query, SearchIndex, SearchResult
 from catalog.taxonomy import SITUATIONS
-from catalog.text import fold, folded_words
+from catalog.text import clean, fold, folded_words
 from catalog.vocabulary import is_danger
 
 if TYPE_CHECKING:
@@ -40,6 +58,9 @@ MAX_WHO_WORDS = 3  # "dla syna", "moja mama": longer texts tell a story, not who
 STATE_VERSION = 1
 EMERGENCY = "112"
 CONTROL_WORDS: tuple[str, ...] = ("restart", "skip", "back", "unknown", "forget", "more")
+# What can be wrong on a card; the same as bot.feedback.FEEDBACK_KINDS (a test checks).
+REPORT_KINDS: tuple[str, ...] = ("phone", "address", "hours", "closed", "other")
+MAX_NOTE_CHARS = 300  # the note about a card; the same as bot.feedback.MAX_NOTE_CHARS
 
 # Age ranges offered as buttons: token -> the age searched for (a typical age inside the range).
 AGE_RANGES: Mapping[str, int] = {
@@ -173,6 +194,8 @@ class DialogState:
 
     `done` lists the questions answered or skipped; `options` the place buttons last offered
     (code or typed suggestion, label); `sent` the ids of the bot's messages, for the quick exit.
+    `report` is the service a "this was wrong" report is being made about and `report_kind`
+    what is wrong (None while not chosen yet); the report is not sent yet.
     """
 
     step: str = "start"
@@ -188,6 +211,8 @@ class DialogState:
     done: tuple[str, ...] = ()
     page: int = 0
     sent: tuple[int, ...] = ()
+    report: str | None = None
+    report_kind: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form of the state."""
@@ -206,6 +231,8 @@ class DialogState:
             "done": list(self.done),
             "page": self.page,
             "sent": list(self.sent),
+            "report": self.report,
+            "report_kind": self.report_kind,
         }
 
     @classmethod
@@ -229,6 +256,8 @@ class DialogState:
                 done=tuple(str(name) for name in data.get("done", ())),
                 page=int(data.get("page", 0)),
                 sent=tuple(int(message) for message in data.get("sent", ())),
+                report=_str_or_none(data.get("report")),
+                report_kind=_known_kind(data.get("report_kind")),
             )
         except (AttributeError, KeyError, TypeError, ValueError):
             return cls()
@@ -240,11 +269,14 @@ class DialogState:
 
 @dataclass(frozen=True, slots=True)
 class Feedback:
-    """A person pressed "this was wrong" on a card: for the coordinators (no user text)."""
+    """A "this was wrong" report for the coordinators: the service, what is wrong and the
+    person's optional note about the service (cleaned, at most MAX_NOTE_CHARS); nobody's id."""
 
     service_id: str
     gmina: str | None
     situations: tuple[str, ...]
+    kind: str = "other"
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +299,20 @@ class Step:
 
 def step(state: DialogState, event: Input, deps: Deps, now: datetime) -> Step:
     """The conversation's answer to one input."""
+    if state.report is not None and not _is_report_button(event):
+        answered = _report_answer(state, event, deps)
+        if answered is not None:
+            return answered
+        # Anything else: the report goes as it is (if a kind was chosen), then the input.
+        state, sent, notice = _close_report(state, deps)
+        result = _step(state, event, deps, now)
+        if result.forget:
+            return result
+        return _with_report(result, sent, notice)
+    return _step(state, event, deps, now)
+
+
+def _step(state: DialogState, event: Input, deps: Deps, now: datetime) -> Step:
     if isinstance(event, Command):
         return _on_command(state, event, deps, now)
     if isinstance(event, Choice):
@@ -296,6 +342,9 @@ def _on_command(state: DialogState, command: Command, deps: Deps, now: datetime)
     if name in ("start", "szukaj", "search"):
         fresh = DialogState(lang=lang, sent=state.sent, step="who")
         lead = [_greeting(lang)] if name == "start" else []
+        wanted = service_of_payload(arg) if name == "start" else None
+        if wanted is not None:
+            return _open_card(replace(fresh, step="start"), wanted, deps, now)
         if arg in SITUATIONS:
             fresh = replace(fresh, situations=(arg,), done=("situation",))
             lead.append(Reply(_t("dialog.deep_link", lang, situation=_label(arg, lang))))
@@ -325,8 +374,7 @@ def _forget(state: DialogState) -> Step:
 
 def _on_choice(state: DialogState, token: str, deps: Deps, now: datetime) -> Step:
     kind, _, value = token.partition(":")
-    lang = state.lang
-    if state.step == "start" and kind not in ("lang", "forget"):
+    if state.step == "start" and kind not in ("lang", "forget", "map", "wrong"):
         state = replace(state, step="who")
     if kind == "restart":
         return _on_command(state, Command("start"), deps, now)
@@ -372,12 +420,7 @@ def _on_choice(state: DialogState, token: str, deps: Deps, now: datetime) -> Ste
     if kind == "map":
         return _show_on_map(state, value, deps)
     if kind == "wrong":
-        service = deps.catalog.service(value)
-        if service is None:
-            return Step(state, ())
-        report = Feedback(service.id, state.place_code, state.situations)
-        reply = Reply(t("dialog.wrong.thanks", lang), kind="feedback")
-        return Step(state, (reply,), feedback=(report,))
+        return _on_report_button(state, value, deps)
     return Step(state, _ask(state, deps, now))
 
 
@@ -419,6 +462,194 @@ def _show_on_map(state: DialogState, service_id: str, deps: Deps) -> Step:
     if place is None:
         return Step(state, (Reply(t("dialog.map.none", state.lang)),))
     return Step(state, (Reply("", kind="venue", venue=place),))
+
+
+# ----------------------------------------------------------------------------- "this was wrong"
+
+
+def _is_report_button(event: Input) -> bool:
+    return isinstance(event, Choice) and event.token.startswith("wrong:")
+
+
+def _on_report_button(state: DialogState, value: str, deps: Deps) -> Step:
+    """A button of the report: on a card ('<id>'), a kind, "send without a note" or cancel."""
+    lang = state.lang
+    service_id, _, action = value.partition(":")
+    if deps.catalog.service(service_id) is None:
+        # An old card after a reload that removed the service (or forged data).
+        left = _without_report(state) if state.report == service_id else state
+        return Step(left, (Reply(t("dialog.wrong.gone", lang), kind="report_gone"),))
+    if not action:
+        sent: tuple[Feedback, ...] = ()
+        notice = None
+        if state.report not in (None, service_id):
+            state, sent, notice = _close_report(state, deps)
+        asking = replace(state, report=service_id, report_kind=None)
+        return _with_report(Step(asking, (_report_question(asking, deps),)), sent, notice)
+    if state.report != service_id:
+        # A button of a report already sent or cancelled: one press, one report.
+        return Step(state, (Reply(t("dialog.wrong.closed", lang), kind="report_closed"),))
+    if action in REPORT_KINDS:
+        chosen = replace(state, report_kind=action)
+        return Step(chosen, (replace(_note_question(chosen, deps), replace=True),))
+    if action == "send" and state.report_kind is not None:
+        return _send_report(state, "", cut=False)
+    if action == "cancel":
+        reply = Reply(t("dialog.wrong.cancelled", lang), kind="report_cancelled", replace=True)
+        return Step(_without_report(state), (reply,))
+    return Step(state, (_report_question(state, deps),))
+
+
+def _report_answer(state: DialogState, event: Input, deps: Deps) -> Step | None:
+    """Typed text while a report is open: the note (or a reminder to choose what is wrong).
+
+    None when the input is something else (danger, a control word, a command, a location,
+    another button): the report is then closed and the input handled as usual.
+    """
+    if not isinstance(event, Text) or deps.is_danger(event.text):
+        return None
+    word = _control_word(event.text)
+    if word == "skip" and state.report_kind is not None:
+        return _send_report(state, "", cut=False)
+    if word is not None:
+        return None
+    if state.report_kind is None:
+        return Step(state, (_report_question(state, deps, remind=True),))
+    note, cut = note_of(event.text)
+    if not note:
+        return Step(state, (_note_question(state, deps),))
+    return _send_report(state, note, cut=cut)
+
+
+def note_of(text: str) -> tuple[str, bool]:
+    """The note as sent to the coordinators, and whether it was cut.
+
+    One line, without invisible and control characters (no hidden text, no right-to-left
+    tricks), at most MAX_NOTE_CHARS characters; otherwise as the person wrote it (it is
+    escaped only where it is shown).
+    """
+    note = "".join(ch for ch in clean(text) if unicodedata.category(ch) not in ("Cc", "Cf"))
+    note = note.strip()
+    if len(note) <= MAX_NOTE_CHARS:
+        return note, False
+    return note[: MAX_NOTE_CHARS - 1].rstrip() + "…", True
+
+
+def _send_report(state: DialogState, note: str, *, cut: bool) -> Step:
+    lang = state.lang
+    report = _report(state, note)
+    text = t("dialog.wrong.sent_with_note" if note else "dialog.wrong.sent", lang)
+    if cut:
+        text += "\n" + t("dialog.wrong.note_cut", lang, limit=MAX_NOTE_CHARS)
+    # "Send without a note" replaces the question it was pressed on; a typed note gets a reply.
+    reply = Reply(text, kind="report_sent", replace=not note)
+    return Step(_without_report(state), (reply,), feedback=(report,))
+
+
+def pending_report(state: DialogState) -> Feedback | None:
+    """The report a stored state still holds (kind chosen, note not written yet), for a job
+    that deletes idle states: send it before the state goes, so it is never lost."""
+    if state.report is None or state.report_kind is None:
+        return None
+    return _report(state, "")
+
+
+def _close_report(
+    state: DialogState, deps: Deps
+) -> tuple[DialogState, tuple[Feedback, ...], Reply | None]:
+    """The open report ends: sent without a note when a kind was chosen, else dropped."""
+    if state.report is None:
+        return state, (), None
+    left = _without_report(state)
+    report = pending_report(state)
+    if report is None:
+        return left, (), None
+    title = _report_title(report.service_id, deps)
+    notice = Reply(
+        _t("dialog.wrong.sent_without_note", state.lang, service=title), kind="report_sent"
+    )
+    return left, (report,), notice
+
+
+def _with_report(result: Step, sent: tuple[Feedback, ...], notice: Reply | None) -> Step:
+    """A step with a report closed on the way: the report added, the notice after any danger
+    reply (which always comes first)."""
+    if not sent and notice is None:
+        return result
+    replies = list(result.replies)
+    if notice is not None:
+        at = 1 if replies and replies[0].kind == "danger" else 0
+        replies.insert(at, notice)
+    return replace(result, replies=tuple(replies), feedback=(*sent, *result.feedback))
+
+
+def _report(state: DialogState, note: str) -> Feedback:
+    return Feedback(
+        service_id=state.report or "",
+        gmina=state.place_code,
+        situations=state.situations,
+        kind=state.report_kind or "other",
+        note=note,
+    )
+
+
+def _without_report(state: DialogState) -> DialogState:
+    return replace(state, report=None, report_kind=None)
+
+
+def _report_question(state: DialogState, deps: Deps, *, remind: bool = False) -> Reply:
+    lang = state.lang
+    service_id = state.report or ""
+    kinds = rows(
+        *(
+            Button(t(f"dialog.wrong.kind.{kind}", lang), report_token(service_id, kind))
+            for kind in REPORT_KINDS
+        ),
+        Button(t("dialog.wrong.cancel", lang), report_token(service_id, "cancel")),
+        width=2,
+    )
+    text = _t("dialog.wrong.question", lang, service=_report_title(service_id, deps))
+    if remind:
+        text = f"{t('dialog.wrong.use_buttons', lang)}\n{text}"
+    return Reply(text, buttons=kinds, kind="report_question")
+
+
+def _note_question(state: DialogState, deps: Deps) -> Reply:
+    lang = state.lang
+    service_id = state.report or ""
+    buttons = (
+        (Button(t("dialog.wrong.send", lang), report_token(service_id, "send")),),
+        (Button(t("dialog.wrong.cancel", lang), report_token(service_id, "cancel")),),
+    )
+    text = _t(
+        "dialog.wrong.note",
+        lang,
+        kind=t(f"dialog.wrong.kind.{state.report_kind or 'other'}", lang),
+        service=_report_title(service_id, deps),
+        limit=MAX_NOTE_CHARS,
+    )
+    return Reply(text, buttons=buttons, kind="report_note")
+
+
+def _report_title(service_id: str, deps: Deps) -> str:
+    """The service as the person saw it on the card (plain text)."""
+    service = deps.catalog.service(service_id)
+    if service is None:
+        return service_id
+    institution = service.institution
+    return f"{institution.short_name or institution.name} — {service.name}"
+
+
+def _open_card(state: DialogState, service_id: str, deps: Deps, now: datetime) -> Step:
+    """A deep link from a card shared elsewhere (inline mode): that card, with its buttons."""
+    lang = state.lang
+    service = deps.catalog.service(service_id)
+    if service is None:
+        gone = Reply(t("dialog.card.gone", lang), kind="card_gone")
+        return _advance(replace(state, step="who"), deps, now, [_greeting(lang), gone])
+    search = (Button(t("dialog.card.search", lang), "restart"),)
+    after = Reply(t("dialog.card.after", lang), buttons=(search,), kind="card_after")
+    return Step(state, (service_card(service, lang, now), after))
 
 
 # ----------------------------------------------------------------------------- free text
@@ -908,3 +1139,7 @@ def _t(key: str, lang: str, /, **values: object) -> str:
 
 def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+def _known_kind(value: object) -> str | None:
+    return value if isinstance(value, str) and value in REPORT_KINDS else None

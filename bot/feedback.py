@@ -6,6 +6,7 @@ optional short note about the SERVICE. Who sent it is never stored: no user id, 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,10 +49,12 @@ class Feedback:
 
 
 def short_note(text: str | None) -> str:
-    """The note as kept: one line, invisible characters removed, at most 300 characters."""
+    """The note as kept: one line, invisible and control characters removed, at most 300
+    characters; otherwise as written (escaped where it is shown, never here)."""
     if not text:
         return ""
-    note = clean(text)
+    note = "".join(ch for ch in clean(text) if unicodedata.category(ch) not in ("Cc", "Cf"))
+    note = note.strip()
     if len(note) > MAX_NOTE_CHARS:
         note = note[: MAX_NOTE_CHARS - 1].rstrip() + "…"
     return note

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote, urlencode
 
 from babel import Locale, UnknownLocaleError
 
@@ -24,7 +25,15 @@ from catalog.hours import OpeningHours, is_open, parse_hours
 from catalog.model import Service
 
 MAX_TOKEN_BYTES = 64  # Telegram's limit for callback data
+MAX_PAYLOAD_CHARS = 64  # Telegram's limit for a /start deep-link payload
+CARD_PAYLOAD_PREFIX = "card_"  # /start card_<service id>: open that service's card
+# The longest token of the "this was wrong" questions (render the button only if it fits).
+LONGEST_REPORT_ACTION = "address"
+# Maps open in the browser or the map app from any chat; no account, no API key.
+MAP_AT = "https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=17/{lat:.5f}/{lon:.5f}"
+MAP_SEARCH = "https://www.openstreetmap.org/search?"
 _DAY = re.compile(r"\b(Mo|Tu|We|Th|Fr|Sa|Su)\b")
+_PAYLOAD = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +90,42 @@ def token_fits(token: str) -> bool:
     return len(token.encode("utf-8")) <= MAX_TOKEN_BYTES
 
 
+def report_token(service_id: str, action: str = "") -> str:
+    """The callback data of "this was wrong" ('wrong:<id>') and of its answers
+    ('wrong:<id>:phone', 'wrong:<id>:send', 'wrong:<id>:cancel')."""
+    return f"wrong:{service_id}:{action}" if action else f"wrong:{service_id}"
+
+
+def card_payload(service_id: str) -> str | None:
+    """The deep-link payload that opens a service's card in the chat with the bot.
+
+    None when Telegram would refuse it (longer than 64 characters, or characters other than
+    A-Z a-z 0-9 _ -).
+    """
+    payload = CARD_PAYLOAD_PREFIX + service_id
+    if len(payload) > MAX_PAYLOAD_CHARS or not _PAYLOAD.fullmatch(payload):
+        return None
+    return payload
+
+
+def service_of_payload(payload: str) -> str | None:
+    """The service id a deep-link payload asks for ('card_mopr-przemoc' -> 'mopr-przemoc')."""
+    if not payload.startswith(CARD_PAYLOAD_PREFIX) or not _PAYLOAD.fullmatch(payload):
+        return None
+    return payload[len(CARD_PAYLOAD_PREFIX) :] or None
+
+
+def map_url(service: Service) -> str | None:
+    """A map link for the service's institution: its pin, else a search for its address."""
+    institution = service.institution
+    if institution.geo is not None:
+        latitude, longitude = institution.geo
+        return MAP_AT.format(lat=latitude, lon=longitude)
+    if institution.address:
+        return MAP_SEARCH + urlencode({"query": institution.address}, quote_via=quote)
+    return None
+
+
 def service_card(
     service: Service, lang: str, now: datetime, *, number: int | None = None
 ) -> Reply:
@@ -114,8 +159,8 @@ def service_card(
     buttons: list[Button] = []
     if institution.geo is not None and token_fits(f"map:{service.id}"):
         buttons.append(Button(t("card.button.map", lang), f"map:{service.id}"))
-    if token_fits(f"wrong:{service.id}"):
-        buttons.append(Button(t("card.button.wrong", lang), f"wrong:{service.id}"))
+    if token_fits(report_token(service.id, LONGEST_REPORT_ACTION)):
+        buttons.append(Button(t("card.button.wrong", lang), report_token(service.id)))
     return Reply(text="\n".join(lines), buttons=rows(*buttons, width=2), kind="card")
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Final
 
 from telegram import Document, InputFile, Message, Update
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -28,9 +28,10 @@ from telegram.ext import (
 )
 
 from bot.feedback import Feedback, feedback_for
-from bot.handlers.lookup import flood_stopped
+from bot.handlers.lookup import NO_PREVIEW, flood_stopped
 from bot.i18n import pick_language, t
 from bot.reload import Fetched, FetchError, Reloader, ReloadOutcome, fetch
+from bot.render import escape
 from bot.reports import render_counts, render_diff, render_problem
 from bot.stats import (
     AGE_BAND,
@@ -266,39 +267,55 @@ async def _send_long(message: Message, text: str, problems: Sequence[Problem], l
 # ----------------------------------------------------------------------------- feedback
 
 
-def feedback_text(items: Sequence[Feedback], catalog: Any, lang: str) -> str:
-    """The latest reports, each with the service (as now in the catalogue) and its id."""
+def feedback_messages(
+    items: Sequence[Feedback], catalog: Any, lang: str, *, limit: int = MAX_MESSAGE_CHARS
+) -> list[str]:
+    """The latest reports, each with the service (as now in the catalogue) and its id, as
+    messages of at most `limit` characters that never cut a report.
+
+    Telegram HTML: every value is escaped, so a note is shown exactly as the person wrote it
+    and cannot format or hide anything; ids are <code> (a tap copies them).
+    """
     if not items:
-        return t("admin.feedback.empty", lang)
-    lines = [t("admin.feedback.title", lang, count=len(items))]
+        return [t("admin.feedback.empty", lang)]
+    messages = [t("admin.feedback.title", lang, count=len(items))]
     for item in items:
-        lines.append(
+        lines = [
             t(
                 "admin.feedback.item",
                 lang,
                 date=item.created_at.strftime("%Y-%m-%d %H:%M"),
-                service=_service_title(item, catalog),
-                id=item.service_id,
-                kind=t(f"admin.feedback.kind.{item.kind}", lang),
+                service=escape(_service_title(item, catalog)),
+                id=f"<code>{escape(item.service_id)}</code>",
+                kind=escape(t(f"admin.feedback.kind.{item.kind}", lang)),
             )
-        )
+        ]
         if item.note:
-            lines.append("   " + t("admin.feedback.note", lang, note=item.note))
-    return "\n".join(lines)
+            lines.append("   " + _note_line(item.note, lang))
+        block = "\n".join(lines)
+        if len(messages[-1]) + 1 + len(block) > limit:
+            messages.append(block)
+        else:
+            messages[-1] += "\n" + block
+    return messages
 
 
 def feedback_alert(item: Feedback, catalog: Any, lang: str) -> str:
-    """The message the coordinators get when someone reports a mistake."""
+    """The message the coordinators get when someone reports a mistake (Telegram HTML)."""
     text = t(
         "admin.feedback.new",
         lang,
-        service=_service_title(item, catalog),
-        id=item.service_id,
-        kind=t(f"admin.feedback.kind.{item.kind}", lang),
+        service=escape(_service_title(item, catalog)),
+        id=f"<code>{escape(item.service_id)}</code>",
+        kind=escape(t(f"admin.feedback.kind.{item.kind}", lang)),
     )
     if item.note:
-        text += "\n" + t("admin.feedback.note", lang, note=item.note)
+        text += "\n" + _note_line(item.note, lang)
     return text
+
+
+def _note_line(note: str, lang: str) -> str:
+    return t("admin.feedback.note", lang, note=f"<i>{escape(note)}</i>")
 
 
 def _service_title(item: Feedback, catalog: Any) -> str:
@@ -310,14 +327,14 @@ def _service_title(item: Feedback, catalog: Any) -> str:
 
 
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/feedback: the latest "this was wrong" reports."""
+    """/feedback: the latest "this was wrong" reports (several messages when long)."""
     message = update.effective_message
     if message is None:
         return
     runtime = _runtime(context)
     items = await asyncio.to_thread(feedback_for(runtime).recent, FEEDBACK_SHOWN)
-    text = feedback_text(items, runtime.catalog, _language(update))
-    await _send_long(message, text, (), _language(update))
+    for text in feedback_messages(items, runtime.catalog, _language(update)):
+        await message.reply_text(text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
 
 
 async def notify_admins(
@@ -327,7 +344,9 @@ async def notify_admins(
     text = feedback_alert(item, catalog, lang)
     for admin_id in sorted(admin_ids):
         try:
-            await bot.send_message(admin_id, text)
+            await bot.send_message(
+                admin_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+            )
         except TelegramError as error:
             _LOG.warning("could not notify admin %s: %s", user_tag(admin_id), type(error).__name__)
 

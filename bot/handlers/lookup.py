@@ -3,6 +3,10 @@
 No questions: the place and the situation come from the words, and an institution's name or
 short name ("PUP", "OHP", "MOPR Siedlce") finds it directly. Every result is a whole card, so
 it can be forwarded or, in inline mode, posted into the chat with a client.
+
+Cards posted outside the private chat with the bot (inline mode, groups) carry URL buttons,
+which work in any chat: the map, and a deep link that opens the card in a private chat with
+the bot (where "this was wrong" can be reported).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
@@ -35,7 +41,7 @@ from telegram.ext import (
 
 from bot.handlers.common import inline_markup
 from bot.i18n import pick_language, t
-from bot.render import escape, service_card
+from bot.render import card_payload, escape, map_url, service_card
 from bot.stats import stats_for
 from catalog.model import Catalog, Service
 from catalog.places import PlaceAnswer, Unit
@@ -172,10 +178,23 @@ class TtlCache:
             self._entries.popitem(last=False)
 
 
+def link_markup(service: Service, lang: str, bot_username: str) -> InlineKeyboardMarkup | None:
+    """URL buttons for a card posted in any chat: the map, and the card in the bot's chat."""
+    buttons = []
+    url = map_url(service)
+    if url is not None:
+        buttons.append(InlineKeyboardButton(t("card.button.map", lang), url=url))
+    payload = card_payload(service.id)
+    if payload is not None and bot_username:
+        link = f"https://t.me/{bot_username}?start={payload}"
+        buttons.append(InlineKeyboardButton(t("card.button.open", lang), url=link))
+    return InlineKeyboardMarkup([[button] for button in buttons]) if buttons else None
+
+
 def inline_results(
-    result: LookupResult, lang: str, now: datetime
+    result: LookupResult, lang: str, now: datetime, *, bot_username: str = ""
 ) -> list[InlineQueryResultArticle]:
-    """One article per service; choosing it posts the whole card into the chat."""
+    """One article per service; choosing it posts the whole card, with its URL buttons."""
     articles = []
     for service in result.services[:INLINE_RESULTS]:
         card = service_card(service, lang, now)
@@ -190,6 +209,7 @@ def inline_results(
                 input_message_content=InputTextMessageContent(
                     card.text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
                 ),
+                reply_markup=link_markup(service, lang, bot_username),
             )
         )
     return articles
@@ -245,11 +265,14 @@ async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     now = datetime.now(UTC)
     for service in result.services:
         card = service_card(service, lang, now)
+        markup = (
+            inline_markup(card) if private else link_markup(service, lang, context.bot.username)
+        )
         await message.reply_text(
             card.text,
             parse_mode=ParseMode.HTML,
             link_preview_options=NO_PREVIEW,
-            reply_markup=inline_markup(card) if private else None,
+            reply_markup=markup,
             do_quote=False,
         )
     raise ApplicationHandlerStop
@@ -298,7 +321,11 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             if words
             else None
         )
-        articles = inline_results(result, lang, datetime.now(UTC)) if result else []
+        articles = (
+            inline_results(result, lang, datetime.now(UTC), bot_username=context.bot.username)
+            if result
+            else []
+        )
         cache.put(key, articles)
         if words:
             await asyncio.to_thread(stats_for(runtime).record_lookup, found=bool(articles))

@@ -81,3 +81,29 @@ def test_plain_keeps_link_targets_and_decodes_entities() -> None:
         plain('<b>A &amp; B</b> <a href="https://x.pl">strona</a>')
         == "A & B strona (https://x.pl)"
     )
+
+
+def test_this_was_wrong_offers_the_kinds_as_numbered_options_and_prints_the_report() -> None:
+    # 2: "this was wrong" on the first card; 1: phone; then the note.
+    shown = chat("mąż mnie bije, Siedlce", "38", "2", "1", "numer nie odpowiada")
+
+    question = shown[shown.index("Co się nie zgadza") :]
+    for number, label in enumerate(
+        ["Numer telefonu", "Adres", "Godziny otwarcia", "Placówka już nie działa", "Coś innego"],
+        start=1,
+    ):
+        assert f"  {number}) {label}" in question
+    assert "  6) Anuluj" in question
+    assert "  1) Wyślij bez uwagi" in question
+    assert "(Do koordynatorów: Przeciwdziałanie przemocy domowej — Numer telefonu.)" in shown
+    assert "(Uwaga: numer nie odpowiada)" in shown
+
+
+def test_the_report_can_be_sent_without_a_note_from_the_terminal() -> None:
+    shown = chat("mąż mnie bije, Siedlce", "38", "2", "4", "1", lang="en")
+
+    assert (
+        "(To the coordinators: Przeciwdziałanie przemocy domowej — It no longer works.)" in shown
+    )
+    assert "(Note:" not in shown
+    assert "Thank you, the report went to the catalogue's coordinators." in shown

@@ -383,19 +383,6 @@ def test_quick_exit_forgets_everything_and_lists_the_messages_to_delete() -> Non
     assert "Usuń czat" in result.replies[0].text
 
 
-def test_this_was_wrong_sends_feedback_without_any_user_text() -> None:
-    conversation = started()
-    conversation.send(Text("mąż mnie bije, Siedlce"))
-    conversation.send(Text("38"))
-
-    result = conversation.send(Choice("wrong:mopr-przemoc"))
-
-    (report,) = result.feedback
-    assert report.service_id == "mopr-przemoc"
-    assert report.gmina == "146401"
-    assert "Dziękuję" in result.replies[0].text
-
-
 def test_show_on_map_gives_a_venue_with_the_institutions_coordinates() -> None:
     conversation = started()
 

@@ -48,6 +48,14 @@ def test_note_is_cut_to_a_short_line(engine: Engine) -> None:
     assert feedback.note.endswith("…")
 
 
+def test_note_is_kept_as_written_without_hidden_characters(engine: Engine) -> None:
+    store = FeedbackStore(engine)
+
+    store.add("x", "phone", "<b>nowy</b>\u202e numer & \x00godziny")
+
+    assert store.recent()[0].note == "<b>nowy</b> numer & godziny"
+
+
 def test_unknown_kind_is_kept_as_other(engine: Engine) -> None:
     store = FeedbackStore(engine)
 

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
-from bot.render import service_card, service_line, venue
+import pytest
+
+from bot.render import (
+    card_payload,
+    map_url,
+    report_token,
+    service_card,
+    service_line,
+    service_of_payload,
+    token_fits,
+    venue,
+)
 from catalog.model import AgeRange, Area, Contact, Institution, Phone, Service
 
 TUESDAY_10 = datetime(2026, 11, 24, 10, 0)  # naive: Polish local time
@@ -144,3 +156,52 @@ def test_venue_carries_coordinates_and_plain_address() -> None:
     assert place is not None
     assert (place.latitude, place.longitude, place.title) == (52.1676, 22.2901, "A & B")
     assert venue(service()) is None
+
+
+def test_the_wrong_button_is_shown_only_when_every_answer_token_fits() -> None:
+    longest = "x" * (64 - len("wrong::address"))
+
+    fitting = service_card(service(ident=longest), "pl", TUESDAY_10)
+    too_long = service_card(service(ident=longest + "y"), "pl", TUESDAY_10)
+
+    assert [b.token for row in fitting.buttons for b in row] == [f"wrong:{longest}"]
+    assert token_fits(report_token(longest, "address"))
+    assert too_long.buttons == ()
+
+
+def test_card_payload_round_trips_and_respects_telegrams_limits() -> None:
+    payload = card_payload("mopr-przemoc")
+
+    assert payload == "card_mopr-przemoc"
+    assert service_of_payload(payload) == "mopr-przemoc"
+    assert card_payload("x" * 59) is not None
+    assert card_payload("x" * 60) is None  # 65 characters
+    assert card_payload("zła-usługa") is None  # only A-Z a-z 0-9 _ - are allowed
+
+
+@pytest.mark.parametrize("payload", ["", "card_", "domestic_violence", "szukaj", "card_a b"])
+def test_other_payloads_are_not_cards(payload: str) -> None:
+    assert service_of_payload(payload) is None
+
+
+def test_map_url_points_at_the_coordinates_when_there_are_some() -> None:
+    url = map_url(service(geo=(52.1676, 22.2901)))
+
+    assert url is not None
+    parts = urlsplit(url)
+    assert parts.scheme == "https"
+    assert parse_qs(parts.query) == {"mlat": ["52.16760"], "mlon": ["22.29010"]}
+
+
+def test_map_url_searches_for_the_address_without_coordinates() -> None:
+    url = map_url(service(address="ul. Piłsudskiego 1, 08-110 Siedlce & okolice"))
+
+    assert url is not None
+    assert parse_qs(urlsplit(url).query) == {
+        "query": ["ul. Piłsudskiego 1, 08-110 Siedlce & okolice"]
+    }
+    assert " " not in url
+
+
+def test_no_map_url_without_coordinates_or_address() -> None:
+    assert map_url(service(address=None)) is None

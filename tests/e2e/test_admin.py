@@ -345,15 +345,20 @@ async def test_feedback_reaches_the_coordinators_and_is_listed(
 ) -> None:
     await reload_a(bot)
 
-    feedback_for(runtime).add("mopr-przemoc", "phone", "numer nie odpowiada")
+    feedback_for(runtime).add("mopr-przemoc", "phone", "numer <nie> odpowiada")
     await server.wait_for("sendMessage", count=2)
     listing = await bot.say(ADMIN, "/feedback")
 
     alert = server.sent_texts(ADMIN.id)[-2]
-    assert "mopr-przemoc" in alert
+    assert "<code>mopr-przemoc</code>" in alert
     assert t("admin.feedback.kind.phone", "pl") in alert
-    assert "numer nie odpowiada" in alert
-    assert "MOPR Siedlce — Przeciwdziałanie przemocy domowej (mopr-przemoc)" in listing[-1]
+    assert "numer &lt;nie&gt; odpowiada" in alert
+    title = "MOPR Siedlce — Przeciwdziałanie przemocy domowej (<code>mopr-przemoc</code>)"
+    assert title in listing[-1]
+    assert all(
+        call.params.get("parse_mode") == "HTML"
+        for call in server.calls_of("sendMessage", chat_id=ADMIN.id)[-2:]
+    )
 
 
 async def test_this_was_wrong_on_a_searched_card_alerts_the_coordinators(
@@ -361,16 +366,35 @@ async def test_this_was_wrong_on_a_searched_card_alerts_the_coordinators(
 ) -> None:
     await reload_a(bot)
     await bot.say(STRANGER, "/szukaj przemoc Siedlce")
-    sent = len(server.calls_of("sendMessage"))
+    before = len(server.sent_texts(ADMIN.id))
 
-    await bot.processed(server.press(STRANGER, data="wrong:mopr-przemoc"))
-    await server.wait_for("sendMessage", count=sent + 2)  # the thanks, and the alert
+    await bot.press(STRANGER, data="wrong:mopr-przemoc")
+    await bot.press(STRANGER, data="wrong:mopr-przemoc:closed")
+    await bot.press(STRANGER, data="wrong:mopr-przemoc:send")
+    await server.wait_until(lambda: len(server.sent_texts(ADMIN.id)) > before, what="the alert")
 
-    alert = server.sent_texts(ADMIN.id)[-1]
-    assert "mopr-przemoc" in alert
+    [alert] = server.sent_texts(ADMIN.id)[before:]
+    assert "<code>mopr-przemoc</code>" in alert
+    assert t("admin.feedback.kind.closed", "pl") in alert
     assert str(STRANGER.id) not in alert
     listing = await bot.say(ADMIN, "/feedback")
-    assert "(mopr-przemoc)" in listing[-1]
+    assert "(<code>mopr-przemoc</code>): " + t("admin.feedback.kind.closed", "pl") in listing[-1]
+
+
+async def test_a_long_feedback_list_comes_in_several_messages_without_cutting_a_report(
+    bot: Bot, runtime: Runtime
+) -> None:
+    store = feedback_for(runtime)
+    store.listeners.clear()  # no alerts: this is about the listing
+    for n in range(20):
+        store.add("mopr-przemoc", "other", f"uwaga {n:02d} " + "x" * 280)
+
+    listing = await bot.say(ADMIN, "/feedback")
+
+    assert len(listing) >= 2
+    assert all(len(text) <= 4096 for text in listing)
+    joined = "\n".join(listing)
+    assert all(joined.count(f"uwaga {n:02d} ") == 1 for n in range(20))
 
 
 async def test_feedback_list_when_there_is_none(bot: Bot) -> None:

@@ -3,6 +3,7 @@ sample catalogue of Siedlce."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -12,6 +13,7 @@ from bot.i18n import t
 from bot.runtime import Runtime
 from bot.stats import LOOKUPS, stats_for
 from tests.botapi import BotApiServer, FakeUser
+from tests.botapi.server import BOT_USERNAME
 from tests.e2e.conftest import Bot
 
 WORKER = FakeUser(8001, "Pracownica", "pl")
@@ -21,6 +23,11 @@ GROUP = -500
 
 def inline_answers(server: BotApiServer) -> list[dict[str, Any]]:
     return [call.params for call in server.calls_of("answerInlineQuery")]
+
+
+def url_buttons(result: dict[str, Any]) -> list[dict[str, Any]]:
+    markup = result.get("reply_markup") or {}
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
 
 
 async def test_search_finds_place_and_situation_in_the_words(bot: Bot) -> None:
@@ -66,14 +73,21 @@ async def test_cards_in_a_private_chat_have_the_this_was_wrong_button(
     assert any(button["callback_data"].startswith("wrong:") for button in buttons)
 
 
-async def test_search_in_a_group_answers_with_cards_without_buttons(
+async def test_search_in_a_group_answers_with_cards_with_link_buttons_only(
     bot: Bot, server: BotApiServer
 ) -> None:
     await bot.processed(server.group_text(WORKER, GROUP, "/szukaj przemoc Siedlce"))
 
     texts = server.sent_texts(GROUP)
     assert any("Przeciwdziałanie przemocy domowej" in text for text in texts)
-    assert all("reply_markup" not in message for message in server.chat_messages(GROUP))
+    buttons = [
+        button
+        for message in server.chat_messages(GROUP)
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        for button in row
+    ]
+    assert buttons  # a deep link under each card
+    assert all("url" in button and "callback_data" not in button for button in buttons)
 
 
 async def test_catalogue_text_is_escaped_and_query_echo_is_escaped(bot: Bot) -> None:
@@ -149,3 +163,66 @@ async def test_a_caseworker_flooding_searches_is_asked_to_slow_down_once(
     texts = server.sent_texts(WORKER.id)
     assert texts.count(t("telegram.slow_down", "pl")) == 1
     assert texts.count(t("lookup.none", "pl", query="qwxz")) == FLOOD_LIMIT
+
+
+async def test_inline_cards_carry_a_deep_link_to_the_card_in_the_bots_chat(
+    bot: Bot, server: BotApiServer
+) -> None:
+    await bot.processed(server.inline_query(WORKER, "przemoc siedlce"))
+
+    [answer] = inline_answers(server)
+    mopr = next(r for r in answer["results"] if "Przeciwdziałanie przemocy domowej" in str(r))
+    buttons = url_buttons(mopr)
+    link = f"https://t.me/{BOT_USERNAME}?start=card_mopr-siedlce-przemoc"
+    assert {"text": t("card.button.open", "pl"), "url": link} in buttons
+    assert all("callback_data" not in button for button in buttons)  # URL buttons work anywhere
+    assert all(url_buttons(result) for result in answer["results"])
+    # The bundled sample has no addresses: no map button rather than a wrong one.
+    assert not any(b["text"] == t("card.button.map", "pl") for b in buttons)
+
+
+async def test_the_deep_link_opens_the_card_where_a_mistake_can_be_reported(
+    bot: Bot, server: BotApiServer
+) -> None:
+    replies = await bot.say(WORKER, "/start card_mopr-siedlce-przemoc")
+
+    card = next(m for m in server.chat_messages(WORKER.id) if "przemocy domowej" in m["text"])
+    assert "Miejski Ośrodek Pomocy Rodzinie w Siedlcach" in replies[0]
+    assert replies[1] == t("dialog.card.after", "pl")
+    buttons = [b for row in card["reply_markup"]["inline_keyboard"] for b in row]
+    assert {
+        "text": t("card.button.wrong", "pl"),
+        "callback_data": "wrong:mopr-siedlce-przemoc",
+    } in (buttons)
+    question = await bot.press(WORKER, data="wrong:mopr-siedlce-przemoc")
+    assert question[0].startswith("Co się nie zgadza w karcie „MOPR Siedlce")
+
+
+async def test_a_deep_link_to_a_card_no_longer_in_the_catalogue_starts_a_search(bot: Bot) -> None:
+    replies = await bot.say(WORKER, "/start card_nie-ma-takiej")
+
+    assert replies[1] == t("dialog.card.gone", "pl")
+    assert "Kto potrzebuje pomocy?" in replies[-1]
+
+
+async def test_inline_cards_of_services_with_an_address_have_a_map_button(
+    bot: Bot, server: BotApiServer, runtime: Runtime
+) -> None:
+    catalog = runtime.catalog
+    with_address = [
+        dataclasses.replace(
+            service,
+            institution=dataclasses.replace(
+                service.institution, address="ul. Kilińskiego 12, 08-110 Siedlce"
+            ),
+        )
+        for service in catalog.services
+    ]
+    runtime.catalog = dataclasses.replace(catalog, services=tuple(with_address))
+
+    await bot.processed(server.inline_query(WORKER, "PUP Siedlce"))
+
+    [answer] = inline_answers(server)
+    buttons = url_buttons(answer["results"][0])
+    assert buttons[0]["text"] == t("card.button.map", "pl")
+    assert buttons[0]["url"].startswith("https://www.openstreetmap.org/search?query=ul.%20Kili")
