@@ -1,7 +1,8 @@
 """`drogowskaz run`: the Telegram bot, polling by default or behind a webhook when configured.
 
-SIGTERM and SIGINT stop it gracefully: python-telegram-bot stops fetching, finishes the updates
-in flight (their state is already in the database) and shuts down. Logs never contain the token.
+Webhook mode serves the webhook and a health endpoint on one port (bot/webhook.py). SIGTERM and
+SIGINT stop either mode gracefully: no more updates are taken, the updates in flight finish
+(their state is already in the database) and the bot shuts down. Logs never contain the token.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import logging
 import secrets
 import sys
 from typing import Any
-from urllib.parse import urlparse
 
 from telegram import Update
 
@@ -109,6 +109,7 @@ def _run(arguments: argparse.Namespace) -> int:
     configure_logging(token, as_json=arguments.json_logs, debug=arguments.debug)
     from bot.runtime import Runtime  # heavy imports after the cheap checks
     from bot.telegram_app import build_application, warm_up
+    from bot.webhook import run_webhook
 
     with Runtime.open(settings) as runtime:
         if not arguments.no_warm_up:
@@ -122,16 +123,12 @@ def _run(arguments: argparse.Namespace) -> int:
                 else secrets.token_urlsafe(32)  # set anew with the webhook at every start
             )
             _LOG.info(
-                "starting (webhook on %s:%d)", settings.webhook_listen, settings.webhook_port
+                "starting (webhook on %s:%d, health on %s)",
+                settings.webhook_listen,
+                settings.webhook_port,
+                settings.health_path,
             )
-            application.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-            )
+            run_webhook(application, runtime, settings, secret=secret)
         else:
             _LOG.info("starting (polling)")
             application.run_polling(allowed_updates=Update.ALL_TYPES)
