@@ -1,12 +1,13 @@
-"""Benchmark of the gazetteer over the full official data: import time, index build time,
-CPU time per lookup (median and p99, best of three runs) over a seeded mix of ~1000 queries,
-and memory.
+"""Benchmark of the gazetteer over the full official data: import time, index build time, the
+time to open the index kept for later starts, CPU time per lookup (median and p99, best of three
+runs) over a seeded mix of ~1000 queries, and memory.
 
-    python -m bench.places [/path/to/shared/data]
+    python -m bench.places [/path/to/shared/data] [--no-header]
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
 import math
 import random
@@ -15,17 +16,19 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
 from sqlalchemy import create_engine
 
+from bench.generate import Figure, print_figures
 from catalog.places import Gazetteer, PlaceAnswer, data_from_engine
 from catalog.places_import import import_places
 from catalog.text import preload_lemmas
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+TARGET_P99_MS = 2.0
 CYRILLIC = ["Мехув", "Седльце", "Варшава", "Краків", "Томашів-Мазовецький", "Кельце", "Люблін"]
 SENTENCES = [
     "mąż mnie bije, {name}",
@@ -89,10 +92,20 @@ def queries(gazetteer: Gazetteer, rng: random.Random) -> list[tuple[str, Callabl
     return mix
 
 
-def main(argv: list[str]) -> int:
-    data = Path(argv[0]) if argv else DEFAULT_DATA
+def main(argv: Sequence[str] | None = None) -> int:
+    """Measure and print the table."""
+    parser = argparse.ArgumentParser(description="gazetteer benchmark over the full data")
+    parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA, help="shared/data")
+    parser.add_argument("--quick", action="store_true", help="same as default (it is short)")
+    parser.add_argument("--no-header", action="store_true", help="rows only (for bench/run)")
+    arguments = parser.parse_args(argv)
+    print_figures(measure(arguments.data), header=not arguments.no_header)
+    return 0
+
+
+def measure(data: Path) -> list[Figure]:
+    """Import, load (from the tables, then from the kept index), memory and lookup times."""
     teryt, geonames = data / "teryt", data / "geonames"
-    base_rss = rss_mb()
     with tempfile.TemporaryDirectory() as folder:
         engine = create_engine(f"sqlite:///{folder}/places.sqlite")
         start, cpu = time.perf_counter(), time.process_time()
@@ -103,27 +116,61 @@ def main(argv: list[str]) -> int:
             geonames_postal=geonames / "PL_postal_codes.txt",
             geonames_cities=geonames / "PL_cities500.txt",
         )
-        import_seconds, import_cpu = time.perf_counter() - start, time.process_time() - cpu
+        import_s, import_cpu = time.perf_counter() - start, time.process_time() - cpu
         gc.collect()
         before_build = rss_mb()
         start, cpu = time.perf_counter(), time.process_time()
         place_data = data_from_engine(engine)
-        read_seconds, read_cpu = time.perf_counter() - start, time.process_time() - cpu
+        read_s, read_cpu = time.perf_counter() - start, time.process_time() - cpu
         start, cpu = time.perf_counter(), time.process_time()
         gazetteer = Gazetteer(place_data)
-        build_seconds, build_cpu = time.perf_counter() - start, time.process_time() - cpu
+        build_s, build_cpu = time.perf_counter() - start, time.process_time() - cpu
         del place_data
         gc.collect()
         index_mb = rss_mb() - before_build
+        # What a restart does: open the index kept beside the data (written by the first load).
+        cache = Path(folder) / "places-index.pickle"
+        Gazetteer.load(engine, cache=cache)
+        start, cpu = time.perf_counter(), time.process_time()
+        Gazetteer.load(engine, cache=cache)
+        open_s, open_cpu = time.perf_counter() - start, time.process_time() - cpu
         engine.dispose()
+    gc.collect()
     before_lemmas = rss_mb()
     preload_lemmas()  # extract() asks the dictionaries which words are ordinary words
     lemmas_mb = rss_mb() - before_lemmas
     gc.freeze()  # the index is long-lived: keep it out of the collector's full passes
-    gazetteer.find("Siedlce")  # first use builds the lazy parts (typo and suggestion lists)
+    gazetteer.find("Siedlce")
     gazetteer.find("Siedlcex")
-    rng = random.Random(7)
-    mix = queries(gazetteer, rng)
+    timings, resolved = lookups(gazetteer)
+    every = [ms for values in timings.values() for ms in values]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    name = (
+        f"places, full TERYT+SIMC ({summary.gminas} gminas, {summary.localities} localities, "
+        f"{summary.postal_codes} postal codes, {summary.points} points)"
+    )
+    lookup = f"places, {len(every)} lookups ({resolved} to one gmina), CPU best of 3"
+    figures = [
+        Figure(name, "import (TERC+SIMC+GeoNames)", import_s, "s", cpu=import_cpu),
+        Figure(name, "first load: read tables", read_s, "s", cpu=read_cpu),
+        Figure(name, "first load: build index", build_s, "s", cpu=build_cpu),
+        Figure(name, "later loads: open the kept index", open_s, "s", cpu=open_cpu),
+        Figure(name, "index memory (RSS growth)", index_mb, "MB"),
+        Figure(name, "lemma tables (memory-mapped, shared)", lemmas_mb, "MB"),
+        Figure(name, "peak RSS of this benchmark (import included)", peak, "MB"),
+        Figure(lookup, "all: median", statistics.median(every), "ms"),
+        Figure(lookup, "all: p99", p99(every), "ms", TARGET_P99_MS),
+    ]
+    figures += [
+        Figure(lookup, f"{kind} ({len(values)}): p99", p99(values), "ms")
+        for kind, values in sorted(timings.items())
+    ]
+    return figures
+
+
+def lookups(gazetteer: Gazetteer) -> tuple[dict[str, list[float]], int]:
+    """CPU milliseconds per lookup by kind (best of three), and how many found one gmina."""
+    mix = queries(gazetteer, random.Random(7))
     timings: dict[str, list[float]] = {}
     resolved = 0
     for kind, run in mix:
@@ -138,33 +185,13 @@ def main(argv: list[str]) -> int:
         answer = result[0] if isinstance(result, tuple) else result
         if isinstance(answer, PlaceAnswer) and answer.gmina is not None:
             resolved += 1
-    every = [ms for values in timings.values() for ms in values]
+    return timings, resolved
 
-    def p99(values: list[float]) -> float:
-        return statistics.quantiles(values, n=100)[98] if len(values) > 1 else values[0]
 
-    load = Path("/proc/loadavg").read_text().split()[0]
-    print(f"{'measure':<34}{'value':>12}   (load average {load})")
-    print(f"{'import (TERC+SIMC+GeoNames)':<34}{import_seconds:>10.2f} s (CPU {import_cpu:.2f} s)")
-    print(f"{'load: read tables':<34}{read_seconds:>10.2f} s (CPU {read_cpu:.2f} s)")
-    print(f"{'load: build index':<34}{build_seconds:>10.2f} s (CPU {build_cpu:.2f} s)")
-    print(
-        f"{'  counts':<34}{summary.gminas} gminas, {summary.localities} localities, "
-        f"{summary.postal_codes} postal codes, {summary.points} points"
-    )
-    print(f"{'index memory (RSS growth)':<34}{index_mb:>10.0f} MB")
-    print(f"{'lemma dictionaries (shared)':<34}{lemmas_mb:>10.0f} MB")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{'peak RSS (all included)':<34}{peak:>10.0f} MB (start {base_rss:.0f} MB)")
-    print(f"{'lookups':<34}{len(every):>12} ({resolved} resolved to one gmina)")
-    print(f"{'all: median / p99':<34}{statistics.median(every):>8.3f} / {p99(every):.3f} ms")
-    for kind, values in sorted(timings.items()):
-        print(
-            f"{'  ' + kind + ' (' + str(len(values)) + ')':<34}"
-            f"{statistics.median(values):>8.3f} / {p99(values):.3f} ms"
-        )
-    return 0
+def p99(values: list[float]) -> float:
+    """The 99th percentile."""
+    return statistics.quantiles(values, n=100)[98] if len(values) > 1 else values[0]
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

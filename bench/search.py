@@ -1,6 +1,6 @@
 """Search quality and speed against plain baselines, on the public evaluation questions.
 
-    python -m bench.search [--eval ../shared/eval] [--sizes 10000 100000]
+    python -m bench.search [--eval ../shared/eval] [--quick] [--sizes 1000 10000 100000]
 
 Quality (hit@3, leaks) on ../shared/eval for:
 - LIKE: SQLite `LIKE '%word%'` over names, descriptions and keywords, no place filter;
@@ -8,7 +8,8 @@ Quality (hit@3, leaks) on ../shared/eval for:
 - rapidfuzz: token_set_ratio of the question against every service's text, no index;
 - Drogowskaz: catalog.search.SearchIndex.
 Speed: median and p99 ms per query on the eval catalogue, then on synthetic catalogues of
-10k and 100k services spread over Polish gminas (the eval services copied to random places).
+1k, 10k and 100k services spread over Polish gminas (the eval services copied to random
+places), with the baselines' p99 on the same catalogue as a ratio to ours.
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ import argparse
 import random
 import sqlite3
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import yaml
 from rapidfuzz import fuzz, process, utils
 
+from bench.generate import Figure, print_figures
 from catalog.evaluation import Evaluation, Question, evaluate, questions_from
 from catalog.model import Area, Catalog, Service
 from catalog.places import Gazetteer
@@ -33,6 +37,7 @@ from catalog.text import fold, folded_words, preload_lemmas
 from catalog.validation import check
 
 EVAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval"
+TARGET_P99_MS = {10_000: 5.0, 100_000: 30.0}
 STOP = frozenset(("i", "w", "z", "na", "do", "dla", "mi", "mnie", "nie", "sie", "a", "ma", "mam"))
 
 
@@ -134,18 +139,14 @@ def p99(values: Sequence[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
-def table(rows: Sequence[Row], title: str) -> str:
-    lines = [
-        f"### {title}",
-        "",
-        "| search | hit@3 | leaks | median ms | p99 ms |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    lines += [
-        f"| {r.name} | {r.hit:.0%} | {r.leaks} | {r.median_ms:.2f} | {r.p99_ms:.2f} |"
-        for r in rows
-    ]
-    return "\n".join(lines)
+def quality_figures(rows: Sequence[Row], count: int) -> list[Figure]:
+    """Hit@3 (leaks in the measure) and p99 per contender on the eval catalogue."""
+    name = f"search quality, {count} eval questions (eval catalogue)"
+    figures: list[Figure] = []
+    for row in rows:
+        figures.append(Figure(name, f"{row.name}: hit@3 ({row.leaks} leaks)", row.hit * 100, "%"))
+        figures.append(Figure(name, f"{row.name}: p99 per query", row.p99_ms, "ms"))
+    return figures
 
 
 def quality(
@@ -200,41 +201,60 @@ def synthetic(catalog: Catalog, size: int, rng: random.Random) -> tuple[Catalog,
     return replace(catalog, services=tuple(services)), gminas
 
 
-def speed(catalog: Catalog, questions: list[Question], sizes: Sequence[int]) -> list[str]:
-    """Wall and CPU time per query (CPU time is what a busy shared machine does not inflate)."""
+def speed(catalog: Catalog, questions: list[Question], sizes: Sequence[int]) -> list[Figure]:
+    """Wall and CPU time per query (CPU time is what a busy shared machine does not inflate),
+    and the same questions through both baselines on the same catalogue, for the ratio."""
     rng = random.Random(7)
-    lines = [
-        "### Speed on synthetic catalogues (Drogowskaz SearchIndex)",
-        "",
-        "| services | build s | median ms | p99 ms | p99 CPU ms | queries |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
+    figures: list[Figure] = []
     for size in sizes:
         big, gminas = synthetic(catalog, size, rng)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         index = SearchIndex(big)
-        build = time.perf_counter() - start
-        wall: list[float] = []
-        cpu: list[float] = []
-        for _ in range(20):
-            for question in questions:
-                query = Query(text=question.text, age=question.age, gmina=rng.choice(gminas))
-                start, start_cpu = time.perf_counter(), time.process_time()
-                index.search(query, limit=10)
-                cpu.append((time.process_time() - start_cpu) * 1000)
-                wall.append((time.perf_counter() - start) * 1000)
-        lines.append(
-            f"| {size:,} | {build:.1f} | {statistics.median(wall):.2f} | {p99(wall):.2f} | "
-            f"{p99(cpu):.2f} | {len(wall)} |"
-        )
-    return lines
+        build, build_cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        asked = [
+            Query(text=question.text, age=question.age, gmina=rng.choice(gminas))
+            for _ in range(20)
+            for question in questions
+        ]
+        wall, cpu = clock(partial(index.search, limit=10), asked)
+        once = asked[: len(questions)]
+        like, _ = clock(LikeBaseline(big, filter_place=True).search, once)
+        fuzzy, _ = clock(FuzzBaseline(big).search, once)
+        name = "search, " + f"{size:,}".replace(",", " ") + " services"
+        target = TARGET_P99_MS.get(size)
+        figures += [
+            Figure(name, "index build", build, "s", cpu=build_cpu),
+            Figure(name, "median per query", statistics.median(wall), "ms"),
+            Figure(name, f"p99 per query ({len(wall)} queries)", p99(wall), "ms", target),
+            Figure(name, "p99 CPU per query", p99(cpu), "ms", target),
+            Figure(name, "SQL LIKE + place filter: p99 / ours", p99(like) / p99(wall), "x"),
+            Figure(name, "rapidfuzz over all texts: p99 / ours", p99(fuzzy) / p99(wall), "x"),
+        ]
+    return figures
 
 
-def main() -> None:
+def clock(
+    search: Callable[[Query], SearchResult], queries: Sequence[Query]
+) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds of each query."""
+    wall: list[float] = []
+    cpu: list[float] = []
+    for query in queries:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        search(query)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        wall.append((time.perf_counter() - start) * 1000)
+    return wall, cpu
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--eval", type=Path, default=EVAL)
-    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
-    arguments = parser.parse_args()
+    parser.add_argument("--sizes", type=int, nargs="*", help="default 1k 10k 100k")
+    parser.add_argument("--quick", action="store_true", help="1k and 10k services only")
+    parser.add_argument("--no-header", action="store_true", help="rows only (for bench/run)")
+    arguments = parser.parse_args(argv)
+    sizes = arguments.sizes or ([1_000, 10_000] if arguments.quick else [1_000, 10_000, 100_000])
     preload_lemmas()
     places = Gazetteer.builtin()
     report = check(
@@ -249,15 +269,11 @@ def main() -> None:
         return answer.gmina.code if answer.gmina else None
 
     SearchIndex(report.catalog).search(Query(text="rozgrzewka"))  # vocabulary loaded once
-    print(
-        table(
-            quality(report.catalog, questions, resolve),
-            f"Quality on {len(questions)} eval questions (hit@3, leaks over the top 10)",
-        )
-    )
-    print()
-    print("\n".join(speed(report.catalog, questions, arguments.sizes)))
+    figures = quality_figures(quality(report.catalog, questions, resolve), len(questions))
+    print_figures(figures, header=not arguments.no_header)
+    print_figures(speed(report.catalog, questions, sizes), header=False)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -14,8 +14,9 @@ from sqlalchemy import Engine
 
 from bot.settings import Settings
 from catalog.model import Catalog
-from catalog.places import Gazetteer
+from catalog.places import INDEX_FILE, Gazetteer
 from catalog.storage import CatalogDiff, Database, diff_catalogs
+from catalog.text import configure_lemmas
 from catalog.validation import load_sample
 
 
@@ -34,9 +35,11 @@ class Runtime:
     def open(cls, settings: Settings) -> Runtime:
         """Open the database (creating it), the places and the catalogue to serve."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        configure_lemmas(settings.lemma_cache_dir)  # opened at first use, built there if absent
         database = Database(settings.effective_database_url)
         database.create_schema()
-        gazetteer = Gazetteer.load(database.engine)  # the imported places, else the built-in
+        # The imported places (their index kept beside the data), else the built-in ones.
+        gazetteer = Gazetteer.load(database.engine, cache=settings.data_dir / INDEX_FILE)
         loaded = database.load_catalog()
         catalog = loaded if loaded is not None else load_sample(gazetteer)
         return cls(

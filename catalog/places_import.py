@@ -23,6 +23,7 @@ from sqlmodel import SQLModel
 
 from catalog.places import (
     PLACE_TABLES,
+    Gazetteer,
     LocalityRecord,
     PlaceData,
     PlaceImportRow,
@@ -344,8 +345,13 @@ def import_places(
     geonames_postal: Path | None = None,
     geonames_cities: Path | None = None,
     progress: Progress = _no_progress,
+    index_cache: Path | None = None,
 ) -> ImportSummary:
-    """Read the official files and replace the previous import with them."""
+    """Read the official files and replace the previous import with them.
+
+    With `index_cache` (the file `Gazetteer.load` is given, e.g. data_dir / INDEX_FILE), the
+    new index is built and kept now, so the bot's next start opens it instead of building it.
+    """
     data, summary = read_places(
         terc,
         simc=simc,
@@ -354,4 +360,6 @@ def import_places(
         progress=progress,
     )
     write_places(engine, data)
+    if index_cache is not None:
+        Gazetteer.from_engine(engine, cache=index_cache)
     return summary

@@ -39,6 +39,8 @@ _ENDINGS_WRITTEN = (
     "ім ими іми ої ти ть ться ся ує ують ать ить s es ed ing er 's"
 )
 _ENDINGS = frozenset(_ENDINGS_WRITTEN.split()) | {""}
+# libyaml's safe loader parses the vocabularies ten times faster (start-up), same result.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,7 +413,7 @@ def load_documents(languages: Iterable[str] = VOCABULARY_LANGUAGES) -> list[Mapp
     documents = []
     for lang in languages:
         with folder.joinpath(f"{lang}.yaml").open("r", encoding="utf-8") as handle:
-            documents.append(yaml.safe_load(handle) or {})
+            documents.append(yaml.load(handle, Loader=_YAML_LOADER) or {})  # noqa: S506 - safe
     return documents
 
 

@@ -1,4 +1,8 @@
-"""Fixtures shared by the whole suite: the gazetteers.
+"""Fixtures shared by the whole suite: the lemma tables and the gazetteers.
+
+`lemma_tables` (automatic) points every test, and every process a test starts, at the lemma
+tables in the user's cache directory: built at most once per machine (once per CI run on a
+clean runner), then opened in milliseconds.
 
 `full_gazetteer` imports the official files in ../shared/data once per test session into a
 temporary SQLite file (skipped when the files are absent); `builtin_gazetteer` is the
@@ -7,6 +11,7 @@ project's own small place list.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,12 +19,27 @@ from sqlalchemy import create_engine
 
 from catalog.places import Gazetteer
 from catalog.places_import import import_places
+from catalog.text import configure_lemmas, default_lemma_cache_dir, ensure_lemma_tables
 
 SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 TERC = SHARED_DATA / "teryt" / "TERC_Urzedowy_2025-11-18.xml"
 SIMC = SHARED_DATA / "teryt" / "SIMC_Urzedowy_2020-09-26.zip"
 GEONAMES_POSTAL = SHARED_DATA / "geonames" / "PL_postal_codes.txt"
 GEONAMES_CITIES = SHARED_DATA / "geonames" / "PL_cities500.txt"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def lemma_tables() -> Iterator[Path]:
+    """The lemma tables' directory, built now if absent (never later, inside a timed wait).
+
+    The user's cache persists across runs, and subprocesses find it even when a test hands
+    them an environment without the DROGOWSKAZ_ variables.
+    """
+    cache_dir = default_lemma_cache_dir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DROGOWSKAZ_LEMMA_CACHE_DIR", str(cache_dir))
+        configure_lemmas(cache_dir)
+        yield ensure_lemma_tables(cache_dir)
 
 
 @pytest.fixture(scope="session")

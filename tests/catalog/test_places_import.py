@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 
+import catalog.places
 from catalog.places import Gazetteer, PlaceLocalityRow, PlaceUnitRow
 from catalog.places_import import PlaceFileError, import_places, read_simc, read_terc
 
@@ -225,3 +226,20 @@ def test_empty_database_loads_the_builtin_places(engine: Engine) -> None:
 
     assert gazetteer.is_builtin
     assert gazetteer.unit("201307") is not None
+
+
+def test_import_keeps_the_new_index_for_the_next_start(
+    engine: Engine, files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "places-index.pickle"
+    import_places(engine, files["terc"], simc=files["simc"], index_cache=cache)
+
+    def refuse(_engine: Engine) -> object:
+        raise AssertionError("the next start read the tables again")
+
+    monkeypatch.setattr(catalog.places, "data_from_engine", refuse)
+    gazetteer = Gazetteer.load(engine, cache=cache)
+
+    village = gazetteer.find("Stok Lacki")
+    assert village.gmina is not None
+    assert village.gmina.teryt == "1426082"

@@ -1,0 +1,109 @@
+"""The places index kept in a local file: later starts open it instead of rebuilding it, and it
+never outlives the tables or the code it was built from."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+
+import catalog.places
+from catalog.places import Gazetteer, PlaceData, data_from_json
+from catalog.places_import import write_places
+
+
+@pytest.fixture(scope="module")
+def sample_regions() -> PlaceData:
+    """The built-in places (a few regions), as an import would write them."""
+    text = resources.files("catalog").joinpath("data/places/builtin.json").read_text("utf-8")
+    return data_from_json(json.loads(text))
+
+
+@pytest.fixture
+def engine(tmp_path: Path, sample_regions: PlaceData) -> Iterator[Engine]:
+    engine = create_engine(f"sqlite:///{tmp_path / 'places.sqlite'}")
+    write_places(engine, dataclasses.replace(sample_regions, info=(("source", "import"),)))
+    yield engine
+    engine.dispose()
+
+
+def _without_reading_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(_engine: Engine) -> PlaceData:
+        raise AssertionError("the tables were read")
+
+    monkeypatch.setattr(catalog.places, "data_from_engine", refuse)
+
+
+def test_a_later_load_opens_the_kept_index_and_answers_the_same(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "places-index.pickle"
+    built = Gazetteer.load(engine, cache=cache)
+    _without_reading_tables(monkeypatch)
+
+    opened = Gazetteer.load(engine, cache=cache)
+
+    assert cache.is_file()
+    assert not opened.is_builtin
+    for text in ("w Siedlcach", "Mordy", "08-110", "Siedlcex", "Мехув", "gmina Siedlce"):
+        assert opened.find(text) == built.find(text)
+    assert opened.extract("mąż mnie bije, Siedlce") == built.extract("mąż mnie bije, Siedlce")
+    assert opened.locate(52.17, 22.29) == built.locate(52.17, 22.29)
+
+
+def test_a_new_import_is_indexed_anew(
+    engine: Engine, tmp_path: Path, sample_regions: PlaceData
+) -> None:
+    cache = tmp_path / "places-index.pickle"
+    Gazetteer.load(engine, cache=cache)
+    fewer = tuple(unit for unit in sample_regions.units if unit.name != "Mordy")
+    write_places(engine, dataclasses.replace(sample_regions, units=fewer))
+
+    reloaded = Gazetteer.load(engine, cache=cache)
+
+    assert reloaded.find("Mordy").gmina is None
+    assert reloaded.find("Siedlce").gmina is not None
+
+
+def test_a_damaged_index_file_is_rebuilt_with_a_warning(
+    engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = tmp_path / "places-index.pickle"
+    Gazetteer.load(engine, cache=cache)
+    whole = cache.read_bytes()
+    cache.write_bytes(whole[: len(whole) // 2])
+
+    with caplog.at_level(logging.WARNING, logger="catalog.places"):
+        gazetteer = Gazetteer.load(engine, cache=cache)
+
+    assert gazetteer.find("Mordy").gmina is not None
+    assert "unreadable" in caplog.text
+    assert cache.read_bytes() == whole
+
+
+def test_an_unwritable_index_file_only_costs_time(engine: Engine, tmp_path: Path) -> None:
+    cache = tmp_path / "missing-folder" / "places-index.pickle"
+
+    gazetteer = Gazetteer.load(engine, cache=cache)
+
+    assert gazetteer.find("Mordy").gmina is not None
+    assert not cache.exists()
+    assert list(tmp_path.glob("**/*.tmp")) == []
+
+
+def test_nothing_imported_gives_the_builtin_places_and_keeps_no_file(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    cache = tmp_path / "places-index.pickle"
+
+    gazetteer = Gazetteer.load(engine, cache=cache)
+
+    assert gazetteer.is_builtin
+    assert not cache.exists()
+    engine.dispose()
