@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from bot.settings import Settings
 from catalog.model import Catalog
-from catalog.places import INDEX_FILE, Gazetteer
+from catalog.places import Gazetteer
 from catalog.storage import CatalogDiff, Database, diff_catalogs
 from catalog.text import configure_lemmas
 from catalog.validation import load_sample
@@ -39,7 +39,7 @@ class Runtime:
         database = Database(settings.effective_database_url)
         database.create_schema()
         # The imported places (their index kept beside the data), else the built-in ones.
-        gazetteer = Gazetteer.load(database.engine, cache=settings.data_dir / INDEX_FILE)
+        gazetteer = Gazetteer.load(database.engine, cache=settings.places_index_file)
         loaded = database.load_catalog()
         catalog = loaded if loaded is not None else load_sample(gazetteer)
         return cls(

@@ -50,3 +50,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'drogowskaz.sqlite'}"
+
+    @property
+    def places_index_file(self) -> Path:
+        """Where the built places index is kept, so a start opens it instead of building it."""
+        from catalog.places import INDEX_FILE
+
+        return self.data_dir / INDEX_FILE

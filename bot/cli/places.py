@@ -69,6 +69,7 @@ def import_command(arguments: argparse.Namespace) -> int:
             geonames_postal=arguments.geonames_postal,
             geonames_cities=arguments.geonames_cities,
             progress=_progress,
+            index_cache=settings.places_index_file,
         )
     except PlaceFileError as error:
         print(t("places.file_error", lang, error=error), file=sys.stderr)
@@ -122,7 +123,7 @@ def _gazetteer(settings: Settings) -> Gazetteer:
     """The imported places when the database has them, else the built-in list."""
     database = Database(settings.effective_database_url)
     try:
-        return Gazetteer.load(database.engine)
+        return Gazetteer.load(database.engine, cache=settings.places_index_file)
     finally:
         database.dispose()
 
