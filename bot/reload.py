@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.runtime import Runtime
 from catalog.model import Catalog
-from catalog.search import SearchIndex
+from catalog.search import SearchIndex, release
 from catalog.storage import CatalogDiff, diff_catalogs
 from catalog.validation import Report, check
 
@@ -184,9 +184,8 @@ class Reloader:
                 return ReloadOutcome(status="refused", report=report, serving=runtime.catalog)
             old = runtime.catalog
             if new.content_hash == old.content_hash and not runtime.is_sample:
-                return ReloadOutcome(
-                    status="same", report=report, serving=old, diff=diff_catalogs(old, old)
-                )
+                same = CatalogDiff(added=(), removed=(), changed=())
+                return ReloadOutcome(status="same", report=report, serving=old, diff=same)
             loaded_at = datetime.now(UTC)
             new = dataclasses.replace(new, loaded_at=loaded_at)
             await asyncio.to_thread(SearchIndex.of, new)  # built now, kept with the catalogue
@@ -195,8 +194,11 @@ class Reloader:
             except SQLAlchemyError as error:
                 _LOG.error("storing the new catalogue failed: %s", type(error).__name__)
                 return ReloadOutcome(status="store_failed", report=report, serving=old)
-            diff = diff_catalogs(old, new)
+            diff = await asyncio.to_thread(diff_catalogs, old, new)
             serve(runtime, new)
+            retired = [old]
+            del old  # the last reference is dropped in a worker thread, piece by piece
+            await asyncio.to_thread(release, retired)
             _LOG.info(
                 "catalogue reloaded: %d services (+%d -%d ~%d), hash %s",
                 len(new.services),

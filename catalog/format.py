@@ -5,6 +5,10 @@ Reading keeps, for every institution, service, key and list item, the line (YAML
 it came from, so that validation can say "line 42". The models only check the shape of the
 file; what the values mean (places, phones, situations) is checked by `catalog.validation`.
 
+It also writes a catalogue's content back in the file's layout (`institutions_data`: export,
+storage and the content hash), and holds what reading big files needs so that the bot keeps
+answering meanwhile (`gc_paused`, `free_in_pieces`).
+
 Fields the project adds to format v1 (all optional): in CSV, the columns `catalog_name`,
 `catalog_updated`, `sources` and `service_phones`, `service_email`, `service_website`,
 `service_hours`, `service_languages` (a service's own contact), so that every YAML catalogue
@@ -13,20 +17,27 @@ can be written as CSV and read back unchanged.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from hashlib import sha256
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from yaml.composer import ComposerError
+
+if TYPE_CHECKING:
+    from catalog.model import Catalog, Contact, Institution, Service
 
 Path = tuple[str | int, ...]  # where a value sits in the document: ("institutions", 0, "id")
 FileKind = Literal["yaml", "csv"]
@@ -123,16 +134,149 @@ class CatalogDocument(_Document):
     @classmethod
     def from_json(cls, text: str) -> CatalogDocument:
         """A document stored by `to_json`, validated institution by institution."""
-        data = json.loads(text)
-        institutions = [
-            InstitutionDocument.model_validate(item) for item in data.pop("institutions")
-        ]
+        return cls.from_parts(text, ())
+
+    @classmethod
+    def from_parts(cls, head: str, institutions: Iterable[str]) -> CatalogDocument:
+        """A document from the JSON of its own keys and of each institution, one at a time.
+
+        `head` may hold the institutions itself (a whole document); then `institutions` adds
+        nothing.
+        """
+        data = json.loads(head)
+        found = data.pop("institutions", None)
+        items = found if isinstance(found, list) else map(json.loads, institutions)
+        validated = [InstitutionDocument.model_validate(item) for item in items]
         # validated institutions are taken as they are (pydantic does not revalidate instances)
-        return cls.model_validate({**data, "institutions": institutions})
+        return cls.model_validate({**data, "institutions": validated})
 
 
 def _canonical(data: object) -> bytes:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# --- a catalogue's content in the file's layout ----------------------------------------------
+
+
+def catalog_head(name: str, updated: date | None) -> dict[str, object]:
+    """The catalogue's own keys, as JSON data."""
+    head: dict[str, object] = {"version": 1, "name": name}
+    if updated is not None:
+        head["updated"] = updated.isoformat()
+    return head
+
+
+def institutions_data(
+    institutions: Sequence[Institution], services: Sequence[Service]
+) -> Iterator[dict[str, object]]:
+    """Each institution with its services as JSON data in the file's layout, defaults left out.
+
+    A service writes a contact value only where it differs from its institution's: the same
+    catalogue whether the file repeated the value or let the service inherit it.
+    """
+    owned: dict[str, list[Service]] = {institution.id: [] for institution in institutions}
+    for service in services:
+        owned.setdefault(service.institution.id, []).append(service)
+    for institution in institutions:
+        yield _institution_data(institution, owned[institution.id])
+
+
+def _institution_data(institution: Institution, services: Sequence[Service]) -> dict[str, object]:
+    data: dict[str, object] = {"id": institution.id, "name": institution.name}
+    if institution.short_name is not None:
+        data["short_name"] = institution.short_name
+    if institution.address is not None:
+        data["address"] = institution.address
+    data["place"] = institution.place.written
+    if institution.geo is not None:
+        data["geo"] = list(institution.geo)
+    contact = institution.contact
+    if contact.phones:
+        data["phones"] = [phone.written for phone in contact.phones]
+    data.update(_contact_data(contact, None))
+    if institution.sources:
+        data["sources"] = list(institution.sources)
+    data["services"] = [_service_data(service, institution) for service in services]
+    return data
+
+
+def _service_data(service: Service, institution: Institution) -> dict[str, object]:
+    data: dict[str, object] = {"id": service.id, "name": service.name}
+    if service.description is not None:
+        data["description"] = service.description
+    data["situations"] = list(service.situations)
+    if service.keywords:
+        data["keywords"] = list(service.keywords)
+    if not service.ages.is_any:
+        data["ages"] = str(service.ages)
+    if service.areas != (institution.place,):
+        data["area"] = [area.written for area in service.areas]
+    if service.crisis:
+        data["crisis"] = True
+    if not service.free:
+        data["free"] = False
+    inherited = institution.contact
+    if service.contact.phones != inherited.phones:
+        data["phones"] = [phone.written for phone in service.contact.phones]
+    data.update(_contact_data(service.contact, inherited))
+    return data
+
+
+def _contact_data(contact: Contact, inherited: Contact | None) -> dict[str, object]:
+    """E-mail, website, hours and languages where given (and not the same as inherited)."""
+    data: dict[str, object] = {}
+    for key in ("email", "website", "hours"):
+        value = getattr(contact, key)
+        if value is not None and (inherited is None or value != getattr(inherited, key)):
+            data[key] = value
+    default = inherited.languages if inherited is not None else ("pl",)
+    if contact.languages != default:
+        data["languages"] = list(contact.languages)
+    return data
+
+
+HASH_STEP = 1 << 18  # bytes hashed at a time by `content_hash_of`
+
+
+def content_hash_of(
+    name: str,
+    updated: date | None,
+    institutions: Sequence[Institution],
+    services: Sequence[Service],
+) -> str:
+    """sha256 of the catalogue's content: equal for the same catalogue, whatever file gave it.
+
+    Made institution by institution, hashed a quarter of a megabyte at a time: hashlib lets go
+    of the GIL for every update over 2 kB and takes it straight back, and so many quick
+    hand-overs keep the event loop waiting (a waiting thread asks for the GIL only after 5 ms
+    without one), while long steps in between let it run.
+    """
+    digest = sha256(_canonical(catalog_head(name, updated)))
+    pending: list[bytes] = []
+    size = 0
+    for data in institutions_data(institutions, services):
+        pending.append(b"\n" + _canonical(data))
+        size += len(pending[-1])
+        if size >= HASH_STEP:
+            digest.update(b"".join(pending))
+            pending, size = [], 0
+    digest.update(b"".join(pending))
+    return digest.hexdigest()
+
+
+def catalog_json(catalog: Catalog) -> str:
+    """The catalogue's content as the JSON of a document (storage keeps it), in small steps."""
+    head = json.dumps(catalog_head(catalog.name, catalog.updated), ensure_ascii=False)
+    parts = ",".join(
+        json.dumps(data, ensure_ascii=False)
+        for data in institutions_data(catalog.institutions, catalog.services)
+    )
+    return f'{head[:-1]},"institutions":[{parts}]}}'
+
+
+def document_of(catalog: Catalog) -> CatalogDocument:
+    """The catalogue as a document, for export: checking it gives the same catalogue back."""
+    return CatalogDocument.from_json(catalog_json(catalog))
 
 
 MODEL_KEYS: Mapping[str, tuple[str, ...]] = {
@@ -167,12 +311,21 @@ class RawDocument:
     kind: FileKind
     lines: Mapping[Path, int] = field(default_factory=dict)  # CSV: rows by path
     problems: tuple[ReadProblem, ...] = ()
-    root: yaml.Node | None = None  # YAML: the node tree, which knows every line
+    yaml_lines: YamlLines | None = None  # YAML: the line of every key and list item
+
+    def parts(self) -> list[object]:
+        """The file's institutions and their lines, to free them in pieces."""
+        parts: list[object] = []
+        if isinstance(self.data, dict) and isinstance(self.data.get("institutions"), list):
+            parts.extend(self.data["institutions"])
+        if self.yaml_lines is not None:
+            parts.extend(self.yaml_lines.of.values())
+        return parts
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """The line (or row) of the deepest part of `path` that is known."""
-        if self.root is not None:
-            return _line_in_tree(self.root, path)
+        if self.yaml_lines is not None:
+            return self.yaml_lines.line_of(self.data, path)
         parts = tuple(path)
         while parts:
             found = self.lines.get(parts)
@@ -182,20 +335,84 @@ class RawDocument:
         return self.lines.get(())
 
 
+@dataclass(frozen=True, slots=True)
+class YamlLines:
+    """Where a YAML file's parts are: the lines of each mapping's keys and each list's items.
+
+    Kept beside the data, by container (in the order of its keys or items), instead of
+    PyYAML's node tree, which costs five times the data itself.
+    """
+
+    root: int  # the line the document starts on
+    of: Mapping[int, array[int]]  # id(dict or list) -> lines of its keys or items
+
+    def line_of(self, data: object, path: Sequence[str | int]) -> int:
+        """The line of the deepest part of `path` found in `data` (of a key: its own line)."""
+        value, line = data, self.root
+        for part in path:
+            lines = self.of.get(id(value))
+            if lines is None:
+                return line
+            if isinstance(value, dict) and isinstance(part, str) and part in value:
+                line = lines[list(value).index(part)]
+                value = value[part]
+            elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+                line = lines[part]
+                value = value[part]
+            else:
+                return line
+        return line
+
+
+_PAUSES = threading.Lock()
+_paused = 0  # how many threads are inside gc_paused (the collector is one for the process)
+_was_enabled = True
+FREEZE_AFTER = 10_000  # new tracked objects alive at the end of a pause: freeze them (see below)
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many small objects at once.
 
     Reading a 10,000-service catalogue creates about a million objects that all stay alive;
-    collections triggered meanwhile find nothing to free and triple the time.
+    collections triggered meanwhile find nothing to free and triple the time. Each collection
+    also holds the GIL from start to end, so it stalls the bot's event loop (a second at
+    country scale). When the pause ends with more than `FREEZE_AFTER` new objects alive (the
+    first collection would walk them all: 50 ms for 100,000), everything alive is frozen
+    (`gc.freeze`): a catalogue has no reference cycles and is freed by reference counting, so
+    the collector never needs to walk it, neither at the end of the pause nor in a later full
+    collection. Pauses in several threads nest: the collector resumes when the last one ends.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _paused, _was_enabled
+    with _PAUSES:
+        if _paused == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _paused += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _PAUSES:
+            _paused -= 1
+            if _paused == 0 and _was_enabled:
+                if gc.get_count()[0] > FREEZE_AFTER:
+                    gc.freeze()
+                gc.enable()
+
+
+FREE_PIECE = 100  # objects (with all they alone hold) dropped at a time by `free_in_pieces`
+
+
+def free_in_pieces(pieces: list[object]) -> None:
+    """Drop objects a hundred at a time, emptying the list.
+
+    Freeing a big structure in one go is one long cascade of deallocations in C, which holds
+    the GIL throughout (a quarter of a second for a country-scale catalogue): the bot's event
+    loop waits. The caller holds the parts of the structure in `pieces`, drops the structure
+    itself (cheap: its parts are still held), then calls this; other threads run in between.
+    """
+    while pieces:
+        del pieces[-FREE_PIECE:]
 
 
 def file_kind(filename: str, data: bytes) -> FileKind:
@@ -219,21 +436,52 @@ def read_document(data: bytes, *, filename: str) -> RawDocument:
 # --- YAML ---------------------------------------------------------------------------------
 
 # libyaml's parser when installed (ten times faster on big catalogues), else pure Python.
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+class _SafeLoader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The safe loader, with PyYAML's tag resolution cut short where its answer is known.
+
+    The parser asks for the tag of every node; almost all catalogue values are text that no
+    implicit type (number, date, boolean, null) can start with, and no path resolvers exist.
+    """
+
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        if self.yaml_path_resolvers:
+            super().descend_resolver(current_node, current_index)
+
+    def ascend_resolver(self) -> None:
+        if self.yaml_path_resolvers:
+            super().ascend_resolver()
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if (
+            kind is yaml.ScalarNode
+            and not self.yaml_path_resolvers
+            and None not in self.yaml_implicit_resolvers
+            and not (implicit[0] and value[:1] in self.yaml_implicit_resolvers)
+        ):
+            return _STR_TAG
+        tag: str = super().resolve(kind, value, implicit)
+        return tag
 
 
 def read_yaml(data: bytes) -> RawDocument:
-    """Parse YAML, keeping the node tree so that every key and list item has its line."""
-    text = _decode(data)
-    if text is None:
+    """Parse YAML, keeping the line of every key and list item."""
+    with gc_paused():
+        return _read_yaml(data)
+
+
+def _read_yaml(data: bytes) -> RawDocument:
+    if not _is_utf8(data):
         return RawDocument(None, "yaml", problems=(ReadProblem("catalog.not_utf8"),))
-    loader = _SafeLoader(text)
+    # libyaml reads the bytes itself (BOM, CR LF): a text made of them first would be two
+    # passes over the whole file in C, each holding the GIL (a tenth of a second at 30 MB).
+    loader = _SafeLoader(data)
+    reader = _YamlReader(loader)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return RawDocument(None, "yaml", problems=(ReadProblem("catalog.empty_file"),))
-        builder = _YamlValues(loader)
-        value = builder.value(node, ())
+        found = reader.read()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         detail = str(getattr(error, "problem", None) or error)
@@ -242,68 +490,158 @@ def read_yaml(data: bytes) -> RawDocument:
         return RawDocument(None, "yaml", problems=(problem,))
     finally:
         loader.dispose()
-    return RawDocument(value, "yaml", problems=tuple(builder.problems), root=node)
+    if found is None:
+        return RawDocument(None, "yaml", problems=(ReadProblem("catalog.empty_file"),))
+    value, line = found
+    lines = YamlLines(root=line, of=reader.lines)
+    return RawDocument(value, "yaml", problems=tuple(reader.problems), yaml_lines=lines)
 
 
-_STR_TAG = "tag:yaml.org,2002:str"
+_NO_KEY: Final = object()
 
 
-class _YamlValues:
-    """Plain values from YAML nodes, faster than PyYAML's constructor for the common case.
+@dataclass(slots=True)
+class _Open:
+    """A mapping or list being read, and for a mapping the key whose value comes next."""
 
-    Strings are taken as they are; other scalars (numbers, booleans, dates) go through PyYAML.
-    A node met again through an alias gives the same object, so aliases cannot blow up.
+    container: dict[str, object] | list[object]
+    line: int
+    key: object = _NO_KEY
+    key_line: int = 0
+
+    @property
+    def is_list(self) -> bool:
+        """True for a list (its values come without keys)."""
+        return isinstance(self.container, list)
+
+
+class _YamlReader:
+    """Plain values and their lines straight from the parser's events, one event at a time.
+
+    Faster and five times smaller than PyYAML's node tree, and back in Python between events,
+    so that other threads (the bot) run while a big file is read. Strings are taken as they
+    are; other scalars (numbers, booleans, dates) go through PyYAML's constructor. An alias
+    gives the same object as its anchor, so aliases cannot blow up. Errors are PyYAML's own.
     """
 
-    def __init__(self, loader: yaml.SafeLoader) -> None:
+    def __init__(self, loader: Any) -> None:  # PyYAML's event and mark API is not typed
         self.loader = loader
         self.problems: list[ReadProblem] = []
-        self._made: dict[int, object] = {}
+        self.lines: dict[int, array[int]] = {}
+        self._anchors: dict[str, tuple[object, int, str, Any]] = {}  # value, line, key, mark
 
-    def value(self, node: yaml.Node, path: Path) -> object:
-        if isinstance(node, yaml.ScalarNode):
-            return node.value if node.tag == _STR_TAG else self.loader.construct_object(node)
-        made = self._made.get(id(node))
-        if made is not None:
-            return made
-        if isinstance(node, yaml.SequenceNode):
-            items: list[object] = []
-            self._made[id(node)] = items
-            items.extend(self.value(item, (*path, n)) for n, item in enumerate(node.value))
-            return items
-        mapping: dict[str, object] = {}
-        self._made[id(node)] = mapping
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in mapping:
-                line = key_node.start_mark.line + 1
-                self.problems.append(
-                    ReadProblem("catalog.duplicate_key", {"key": key}, line, (*path, key))
+    def read(self) -> tuple[object, int] | None:
+        """The single document's value and first line; None when the file holds none."""
+        loader = self.loader
+        loader.get_event()  # stream start
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        loader.get_event()  # document start
+        start = loader.peek_event().start_mark
+        found = self._value()
+        loader.get_event()  # document end
+        if not loader.check_event(yaml.StreamEndEvent):
+            raise ComposerError(
+                "expected a single document in the stream",
+                start,
+                "but found another document",
+                loader.get_event().start_mark,
+            )
+        return found
+
+    def _value(self) -> tuple[object, int]:
+        get_event = self.loader.get_event
+        lines = self.lines
+        stack: list[_Open] = []
+        while True:
+            event = get_event()
+            kind = type(event)
+            raw: str | None = None
+            if kind is yaml.ScalarEvent:
+                line, raw = event.start_mark.line + 1, event.value
+                is_key = bool(stack) and stack[-1].key is _NO_KEY and not stack[-1].is_list
+                # a key is taken as written ('<<', '1', 'yes' stay text, as in the node tree)
+                value = raw if is_key and event.anchor is None else self._scalar(event)
+                if event.anchor is not None:
+                    self._anchor(event, value, line, raw)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                container: dict[str, object] | list[object] = (
+                    {} if kind is yaml.MappingStartEvent else []
                 )
+                line = event.start_mark.line + 1
+                lines[id(container)] = array("I")
+                if event.anchor is not None:
+                    self._anchor(event, container, line, None)
+                stack.append(_Open(container, line))
                 continue
-            mapping[key] = self.value(value_node, (*path, key))
-        return mapping
+            elif kind is yaml.AliasEvent:
+                anchored = self._anchors.get(event.anchor)
+                if anchored is None:
+                    raise ComposerError(None, None, "found undefined alias", event.start_mark)
+                value, line, raw, _ = anchored
+            else:  # the end of a mapping or list
+                done = stack.pop()
+                value, line = done.container, done.line
+            if not stack:
+                return value, line
+            self._add(stack, value, line, raw)
 
-
-def _line_in_tree(root: yaml.Node, path: Sequence[str | int]) -> int:
-    """The line of the deepest part of `path` found in the YAML node tree (keys: their line)."""
-    node = root
-    line = root.start_mark.line + 1
-    for part in path:
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            found = next((pair for pair in node.value if str(pair[0].value) == part), None)
-            if found is None:
-                return line
-            line = found[0].start_mark.line + 1
-            node = found[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                return line
-            node = node.value[part]
-            line = node.start_mark.line + 1
+    def _add(self, stack: list[_Open], value: object, line: int, raw: str | None) -> None:
+        """Put a value read into the mapping or list being read (a mapping's key first)."""
+        top = stack[-1]
+        container = top.container
+        if isinstance(container, list):
+            container.append(value)
+            self.lines[id(container)].append(line)
+        elif top.key is _NO_KEY:
+            top.key = raw if raw is not None else str(value)
+            top.key_line = line
         else:
-            return line
-    return line
+            key = str(top.key)
+            top.key = _NO_KEY
+            if key in container:
+                path = (*_path_of(stack[:-1]), key)
+                self.problems.append(
+                    ReadProblem("catalog.duplicate_key", {"key": key}, top.key_line, path)
+                )
+            else:
+                container[key] = value
+                self.lines[id(container)].append(top.key_line)
+
+    def _scalar(self, event: Any) -> object:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == _STR_TAG:
+            return event.value
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        value = self.loader.construct_object(node)
+        self.loader.constructed_objects.pop(node, None)  # PyYAML keeps them all otherwise
+        return value
+
+    def _anchor(self, event: Any, value: object, line: int, raw: str | None) -> None:
+        anchor = str(event.anchor)
+        if anchor in self._anchors:
+            raise ComposerError(
+                "found duplicate anchor; first occurrence",
+                self._anchors[anchor][3],
+                "second occurrence",
+                event.start_mark,
+            )
+        self._anchors[anchor] = (
+            value,
+            line,
+            raw if raw is not None else str(value),
+            event.start_mark,
+        )
+
+
+def _path_of(stack: Sequence[_Open]) -> Path:
+    """Where the value being read sits: each open container's key or next index."""
+    return tuple(
+        len(frame.container) if isinstance(frame.container, list) else str(frame.key)
+        for frame in stack
+    )
 
 
 def write_yaml(document: CatalogDocument, *, header: str = "") -> str:
@@ -594,6 +932,22 @@ def _cell_text(value: object) -> str:
     if isinstance(value, list | tuple):
         return ";".join(str(item) for item in value)
     return str(value)
+
+
+DECODE_STEP = 1 << 20  # bytes checked at a time by `_is_utf8`
+
+
+def _is_utf8(data: bytes) -> bool:
+    """True when the bytes are UTF-8 (a BOM allowed), checked a megabyte at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), DECODE_STEP):
+            decoder.decode(view[start : start + DECODE_STEP])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _decode(data: bytes) -> str | None:

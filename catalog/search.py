@@ -11,9 +11,12 @@ never even looked at, and a service outside their age is dropped before ranking.
 from __future__ import annotations
 
 import copy
+import heapq
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from catalog.format import free_in_pieces, gc_paused
 from catalog.model import LEVEL_BY_CODE_LENGTH, Catalog, Level, Service
 from catalog.text import words
 from catalog.vocabulary import (
@@ -86,34 +89,41 @@ class SearchIndex:
     """A catalogue prepared for fast searching; immutable, swapped whole on reload."""
 
     def __init__(self, catalog: Catalog, *, words: Vocabulary | None = None) -> None:
-        self.catalog = catalog
-        self.vocabulary = words if words is not None else vocabulary()
-        # In id order, so that an index order is the id order (ties are broken by id).
-        self._services: tuple[Service, ...] = tuple(sorted(catalog.services, key=_service_id))
-        self._by_area: dict[str, list[int]] = {}
-        # Per service, what ranking reads for every eligible service, kept flat for speed.
-        self._situations = [frozenset(service.situations) for service in self._services]
-        self._low = [_low(service) for service in self._services]
-        self._high = [_high(service) for service in self._services]
-        self._age_bonus = [
-            AGE_TARGETED.get((s.ages.low is not None) + (s.ages.high is not None), 0.0)
-            for s in self._services
-        ]
-        postings: dict[str, dict[int, float]] = {}
-        for index, service in enumerate(self._services):
-            for code in sorted({area.code for area in service.areas}):
-                self._by_area.setdefault(code, []).append(index)
-            for field_name, text in _texts(service):
-                weight = _FIELD_WEIGHTS[field_name]
-                for token in tokenize_catalog_text(text):
-                    if self.vocabulary.is_stopword(token):
-                        continue
-                    for form in token.forms:
-                        served = postings.setdefault(form, {})
-                        if weight > served.get(index, 0.0):
-                            served[index] = weight
-        self._postings = postings
-        self._lexicon = Lexicon(postings)
+        self._catalog: Catalog | None = catalog
+        self._catalog_ref = weakref.ref(catalog)
+        self._source = catalog.services  # what a copy of the catalogue shares with it
+        with gc_paused():  # a million small objects, all kept: nothing to collect
+            self.vocabulary = words if words is not None else vocabulary()
+            # In id order, so that an index order is the id order (ties are broken by id).
+            self._services: tuple[Service, ...] = _sorted_by_id(catalog.services)
+            self._by_area: dict[str, list[int]] = {}
+            # Per service, what ranking reads for every eligible service, kept flat for speed.
+            kinds: dict[tuple[str, ...], frozenset[str]] = {}  # a few hundred, each shared
+            self._situations = [
+                kinds.setdefault(service.situations, frozenset(service.situations))
+                for service in self._services
+            ]
+            self._low = [_low(service) for service in self._services]
+            self._high = [_high(service) for service in self._services]
+            self._age_bonus = [
+                AGE_TARGETED.get((s.ages.low is not None) + (s.ages.high is not None), 0.0)
+                for s in self._services
+            ]
+            postings: dict[str, dict[int, float]] = {}
+            for index, service in enumerate(self._services):
+                for code in sorted({area.code for area in service.areas}):
+                    self._by_area.setdefault(code, []).append(index)
+                for field_name, text in _texts(service):
+                    weight = _FIELD_WEIGHTS[field_name]
+                    for token in tokenize_catalog_text(text):
+                        if self.vocabulary.is_stopword(token):
+                            continue
+                        for form in token.forms:
+                            served = postings.setdefault(form, {})
+                            if weight > served.get(index, 0.0):
+                                served[index] = weight
+            self._postings = postings
+            self._lexicon = Lexicon(postings)
 
     @classmethod
     def of(cls, catalog: Catalog) -> SearchIndex:
@@ -125,16 +135,27 @@ class SearchIndex:
         cached = catalog.__dict__.get("_search_index")
         if isinstance(cached, SearchIndex):
             return cached
-        for recent in _RECENT:
-            if recent.catalog.services is catalog.services:
+        for recent in filter(None, (ref() for ref in _RECENT)):
+            if recent._source is catalog.services:
                 index = copy.copy(recent)
-                index.catalog = catalog
                 break
         else:
             index = cls(catalog)
+        # The catalogue keeps its index; the index points back weakly, so that the pair is no
+        # reference cycle and a replaced catalogue is freed at once (it may be gc-frozen).
+        index._catalog = None
+        index._catalog_ref = weakref.ref(catalog)
         object.__setattr__(catalog, "_search_index", index)
-        _RECENT[:] = [index, *_RECENT][:2]
+        _RECENT[:] = [weakref.ref(index), *_RECENT][:2]
         return index
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalogue searched (of an index from `of`: alive while anyone holds it)."""
+        catalog = self._catalog if self._catalog is not None else self._catalog_ref()
+        if catalog is None:
+            raise ReferenceError("the catalogue of this index was let go; keep the catalogue")
+        return catalog
 
     def search(self, query: Query, *, limit: int = 10) -> SearchResult:
         """Services that serve this person, best first (never one outside place or age)."""
@@ -280,11 +301,59 @@ class SearchIndex:
         return found
 
 
-_RECENT: list[SearchIndex] = []  # the last indexes built, for copies of their catalogues
+# The last indexes built, for copies of their catalogues (weak: an index lives with its catalogue).
+_RECENT: list[weakref.ref[SearchIndex]] = []
+
+
+def release(held: list[Catalog]) -> None:
+    """Free catalogues no longer served, a piece at a time: run it in a worker thread.
+
+    Freeing a country-scale catalogue and its index in one go holds the GIL for a quarter of a
+    second (see `free_in_pieces`), and the bot's event loop waits. Takes the catalogues out of
+    `held`; one that someone else still holds stays alive and searchable, of course.
+    """
+    pieces: list[object] = []
+    while held:
+        catalog = held.pop()
+        pieces.extend(_parts(catalog))
+        index = catalog.__dict__.get("_search_index")
+        if isinstance(index, SearchIndex):
+            pieces.extend(_parts(index))
+            pieces.extend(_parts(index._lexicon))
+        del catalog, index
+    free_in_pieces(pieces)
+
+
+def _parts(holder: object) -> list[object]:
+    """The objects inside an object's containers (one level down), to free them in pieces."""
+    parts: list[object] = []
+    for value in vars(holder).values() if hasattr(holder, "__dict__") else ():
+        if isinstance(value, dict):
+            parts.extend(value.values())
+        elif isinstance(value, list | tuple | frozenset):
+            parts.extend(value)
+    return parts
 
 
 def _service_id(service: Service) -> str:
     return service.id
+
+
+SORT_STEP = 5_000  # services sorted at a time by `_sorted_by_id`
+
+
+def _sorted_by_id(services: Sequence[Service]) -> tuple[Service, ...]:
+    """The services in id order, sorted in parts and merged.
+
+    Sorting 100,000 ids is one call in C that holds the GIL for a tenth of a second (the bot's
+    event loop waits); parts of 5,000 take a few milliseconds each, and the merge runs in
+    Python, letting other threads in. The order is the same as `sorted` (stable, by id).
+    """
+    parts = [
+        sorted(services[start : start + SORT_STEP], key=_service_id)
+        for start in range(0, len(services), SORT_STEP)
+    ]
+    return tuple(heapq.merge(*parts, key=_service_id))
 
 
 def _texts(service: Service) -> list[tuple[str, str]]:

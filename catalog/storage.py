@@ -10,20 +10,29 @@ exactly as it was validated, without the gazetteer.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, func, insert
+from sqlalchemy import Engine, Table, event, func
 from sqlalchemy.engine import make_url
 from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, select
 
-from catalog.format import CatalogDocument, gc_paused
+from catalog.format import (
+    CatalogDocument,
+    catalog_head,
+    free_in_pieces,
+    gc_paused,
+    institutions_data,
+)
 from catalog.model import Catalog, Service
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+INSERT_BATCH = 500  # rows made and inserted (or read) at a time: see `replace_catalog`
 
 
 class CatalogMeta(SQLModel, table=True):
@@ -36,8 +45,22 @@ class CatalogMeta(SQLModel, table=True):
     updated: date | None = None
     loaded_at: datetime
     content_hash: str = Field(max_length=64)
-    document: str  # the document as JSON, for an exact reload and for export
+    document: str  # the catalogue's own keys as JSON (before catalog_part: the whole document)
     place_codes: str  # JSON {written place reference: TERYT prefix}
+
+
+class CatalogPart(SQLModel, table=True):
+    """One institution of the loaded catalogue's content, as JSON in the file's layout.
+
+    With `CatalogMeta.document` (the catalogue's own keys) it rebuilds the catalogue exactly.
+    Kept per institution, so that storing and loading a country-scale catalogue is many small
+    steps (one 30 MB text would hold the GIL while it is encoded and copied).
+    """
+
+    __tablename__ = "catalog_part"
+
+    position: int = Field(primary_key=True)
+    content: str
 
 
 class CatalogInstitution(SQLModel, table=True):
@@ -97,6 +120,7 @@ class CatalogServiceArea(SQLModel, table=True):
 
 TABLES = (
     CatalogMeta.__table__,  # type: ignore[attr-defined]
+    CatalogPart.__table__,  # type: ignore[attr-defined]
     CatalogInstitution.__table__,  # type: ignore[attr-defined]
     CatalogService.__table__,  # type: ignore[attr-defined]
     CatalogServiceArea.__table__,  # type: ignore[attr-defined]
@@ -161,41 +185,62 @@ class Database:
         SQLModel.metadata.create_all(self.engine, tables=list(TABLES))
 
     def replace_catalog(self, catalog: Catalog, *, loaded_at: datetime | None = None) -> None:
-        """Make this the loaded catalogue, all or nothing."""
+        """Make this the loaded catalogue, all or nothing.
+
+        Rows are made and inserted a few hundred at a time: a country-scale catalogue's rows
+        made at once would be a second copy of it in memory (and a long pause to free them).
+        Small batches also keep the event loop running: SQLite lets go of the GIL for each row
+        and takes it straight back, and a waiting thread gets it only between batches.
+        """
         moment = loaded_at or catalog.loaded_at or datetime.now(UTC)
+        tables = (CatalogServiceArea, CatalogService, CatalogInstitution, CatalogPart, CatalogMeta)
         with gc_paused(), Session(self.engine) as session, session.begin():
-            for table in (CatalogServiceArea, CatalogService, CatalogInstitution, CatalogMeta):
-                session.execute(delete(table))
-            session.execute(insert(CatalogMeta), [_meta_row(catalog, moment)])
-            session.execute(
-                insert(CatalogInstitution),
-                [_institution_row(i, n) for n, i in enumerate(catalog.institutions)],
+            connection = session.connection()
+            for table in tables:
+                connection.execute(delete(table))
+            connection.execute(_table(CatalogMeta).insert(), [_meta_row(catalog, moment)])
+            parts = (
+                {"position": n, "content": _JSON.encode(data)}
+                for n, data in enumerate(institutions_data(catalog.institutions, catalog.services))
             )
-            if catalog.services:
-                session.execute(
-                    insert(CatalogService),
-                    [_service_row(s, n) for n, s in enumerate(catalog.services)],
-                )
-            areas = [
+            institutions = (_institution_row(i, n) for n, i in enumerate(catalog.institutions))
+            services = (_service_row(s, n) for n, s in enumerate(catalog.services))
+            areas = (
                 {"service_id": s.id, "position": n, "code": a.code, "written": a.written}
                 for s in catalog.services
                 for n, a in enumerate(s.areas)
-            ]
-            if areas:
-                session.execute(insert(CatalogServiceArea), areas)
+            )
+            for model, rows in (
+                (CatalogPart, parts),
+                (CatalogInstitution, institutions),
+                (CatalogService, services),
+                (CatalogServiceArea, areas),
+            ):
+                while batch := list(islice(rows, INSERT_BATCH)):
+                    connection.execute(_table(model).insert(), batch)
 
     def load_catalog(self) -> Catalog | None:
         """The loaded catalogue, rebuilt as it was validated; None when none was loaded."""
         from catalog.validation import build_catalog
 
-        with Session(self.engine) as session:
+        with gc_paused(), Session(self.engine) as session:
             meta = session.get(CatalogMeta, 1)
             if meta is None:
                 return None
-        with gc_paused():
-            document = CatalogDocument.from_json(meta.document)
+            parts = session.scalars(
+                select(CatalogPart.content)
+                .order_by(col(CatalogPart.position))
+                .execution_options(yield_per=INSERT_BATCH)
+            )
+            document = CatalogDocument.from_parts(meta.document, parts)
             codes: dict[str, str] = json.loads(meta.place_codes)
-            return build_catalog(document, codes, loaded_at=_aware(meta.loaded_at))
+            catalog = build_catalog(
+                document, codes, loaded_at=_aware(meta.loaded_at), content_hash=meta.content_hash
+            )
+            pieces: list[object] = list(document.institutions)
+            del document
+        free_in_pieces(pieces)
+        return catalog
 
     def catalog_info(self) -> CatalogInfo | None:
         """Name, dates, hash and counts of the loaded catalogue; None when none was loaded."""
@@ -251,9 +296,15 @@ def _meta_row(catalog: Catalog, loaded_at: datetime) -> dict[str, object]:
         "updated": catalog.updated,
         "loaded_at": loaded_at.astimezone(UTC),
         "content_hash": catalog.content_hash,
-        "document": catalog.document.to_json(),
+        "document": json.dumps(catalog_head(catalog.name, catalog.updated), ensure_ascii=False),
         "place_codes": json.dumps(codes, ensure_ascii=False, sort_keys=True),
     }
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """The model's table, for Core inserts (the ORM's bulk insert is ten times slower)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 def _institution_row(institution: Any, position: int) -> dict[str, object]:
@@ -291,7 +342,7 @@ def _service_row(service: Service, position: int) -> dict[str, object]:
 
 def _contact_columns(contact: Any) -> dict[str, object]:
     return {
-        "phones": _json(phone.dial for phone in contact.phones),
+        "phones": _json(tuple(phone.dial for phone in contact.phones)),
         "email": contact.email,
         "website": contact.website,
         "hours": contact.hours,
@@ -299,8 +350,13 @@ def _contact_columns(contact: Any) -> dict[str, object]:
     }
 
 
-def _json(values: Iterable[str]) -> str:
-    return json.dumps(list(values), ensure_ascii=False)
+_JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps makes one per call
+
+
+@lru_cache(maxsize=4096)
+def _json(values: tuple[str, ...]) -> str:
+    """A JSON list; the same few situation and language lists come again and again."""
+    return _JSON.encode(list(values))
 
 
 def _aware(moment: datetime) -> datetime:

@@ -13,7 +13,7 @@ from bot.i18n import t, tn
 from bot.reports import render_diff, render_report
 from bot.runtime import Runtime
 from bot.settings import Settings
-from catalog.format import write_csv, write_yaml
+from catalog.format import document_of, write_csv, write_yaml
 from catalog.validation import Report, check
 
 EXPORT_HEADER = "Exported by drogowskaz: {name}"
@@ -103,7 +103,7 @@ def export_command(arguments: argparse.Namespace) -> int:
     """Write the served catalogue as YAML or CSV; reading it back gives the same catalogue."""
     settings = Settings()
     with Runtime.open(settings) as runtime:
-        document = runtime.catalog.document
+        document = document_of(runtime.catalog)  # rebuilt: the catalogue keeps no file
         if arguments.format == "csv":
             # ';' and a BOM: what a Polish spreadsheet opens directly in columns
             text = write_csv(document, delimiter=";")

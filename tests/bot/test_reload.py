@@ -1,4 +1,6 @@
 import asyncio
+import gc
+import weakref
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, cast
@@ -10,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from bot.reload import Fetched, FetchError, Reloader, fetch, fetch_url, filename_for_url
 from bot.runtime import Runtime
 from bot.settings import Settings
+from catalog.search import SearchIndex
 from catalog.storage import Database
 from catalog.validation import check
 from tests.builders import FakePlaces
@@ -312,3 +315,18 @@ async def test_two_reloads_at_once_take_turns(runtime: Runtime) -> None:
     stored = runtime.database.load_catalog()
     assert stored is not None
     assert stored.name == "Katalog C"
+
+
+async def test_the_replaced_catalogue_is_freed_when_the_reload_ends(runtime: Runtime) -> None:
+    SearchIndex.of(runtime.catalog)
+    replaced = weakref.ref(runtime.catalog)
+
+    gc.disable()  # freed by reference counting alone, without waiting for the collector
+    try:
+        outcome = await Reloader(runtime).reload(Fetched(catalog_yaml("Katalog B"), "b.yaml"))
+        freed = replaced() is None
+    finally:
+        gc.enable()
+
+    assert outcome.status == "loaded"
+    assert freed

@@ -1,7 +1,10 @@
+import gc
 from datetime import date
 
 from catalog.format import (
+    FREEZE_AFTER,
     CatalogDocument,
+    gc_paused,
     read_csv,
     read_document,
     read_yaml,
@@ -40,6 +43,24 @@ def test_yaml_keeps_the_line_of_every_institution_service_and_key() -> None:
     assert raw.line_of(("institutions", 0, "services", 0, "nonexistent")) == 10
 
 
+def test_yaml_with_a_bom_and_windows_line_ends_keeps_its_lines_and_values() -> None:
+    windows = b"\xef\xbb\xbf" + YAML.replace(b"\n", b"\r\n").replace(
+        b"MOPR", b"MOPR \xc5\x81\xc3\xb3d\xc5\xba"
+    )
+
+    raw = read_yaml(windows)
+
+    assert raw.problems == ()
+    assert raw.data == read_yaml(YAML.replace(b"MOPR", "MOPR Łódź".encode())).data
+    assert raw.line_of(("institutions", 0, "services", 0, "situations")) == 12
+
+
+def test_yaml_not_in_utf8_is_reported_as_such() -> None:
+    raw = read_yaml("version: 1\nname: Łódź\n".encode("iso-8859-2"))
+
+    assert [problem.code for problem in raw.problems] == ["catalog.not_utf8"]
+
+
 def test_yaml_document_reads_into_the_models_with_dates_and_geo() -> None:
     document = CatalogDocument.model_validate(read_yaml(YAML).data)
 
@@ -54,6 +75,32 @@ def test_yaml_key_given_twice_is_reported_with_its_line() -> None:
     assert [(p.code, p.line, p.params["key"]) for p in raw.problems] == [
         ("catalog.duplicate_key", 3, "name")
     ]
+
+
+def test_yaml_alias_reads_as_its_anchor_and_keeps_the_anchor_lines() -> None:
+    raw = read_yaml(b"base: &b\n  hours: 24/7\n  phones: [112]\nother:\n  - *b\n  - x\n")
+
+    assert raw.data == {
+        "base": {"hours": "24/7", "phones": [112]},
+        "other": [{"hours": "24/7", "phones": [112]}, "x"],
+    }
+    assert raw.line_of(("other", 0, "phones")) == 3
+    assert raw.line_of(("other", 1)) == 6
+
+
+def test_yaml_undefined_alias_and_second_document_are_syntax_problems_with_lines() -> None:
+    undefined = read_yaml(b"version: 1\nname: *nowhere\n")
+    two = read_yaml(b"version: 1\n---\nversion: 1\n")
+
+    assert [(p.code, p.line) for p in undefined.problems] == [("catalog.yaml_syntax", 2)]
+    assert [(p.code, p.line) for p in two.problems] == [("catalog.yaml_syntax", 2)]
+    assert two.problems[0].params["detail"] == "but found another document"
+
+
+def test_yaml_values_keep_their_types_and_keys_stay_text() -> None:
+    raw = read_yaml(b"a: 1\nb: true\nc: 2026-11-01\nd: '1'\n1: x\nyes: y\n")
+
+    assert raw.data == {"a": 1, "b": True, "c": date(2026, 11, 1), "d": "1", "1": "x", "yes": "y"}
 
 
 def test_yaml_syntax_error_gives_the_line() -> None:
@@ -147,3 +194,24 @@ def test_yaml_and_csv_exports_read_back_to_the_same_document() -> None:
 def test_empty_or_comment_only_yaml_is_reported_as_empty() -> None:
     assert [p.code for p in read_yaml(b"# nothing yet\n").problems] == ["catalog.empty_file"]
     assert [p.code for p in read_yaml(b"").problems] == ["catalog.empty_file"]
+
+
+def test_collector_resumes_only_when_the_last_of_nested_pauses_ends() -> None:
+    with gc_paused():
+        with gc_paused():
+            inner = gc.isenabled()
+        between = gc.isenabled()
+    after = gc.isenabled()
+
+    assert (inner, between, after) == (False, False, True)
+
+
+def test_objects_built_in_a_big_pause_are_kept_out_of_later_collections() -> None:
+    frozen_before = gc.get_freeze_count()
+    try:
+        with gc_paused():
+            kept = [[n] for n in range(FREEZE_AFTER + 1)]
+
+        assert gc.get_freeze_count() >= frozen_before + len(kept)
+    finally:
+        gc.unfreeze()

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
+import weakref
 from datetime import UTC, datetime
 
-from catalog.search import Query, SearchIndex
+import pytest
+
+from catalog import search
+from catalog.search import Query, SearchIndex, release
 from tests.builders import (
     MORDY,
     POLSKA,
@@ -345,3 +350,50 @@ def test_index_is_reused_for_a_copy_of_the_catalogue_with_another_load_time() ->
 
     assert index.catalog is copied
     assert index._postings is built._postings
+
+
+def test_a_catalogue_and_its_index_are_freed_without_the_cycle_collector() -> None:
+    catalog = catalog_with(service("a", areas=[POLSKA]))
+    index = SearchIndex.of(catalog)
+    catalog_ref, index_ref = weakref.ref(catalog), weakref.ref(index)
+
+    gc.disable()
+    try:
+        del catalog, index
+        freed = catalog_ref() is None and index_ref() is None
+    finally:
+        gc.enable()
+
+    assert freed
+
+
+def test_release_frees_a_catalogue_and_its_index_and_empties_the_list() -> None:
+    catalog = catalog_with(service("a", areas=[POLSKA]), service("b", areas=[MORDY]))
+    SearchIndex.of(catalog)
+    catalog_ref = weakref.ref(catalog)
+    held = [catalog]
+    del catalog
+
+    release(held)
+
+    assert held == []
+    assert catalog_ref() is None
+
+
+def test_release_leaves_a_catalogue_someone_still_holds_searchable() -> None:
+    catalog = catalog_with(service("a", areas=[POLSKA]))
+    SearchIndex.of(catalog)
+
+    release([catalog])
+
+    assert ids(SearchIndex.of(catalog), Query(text="", situations=frozenset({"poverty"}))) == ["a"]
+
+
+def test_index_orders_services_by_id_when_sorted_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "SORT_STEP", 2)
+    names = ["e", "a", "d", "b", "c"]
+    catalog = catalog_with(*(service(name, areas=[POLSKA]) for name in names))
+
+    index = SearchIndex(catalog)
+
+    assert [s.id for s in index._services] == sorted(names)

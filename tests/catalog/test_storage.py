@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateTable
 
 import catalog.storage
+from catalog.format import catalog_json
 from catalog.model import Catalog
 from catalog.search import Query, SearchIndex
 from catalog.storage import TABLES, Database, diff_catalogs
@@ -198,8 +199,36 @@ def test_tables_compile_for_postgresql() -> None:
 
     assert [statement.split("(")[0].strip() for statement in ddl] == [
         "CREATE TABLE catalog_meta",
+        "CREATE TABLE catalog_part",
         "CREATE TABLE catalog_institution",
         "CREATE TABLE catalog_service",
         "CREATE TABLE catalog_service_area",
     ]
     assert "TIMESTAMP WITH TIME ZONE" in ddl[0]
+
+
+def test_catalogue_stored_whole_by_an_earlier_version_still_loads(database: Database) -> None:
+    original = siedlce_catalog()
+    database.replace_catalog(original, loaded_at=LOADED_AT)
+    with database.engine.begin() as connection:
+        connection.execute(text("DELETE FROM catalog_part"))
+        connection.execute(
+            text("UPDATE catalog_meta SET document = :document"),
+            {"document": catalog_json(original)},
+        )
+
+    loaded = database.load_catalog()
+
+    assert loaded is not None
+    assert loaded.services == original.services
+    assert loaded.content_hash == original.content_hash
+
+
+def test_stored_catalogue_is_kept_one_institution_per_part(database: Database) -> None:
+    original = siedlce_catalog()
+
+    database.replace_catalog(original, loaded_at=LOADED_AT)
+
+    with database.engine.connect() as connection:
+        parts = connection.execute(text("SELECT count(*) FROM catalog_part")).scalar_one()
+    assert parts == len(original.institutions)

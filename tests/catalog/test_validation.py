@@ -1,11 +1,22 @@
 from pathlib import Path
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from catalog.format import write_csv, write_yaml
 from catalog.model import AgeRange, Phone
 from catalog.places import Gazetteer
-from catalog.validation import Hint, Problem, Report, check, load_sample, parse_phone
+from catalog.validation import (
+    Hint,
+    Problem,
+    Report,
+    check,
+    is_valid_email,
+    load_sample,
+    parse_phone,
+)
 from tests.builders import FakePlaces
 
 VALID = """\
@@ -477,3 +488,92 @@ def test_csv_crisis_line_not_open_all_day_is_a_warning() -> None:
     assert [(p.code, p.line, p.unit) for p in report.warnings] == [
         ("catalog.crisis_not_24_7", 2, "row")
     ]
+
+
+SPELLED_DIFFERENTLY = """\
+version: 1
+name: Katalog testowy
+institutions:
+  - id: mopr-siedlce
+    name: Miejski Ośrodek Pomocy Rodzinie w Siedlcach
+    place: miasto Siedlce
+    phones: ["+48 25 600 00 01"]
+    email: mopr@example.org
+    languages: [PL, uk]
+    services:
+      - id: mopr-zasilki
+        name: Zasiłki
+        situations: [poverty]
+        phones: ["+48 25 600 00 01"]
+        email: mopr@example.org
+        languages: [pl, UK]
+        area: [miasto Siedlce]
+        ages: "18 - 64"
+        free: true
+"""
+SAME_CATALOGUE_PLAINLY = """\
+version: 1
+name: Katalog testowy
+institutions:
+  - id: mopr-siedlce
+    name: Miejski Ośrodek Pomocy Rodzinie w Siedlcach
+    place: miasto Siedlce
+    phones: ["+48 25 600 00 01"]
+    email: mopr@example.org
+    languages: [pl, uk]
+    services:
+      - id: mopr-zasilki
+        name: Zasiłki
+        situations: [poverty]
+        ages: 18-64
+"""
+
+
+def test_the_same_catalogue_written_two_ways_has_the_same_hash() -> None:
+    spelled = checked(SPELLED_DIFFERENTLY).catalog
+    plain = checked(SAME_CATALOGUE_PLAINLY).catalog
+
+    assert spelled is not None
+    assert plain is not None
+    assert spelled.services == plain.services
+    assert spelled.content_hash == plain.content_hash
+
+
+def test_export_of_a_catalogue_written_with_repeats_checks_back_to_it() -> None:
+    original = checked(SPELLED_DIFFERENTLY).catalog
+    assert original is not None
+
+    exported = write_yaml(original.document)
+    again = checked(exported).catalog
+
+    assert again is not None
+    assert again.services == original.services
+    assert again.content_hash == original.content_hash
+    assert "18-64" in exported
+    assert exported.count("+48 25 600 00 01") == 1  # the service inherits it
+
+
+def test_catalogue_does_not_keep_the_file_it_was_read_from() -> None:
+    catalog = checked(VALID).catalog
+    assert catalog is not None
+
+    assert "document" not in vars(catalog)
+    assert catalog.document.institutions[0].id == "mopr-siedlce"
+
+
+LOCAL_PARTS = st.from_regex(r"[A-Za-z0-9._%+-]{1,70}", fullmatch=True)
+DOMAINS = st.from_regex(r"[A-Za-z0-9.-]{1,20}\.(pl|org|test|local|c0m|p|xn--zca)", fullmatch=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(LOCAL_PARTS, DOMAINS | st.sampled_from(["localhost", "example.org", "mops.pl"]))
+def test_email_check_by_domain_agrees_with_the_whole_check(local: str, domain: str) -> None:
+    address = f"{local}@{domain}"
+
+    try:
+        validate_email(address, check_deliverability=False)
+        expected = True
+    except EmailNotValidError:
+        expected = False
+
+    assert is_valid_email(address) is expected
