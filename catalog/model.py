@@ -134,7 +134,7 @@ class Service:
         return LEVEL_BY_CODE_LENGTH[max(len(area.code) for area in self.areas)]
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Catalog:
     """A whole validated catalogue, ready to search.
 
@@ -148,27 +148,6 @@ class Catalog:
     content_hash: str  # of the content (`catalog.format.content_hash_of`), whatever the form
     updated: date | None = None
     loaded_at: datetime | None = None
-
-    def __init__(
-        self,
-        name: str,
-        services: tuple[Service, ...],
-        institutions: tuple[Institution, ...],
-        content_hash: str,
-        updated: date | None = None,
-        loaded_at: datetime | None = None,
-        *,
-        document: object = None,
-    ) -> None:
-        """`document` is accepted, and dropped, for builders written when it was kept."""
-        del document
-        set_field = object.__setattr__  # frozen: fields are set once, here
-        set_field(self, "name", name)
-        set_field(self, "services", services)
-        set_field(self, "institutions", institutions)
-        set_field(self, "content_hash", content_hash)
-        set_field(self, "updated", updated)
-        set_field(self, "loaded_at", loaded_at)
 
     @property
     def document(self) -> CatalogDocument:

@@ -3,7 +3,7 @@
     catalog_with(service(id="pcpr-pfron", areas=["1426"], situations=["disability"]))
 
 Areas are TERYT prefixes ('' Polska, '14' województwo, '1426' powiat, '142605' gmina) or
-`Area` objects. The catalogue's document is built to match, so exports work too.
+`Area` objects. The catalogue's hash is that of its content, as for a checked file.
 `FakePlaces` resolves a few real place references of the Siedlce region without the gazetteer.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from catalog.format import CatalogDocument, InstitutionDocument, ServiceDocument
+from catalog.format import content_hash_of
 from catalog.model import AgeRange, Area, Catalog, Contact, Institution, Phone, Service
 from catalog.places import ReferenceAnswer, Unit
 
@@ -151,58 +151,13 @@ def catalog_with(
     institutions: dict[str, Institution] = {}
     for item in services:
         institutions.setdefault(item.institution.id, item.institution)
-    document = CatalogDocument(
-        version=1,
-        name=name,
-        updated=updated,
-        institutions=[
-            _institution_document(owner, [s for s in services if s.institution.id == owner.id])
-            for owner in institutions.values()
-        ],
-    )
+    owners = tuple(institutions.values())
     return Catalog(
         name=name,
         services=tuple(services),
-        institutions=tuple(institutions.values()),
-        content_hash=document.content_hash(),
-        document=document,
+        institutions=owners,
+        content_hash=content_hash_of(name, updated, owners, services),
         updated=updated,
-    )
-
-
-def _institution_document(owner: Institution, services: list[Service]) -> InstitutionDocument:
-    return InstitutionDocument(
-        id=owner.id,
-        name=owner.name,
-        short_name=owner.short_name,
-        address=owner.address,
-        place=owner.place.written,
-        phones=[item.written for item in owner.contact.phones],
-        email=owner.contact.email,
-        website=owner.contact.website,
-        hours=owner.contact.hours,
-        languages=list(owner.contact.languages),
-        services=[
-            ServiceDocument(
-                id=item.id,
-                name=item.name,
-                description=item.description,
-                situations=list(item.situations),
-                keywords=list(item.keywords),
-                ages=str(item.ages) or None,
-                area=[served.written for served in item.areas],
-                crisis=item.crisis,
-                free=item.free,
-                phones=[p.written for p in item.contact.phones]
-                if item.contact != owner.contact
-                else None,
-                email=item.contact.email if item.contact != owner.contact else None,
-                website=item.contact.website if item.contact != owner.contact else None,
-                hours=item.contact.hours if item.contact != owner.contact else None,
-                languages=list(item.contact.languages) if item.contact != owner.contact else None,
-            )
-            for item in services
-        ],
     )
 
 
