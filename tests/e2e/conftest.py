@@ -33,11 +33,8 @@ class Bot:
         self.app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._done: dict[int, asyncio.Event] = {}
 
-    async def start(
-        self, *, api_timeout: float = 2.0, webhook: tuple[int, str] | None = None
-    ) -> None:
-        """Build a new Application and start polling the local server (or, given a port and
-        a secret, listen for webhook posts on 127.0.0.1:port/hook)."""
+    async def start(self, *, api_timeout: float = 2.0) -> None:
+        """Build a new Application and start polling the local server."""
         done = self._done
 
         class Observed(Application):  # type: ignore[type-arg]
@@ -63,17 +60,7 @@ class Bot:
         await app.start()
         assert app.updater is not None
         self.app = app
-        if webhook is None:
-            await app.updater.start_polling(poll_interval=0, timeout=1)
-        else:
-            port, secret = webhook
-            await app.updater.start_webhook(
-                listen="127.0.0.1",
-                port=port,
-                url_path="hook",
-                webhook_url="https://bot.example.invalid/hook",
-                secret_token=secret,
-            )
+        await app.updater.start_polling(poll_interval=0, timeout=1)
 
     async def stop(self) -> None:
         """Stop polling and shut the Application down (as on SIGTERM)."""
