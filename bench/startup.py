@@ -8,7 +8,7 @@ fresh deployment also builds and keeps the places index; later starts (the best 
 kept: the machine may be busy) show what a restart costs. The bot's CPU seconds at its first
 reply are printed too: steadier than wall time on a shared machine.
 
-    python -m bench.startup [--quick] [--count 10000] [--runs 2]
+    python -m bench.startup [--quick] [--count 500 10000] [--runs 2]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from bench.throughput import BotProcess, TimingServer, converse, deployment, peo
 from tests.botapi.server import FakeUser
 
 TARGET_S = 2.0
+SCALES = (500, 10_000)  # a partnership (50-500 services) and a voivodeship
 WAIT_S = 180.0
 
 
@@ -71,7 +72,8 @@ async def measure(count: int, *, runs: int = 2) -> list[Figure]:
         log = Path(root) / "bot.log"
         first = await start_once(data_dir, log, count)
         later = min([await start_once(data_dir, log, count) for _ in range(runs)])
-    name = f"start-up, full gazetteer, {count // 1000}k services"
+    scale = f"{count // 1000}k" if count >= 1000 else str(count)
+    name = f"start-up, full gazetteer, {scale} services"
     return [
         Figure(name, "launch -> first reply (/start)", later[0], "s", TARGET_S, cpu=later[1]),
         Figure(name, "launch -> first results (whole conversation)", later[2], "s"),
@@ -83,11 +85,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Measure and print the table."""
     parser = argparse.ArgumentParser(description="start-up benchmark")
     parser.add_argument("--quick", action="store_true", help="same as default (it is short)")
-    parser.add_argument("--count", type=int, default=10_000, help="services in the catalogue")
+    parser.add_argument(
+        "--count",
+        type=int,
+        nargs="+",
+        default=list(SCALES),
+        help="services in the catalogue, one start-up per size (default: 500 and 10,000)",
+    )
     parser.add_argument("--runs", type=int, default=2, help="later starts (the best is kept)")
     parser.add_argument("--no-header", action="store_true", help="rows only (for bench/run)")
     arguments = parser.parse_args(argv)
-    figures = asyncio.run(measure(arguments.count, runs=arguments.runs))
+    figures = [
+        figure
+        for count in arguments.count
+        for figure in asyncio.run(measure(count, runs=arguments.runs))
+    ]
     print_figures(figures, header=not arguments.no_header)
     return 0
 

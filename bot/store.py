@@ -3,17 +3,41 @@
 The state is the dialog's own plain dictionary (`DialogState.to_dict()`), stored as JSON with
 the time it was last written; idle states are deleted after `state_ttl_hours` (privacy: nothing
 about a person stays longer than needed).
+
+`StateWriter` is how the bot writes: the saves of updates handled at the same time share one
+transaction (a group commit), and each save returns only once its transaction committed, so a
+reply sent after it is never ahead of the stored state (a bot killed at any moment loses
+nothing).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, delete
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, SQLModel
+
+_LOG = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class ConversationRow(SQLModel, table=True):
@@ -21,9 +45,15 @@ class ConversationRow(SQLModel, table=True):
 
     __tablename__ = "bot_conversation"
 
-    chat_id: int = Field(primary_key=True)
+    # Telegram ids pass 2**31 (users) and -10**12 (supergroups): 64 bits.
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     state: str = Field(default="{}")  # JSON of DialogState.to_dict()
     updated_at: datetime = Field(index=True)
+
+
+TABLE: Table = ConversationRow.__table__  # type: ignore[attr-defined]
+# Built once: a statement built at each call costs as much as running it.
+_LOAD = select(TABLE.c.state, TABLE.c.updated_at).where(TABLE.c.chat_id == bindparam("chat_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,23 +64,36 @@ class Conversation:
     updated_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One chat's new state (None: forget the chat), stamped with when it was made."""
+
+    chat_id: int
+    state: dict[str, Any] | None
+    at: datetime
+
+
 class ConversationStore:
-    """Reads and writes per-chat state; each call is one short transaction."""
+    """Reads and writes per-chat state; blocking calls (run them in a thread from the bot).
+
+    SQL Core statements, not ORM sessions: a save is one upsert, about 20 times cheaper.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._upsert: Any = _upsert_statement(engine.dialect.name)
 
     def create_tables(self) -> None:
         """Create this module's table if missing (the others' tables are theirs to create)."""
-        SQLModel.metadata.create_all(self.engine, tables=[ConversationRow.__table__])  # type: ignore[attr-defined]
+        SQLModel.metadata.create_all(self.engine, tables=[TABLE])
 
     def load(self, chat_id: int) -> Conversation | None:
         """The stored conversation of a chat, or None when there is none."""
-        with Session(self.engine) as session:
-            row = session.get(ConversationRow, chat_id)
-            if row is None:
-                return None
-            return Conversation(state=_json_object(row.state), updated_at=row.updated_at)
+        with self.engine.connect() as connection:
+            row = connection.execute(_LOAD, {"chat_id": chat_id}).first()
+        if row is None:
+            return None
+        return Conversation(state=_json_object(row.state), updated_at=row.updated_at)
 
     def save(
         self,
@@ -58,42 +101,179 @@ class ConversationStore:
         state: dict[str, Any],
         *,
         now: datetime | None = None,
+        connection: Connection | None = None,
     ) -> None:
-        """Write a chat's state, stamped with the time (the idle clock restarts)."""
-        stamp = now or datetime.now(UTC)
-        with Session(self.engine) as session:
-            row = session.get(ConversationRow, chat_id)
-            if row is None:
-                row = ConversationRow(chat_id=chat_id, updated_at=stamp)
-            row.state = json.dumps(state, ensure_ascii=False, sort_keys=True)
-            row.updated_at = stamp
-            session.add(row)
-            session.commit()
+        """Write a chat's state, stamped with the time (the idle clock restarts).
 
-    def delete(self, chat_id: int) -> None:
+        In its own transaction, or in the caller's when `connection` is given.
+        """
+        if connection is None:
+            with self.engine.begin() as own:
+                self.save(chat_id, state, now=now, connection=own)
+            return
+        values = {
+            "chat_id": chat_id,
+            "state": json.dumps(state, ensure_ascii=False, sort_keys=True),
+            "updated_at": now or datetime.now(UTC),
+        }
+        if self._upsert is not None:
+            connection.execute(self._upsert, values)
+            return
+        changed = connection.execute(
+            update(TABLE).where(TABLE.c.chat_id == chat_id).values(values)
+        ).rowcount
+        if not changed:
+            connection.execute(TABLE.insert().values(values))
+
+    def delete(self, chat_id: int, *, connection: Connection | None = None) -> None:
         """Forget everything about a chat (/usun)."""
-        with Session(self.engine) as session:
-            session.exec(delete(ConversationRow).where(col(ConversationRow.chat_id) == chat_id))
-            session.commit()
+        if connection is None:
+            with self.engine.begin() as own:
+                self.delete(chat_id, connection=own)
+            return
+        connection.execute(delete(TABLE).where(TABLE.c.chat_id == chat_id))
+
+    def write(self, changes: Sequence[Change]) -> None:
+        """Save and forget several chats in one transaction: all of it is stored, or none."""
+        with self.engine.begin() as connection:
+            for change in changes:
+                if change.state is None:
+                    self.delete(change.chat_id, connection=connection)
+                else:
+                    self.save(change.chat_id, change.state, now=change.at, connection=connection)
 
     def expire(self, idle: timedelta, *, now: datetime | None = None) -> int:
         """Delete states idle longer than `idle`; returns how many were deleted."""
         limit = (now or datetime.now(UTC)) - idle
-        with Session(self.engine) as session:
-            stale = session.exec(
-                select(ConversationRow.chat_id).where(col(ConversationRow.updated_at) < limit)
-            ).all()
-            if stale:
-                session.exec(
-                    delete(ConversationRow).where(col(ConversationRow.chat_id).in_(stale))
-                )
-                session.commit()
-            return len(stale)
+        with self.engine.begin() as connection:
+            stale = connection.execute(delete(TABLE).where(TABLE.c.updated_at < limit)).rowcount
+        return int(stale or 0)
 
     def chat_ids(self) -> list[int]:
         """Every chat with stored state (for tests and the privacy check)."""
-        with Session(self.engine) as session:
-            return list(session.exec(select(ConversationRow.chat_id)).all())
+        with self.engine.connect() as connection:
+            return [
+                int(chat_id) for chat_id in connection.execute(select(TABLE.c.chat_id)).scalars()
+            ]
+
+
+@dataclass(slots=True)
+class _Pending:
+    state: dict[str, Any] | None
+    at: datetime
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+
+
+class StateWriter:
+    """Group commit of per-chat states for the bot's event loop.
+
+    `save` and `forget` wait until their change is committed. Changes that arrive while a
+    transaction runs go together into the next one (one chat's latest change wins), so a busy
+    bot commits once for many updates and an idle one at once. `load` sees changes not yet
+    committed, so a chat always reads what it last wrote. One writer per bot process: the
+    database is the only shared truth between processes.
+    """
+
+    def __init__(self, store: ConversationStore) -> None:
+        self.store = store
+        # Its own thread: a commit never waits in line behind dialog steps in the shared pool.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="state-writer")
+        self._pending: dict[int, _Pending] = {}  # for the next transaction
+        self._writing: dict[int, _Pending] = {}  # in the running transaction
+        self._flusher: asyncio.Task[None] | None = None
+        self.transactions = 0  # committed so far (for benchmarks and tests)
+
+    async def load(self, chat_id: int) -> dict[str, Any] | None:
+        """A chat's state: the latest written, committed or not (None: no state)."""
+        known, state = self.pending(chat_id)
+        if known:
+            return state
+        stored = await asyncio.to_thread(self.store.load, chat_id)
+        return None if stored is None else stored.state
+
+    def pending(self, chat_id: int) -> tuple[bool, dict[str, Any] | None]:
+        """(True, state) when a change of the chat is not committed yet, else (False, None)."""
+        entry = self._pending.get(chat_id) or self._writing.get(chat_id)
+        if entry is None:
+            return False, None
+        return True, entry.state
+
+    async def save(
+        self, chat_id: int, state: dict[str, Any], *, now: datetime | None = None
+    ) -> None:
+        """Store a chat's state; returns once committed (raises what the database raised).
+
+        The writer keeps `state` until then: do not change the dictionary after passing it.
+        """
+        await self._change(chat_id, state, now or datetime.now(UTC))
+
+    async def run(self, function: Callable[..., T], *arguments: Any) -> T:
+        """Run other blocking database writes on the writer's thread, so that the process never
+        has two SQLite writers waiting on each other's lock (SQLite's busy wait sleeps up to
+        100 ms at a time)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, function, *arguments)
+
+    async def forget(self, chat_id: int) -> None:
+        """Delete a chat's state; returns once committed."""
+        await self._change(chat_id, None, datetime.now(UTC))
+
+    async def _change(self, chat_id: int, state: dict[str, Any] | None, at: datetime) -> None:
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        entry = self._pending.get(chat_id)
+        if entry is None:
+            self._pending[chat_id] = _Pending(state, at, [waiter])
+        else:
+            entry.state, entry.at = state, at
+            entry.waiters.append(waiter)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = loop.create_task(self._flush(), name="drogowskaz-state-writer")
+        await waiter
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, {}
+            self._writing = batch
+            changes = [Change(chat, entry.state, entry.at) for chat, entry in batch.items()]
+            try:
+                await self.run(self.store.write, changes)
+            except Exception as error:  # every waiter of the batch gets the database's error
+                _LOG.warning("saving %d conversation states failed", len(changes))
+                _settle(batch, error)
+            else:
+                self.transactions += 1
+                _settle(batch, None)
+            finally:
+                self._writing = {}
+
+
+def _settle(batch: dict[int, _Pending], error: Exception | None) -> None:
+    for entry in batch.values():
+        for waiter in entry.waiters:
+            if waiter.done():  # its update was cancelled
+                continue
+            if error is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(error)
+
+
+def _upsert_statement(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE for the dialects that have it (None: update, insert)."""
+    if dialect == "sqlite":
+        lite = sqlite_insert(TABLE)
+        return lite.on_conflict_do_update(
+            index_elements=[TABLE.c.chat_id],
+            set_={"state": lite.excluded.state, "updated_at": lite.excluded.updated_at},
+        )
+    if dialect == "postgresql":
+        postgres = postgresql_insert(TABLE)
+        return postgres.on_conflict_do_update(
+            index_elements=[TABLE.c.chat_id],
+            set_={"state": postgres.excluded.state, "updated_at": postgres.excluded.updated_at},
+        )
+    return None
 
 
 def _json_object(text: str) -> dict[str, Any]:

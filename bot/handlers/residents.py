@@ -131,17 +131,20 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A pressed button: stop the spinner, then a step of the dialog with its token."""
+    """A pressed button: stop the spinner while the dialog takes a step with its token."""
     query = update.callback_query
     if query is None:
         return
-    await _quietly(query.answer())
-    message = query.message
-    if query.data is None or not isinstance(message, Message):
-        return
-    if message.chat.type != ChatType.PRIVATE:
-        return
-    await converse(update, context, dialog.Choice(query.data), replaceable=message)
+    answering = asyncio.ensure_future(_quietly(query.answer()))
+    try:
+        message = query.message
+        if query.data is None or not isinstance(message, Message):
+            return
+        if message.chat.type != ChatType.PRIVATE:
+            return
+        await converse(update, context, dialog.Choice(query.data), replaceable=message)
+    finally:
+        await answering
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -163,7 +166,11 @@ async def converse(
     *,
     replaceable: Message | None = None,
 ) -> None:
-    """One step of the dialog for this chat: load state, step, save, then reply."""
+    """One step of the dialog for this chat: load state, step, save, then reply.
+
+    One save before the reply (committed together with the other chats' saves of the moment),
+    and one after it with the ids of the messages sent, for the quick exit.
+    """
     chat = update.effective_chat
     if chat is None:
         return
@@ -181,23 +188,22 @@ async def converse(
     incoming: list[int] = []
     if update.message is not None:
         incoming.append(update.message.message_id)
+    fallback = pick_language(user.language_code if user else None)
     async with services.lock(chat.id):
-        stored = await asyncio.to_thread(services.store.load, chat.id)
-        if stored is None:
-            state = dialog.DialogState(lang=pick_language(user.language_code if user else None))
-        else:
-            state = dialog.DialogState.from_dict(stored.state)
-        state = state.with_sent(incoming)
-        deps = dialog.Deps.of(services.runtime, state_ttl_hours=services.settings.state_ttl_hours)
-        # In a thread: a search or the first use of the vocabularies must not stall other chats.
-        result = await asyncio.to_thread(dialog.step, state, event, deps, datetime.now(UTC))
+        known, pending = services.writer.pending(chat.id)
+        # One thread hop for the load and the step: a search (or the first use of the
+        # vocabularies) must not stall the other chats.
+        before, result = await asyncio.to_thread(
+            _advance, services, chat.id, pending if known else _UNREAD, event, incoming, fallback
+        )
         if result.forget:
-            await asyncio.to_thread(services.store.delete, chat.id)
+            await services.writer.forget(chat.id)
             await _delete_messages(context, chat.id, (*result.delete_messages, *incoming))
             await send_replies(context.bot, chat.id, result.replies)
             return
-        await asyncio.to_thread(services.store.save, chat.id, result.state.to_dict())
-        await asyncio.to_thread(_record, services, state, result)
+        await services.writer.save(chat.id, result.state.to_dict())
+        if result.feedback:  # stored before the person is thanked for it
+            await services.writer.run(_record_feedback, services, result)
         sent = await send_replies(
             context.bot,
             chat.id,
@@ -206,28 +212,65 @@ async def converse(
             location_hint=t("telegram.location_hint", result.state.lang),
         )
         if sent:
-            remembered = result.state.with_sent(sent).to_dict()
-            await asyncio.to_thread(services.store.save, chat.id, remembered)
+            await services.writer.save(chat.id, result.state.with_sent(sent).to_dict())
+        if _reached_results(before, result):  # after the reply: nobody waits for statistics
+            await services.writer.run(_record_search, services, result)
 
 
-def _record(services: BotServices, before: dialog.DialogState, result: dialog.Step) -> None:
-    """Count a search that reached results, and hand "this was wrong" to the coordinators.
+_UNREAD: Final[dict[str, Any]] = {}  # marker: the state is not known yet, read the database
 
-    Blocking (database): run in a thread. A failure here is logged, never shown: the person's
-    reply matters more than the statistics.
+
+def _advance(
+    services: BotServices,
+    chat_id: int,
+    known: dict[str, Any] | None,
+    event: dialog.Input,
+    incoming: Sequence[int],
+    lang: str,
+) -> tuple[dialog.DialogState, dialog.Step]:
+    """Read the chat's state (unless known), then step the dialog. Blocking: run in a thread."""
+    stored = known
+    if known is _UNREAD:
+        conversation = services.store.load(chat_id)
+        stored = None if conversation is None else conversation.state
+    state = (
+        dialog.DialogState(lang=lang) if stored is None else dialog.DialogState.from_dict(stored)
+    )
+    state = state.with_sent(incoming)
+    deps = dialog.Deps.of(services.runtime, state_ttl_hours=services.settings.state_ttl_hours)
+    return state, dialog.step(state, event, deps, datetime.now(UTC))
+
+
+def _reached_results(before: dialog.DialogState, result: dialog.Step) -> bool:
+    return result.state.step == "results" and before.step != "results"
+
+
+def _record_search(services: BotServices, result: dialog.Step) -> None:
+    """Count a search that reached results (blocking: run on the writer's thread).
+
+    A failure here is logged, never shown: the person's reply matters more than statistics.
+    """
+    try:
+        found = not any(reply.kind == "nothing_found" for reply in result.replies)
+        stats_for(services.runtime).record_conversation(
+            Conversation(
+                situations=frozenset(result.state.situations),
+                gmina=result.state.place_code,
+                age=result.state.age,
+                found=found,
+            )
+        )
+    except Exception:
+        _LOG.exception("could not record statistics")
+
+
+def _record_feedback(services: BotServices, result: dialog.Step) -> None:
+    """Hand "this was wrong" reports to the coordinators (blocking: run on the writer's thread).
+
+    A failure is logged, never shown (the report is in the log's count, not its words).
     """
     runtime = services.runtime
     try:
-        if result.state.step == "results" and before.step != "results":
-            found = not any(reply.kind == "nothing_found" for reply in result.replies)
-            stats_for(runtime).record_conversation(
-                Conversation(
-                    situations=frozenset(result.state.situations),
-                    gmina=result.state.place_code,
-                    age=result.state.age,
-                    found=found,
-                )
-            )
         for report in result.feedback:
             service = runtime.catalog.service(report.service_id)
             name = service.name if service is not None else ""
@@ -235,7 +278,7 @@ def _record(services: BotServices, before: dialog.DialogState, result: dialog.St
             note = getattr(report, "note", None)
             feedback_for(runtime).add(report.service_id, kind, note, service_name=name)
     except Exception:
-        _LOG.exception("could not record statistics or feedback")
+        _LOG.exception("could not record %d feedback reports", len(result.feedback))
 
 
 async def _delete_messages(
@@ -252,10 +295,10 @@ async def _delete_messages(
 
 
 async def _stored_language(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> str | None:
-    stored = await asyncio.to_thread(services_of(context).store.load, chat_id)
+    stored = await services_of(context).writer.load(chat_id)
     if stored is None:
         return None
-    return dialog.DialogState.from_dict(stored.state).lang
+    return dialog.DialogState.from_dict(stored).lang
 
 
 async def _quietly(call: Any) -> None:

@@ -1,11 +1,13 @@
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import OperationalError
 
-from bot.store import ConversationStore
+from bot.store import Change, ConversationStore, StateWriter
 
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -57,3 +59,92 @@ def test_delete_forgets_only_that_chat(store: ConversationStore) -> None:
     store.delete(1)
 
     assert store.chat_ids() == [2]
+
+
+async def test_saves_of_updates_handled_together_share_one_transaction(
+    store: ConversationStore,
+) -> None:
+    writer = StateWriter(store)
+
+    await asyncio.gather(*(writer.save(chat, {"step": "age", "n": chat}) for chat in range(50)))
+
+    assert writer.transactions == 1
+    assert sorted(store.chat_ids()) == list(range(50))
+
+
+async def test_a_save_returns_only_once_the_state_is_in_the_database(
+    store: ConversationStore,
+) -> None:
+    writer = StateWriter(store)
+
+    await writer.save(7, {"step": "place"})
+
+    stored = ConversationStore(store.engine).load(7)  # as another process would read it
+    assert stored is not None
+    assert stored.state == {"step": "place"}
+
+
+async def test_a_chat_reads_what_it_wrote_before_the_commit(store: ConversationStore) -> None:
+    writer = StateWriter(store)
+    store.save(7, {"step": "who"})
+
+    saving = asyncio.ensure_future(writer.save(7, {"step": "age"}))
+    await asyncio.sleep(0)  # the save is queued, its transaction not run yet
+    seen = await writer.load(7)
+    await saving
+
+    assert seen == {"step": "age"}
+    assert await writer.load(7) == {"step": "age"}
+
+
+async def test_the_latest_state_of_a_chat_wins_within_a_transaction(
+    store: ConversationStore,
+) -> None:
+    writer = StateWriter(store)
+
+    await asyncio.gather(writer.save(7, {"step": "who"}), writer.save(7, {"step": "age"}))
+
+    stored = store.load(7)
+    assert stored is not None
+    assert stored.state == {"step": "age"}
+
+
+async def test_a_failed_transaction_fails_every_save_in_it_and_the_next_one_works(
+    store: ConversationStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = StateWriter(store)
+    original = store.write
+    failures = iter([True])
+
+    def flaky_write(changes: Sequence[Change]) -> None:
+        if next(failures, False):
+            raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+        original(changes)
+
+    monkeypatch.setattr(store, "write", flaky_write)
+
+    outcomes = await asyncio.gather(
+        writer.save(1, {"step": "who"}), writer.save(2, {"step": "who"}), return_exceptions=True
+    )
+    await writer.save(2, {"step": "age"})
+
+    assert [type(outcome) for outcome in outcomes] == [OperationalError, OperationalError]
+    assert await writer.load(1) is None  # nothing claims a state that was never stored
+    assert store.chat_ids() == [2]
+
+
+async def test_forget_deletes_a_chat_even_with_a_save_waiting(store: ConversationStore) -> None:
+    writer = StateWriter(store)
+    store.save(7, {"step": "who"})
+
+    await asyncio.gather(writer.save(7, {"step": "age"}), writer.forget(7))
+
+    assert store.load(7) is None
+    assert await writer.load(7) is None
+
+
+def test_chat_ids_beyond_32_bits_are_kept(store: ConversationStore) -> None:
+    store.save(7_123_456_789, {"step": "who"}, now=NOON)
+    store.save(-1_001_234_567_890, {"step": "age"}, now=NOON)
+
+    assert sorted(store.chat_ids()) == [-1_001_234_567_890, 7_123_456_789]

@@ -397,3 +397,25 @@ def test_index_orders_services_by_id_when_sorted_in_parts(monkeypatch: pytest.Mo
     index = SearchIndex(catalog)
 
     assert [s.id for s in index._services] == sorted(names)
+
+
+def test_a_word_most_services_have_scores_as_if_only_the_eligible_had_it() -> None:
+    # "alzheimer" is in more services than serve Mordy: found there by bisection in its
+    # compact list of services, and worth exactly what it is worth in a small catalogue
+    mordy_owner = institution("gops-mordy", place=MORDY)
+    local = [
+        service("mordy-alzheimer", institution=mordy_owner, name="Grupa wsparcia alzheimer"),
+        service("mordy-opieka", institution=mordy_owner, name="Opieka wytchnieniowa"),
+    ]
+    elsewhere = [
+        service(f"warszawa-{n}", name="Grupa wsparcia alzheimer", areas=[area(WARSZAWA)])
+        for n in range(30)
+    ]
+    big, small = index_of(*elsewhere, *local), index_of(*local)
+    query = Query(text="alzheimer", gmina=MORDY_GMINA)
+
+    found = [(m.service.id, m.score) for m in big.search(query).matches]
+
+    assert found == [(m.service.id, m.score) for m in small.search(query).matches]
+    assert found[0][0] == "mordy-alzheimer"
+    assert all(not service_id.startswith("warszawa") for service_id, _ in found)

@@ -232,3 +232,36 @@ def test_stored_catalogue_is_kept_one_institution_per_part(database: Database) -
     with database.engine.connect() as connection:
         parts = connection.execute(text("SELECT count(*) FROM catalog_part")).scalar_one()
     assert parts == len(original.institutions)
+
+
+def test_catalogue_loaded_in_batches_is_equal_and_shares_its_places(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owners = [institution(f"inst-{n}", name=f"Placówka {n}") for n in range(10)]
+    original = catalog_with(
+        *(
+            service(f"svc-{n}", institution=owners[n // 3], areas=[POWIAT_SIEDLECKI, MORDY])
+            for n in range(30)
+        ),
+        name="Katalog Siedlce",
+        updated=date(2026, 11, 1),
+    )
+    database.replace_catalog(original, loaded_at=LOADED_AT)
+    monkeypatch.setattr(catalog.storage, "LOAD_BATCH", 3)  # 4 batches
+
+    loaded = database.load_catalog()
+
+    assert loaded is not None
+    assert loaded.services == original.services
+    assert loaded.institutions == original.institutions
+    assert (loaded.name, loaded.updated, loaded.loaded_at) == (
+        "Katalog Siedlce",
+        date(2026, 11, 1),
+        LOADED_AT,
+    )
+    assert loaded.content_hash == original.content_hash
+    # one object per place and per list of places, whichever batch built it
+    assert len({id(owner.place) for owner in loaded.institutions}) == 1
+    assert len({id(service.areas) for service in loaded.services}) == 1
+    areas = loaded.services[0].areas
+    assert all(a is b for s in loaded.services for a, b in zip(s.areas, areas, strict=True))

@@ -235,10 +235,16 @@ async def test_a_card_takes_a_report_that_it_was_wrong_for_the_coordinators(
         message for message in bot.server.chat_messages(ala.id) if PUP in message.get("text", "")
     )
 
-    thanks = await bot.press(ala, data="wrong:pup-siedlce-praca", message_id=card["message_id"])
+    await bot.press(ala, data="wrong:pup-siedlce-praca", message_id=card["message_id"])
+    question = bot.server.last_message(ala.id)
+    await bot.press(ala, data="wrong:pup-siedlce-praca:hours", message_id=question["message_id"])
+    await bot.press(ala, data="wrong:pup-siedlce-praca:send", message_id=question["message_id"])
     await bot.processed(bot.server.callback(ala, card, "map:pup-siedlce-praca"))
 
     assert bot.server.sent_texts(ala.id)[-1] == t("dialog.map.none", "pl")  # no coordinates
-    assert thanks == [t("dialog.wrong.thanks", "pl")]
+    thanks = [
+        m for m in bot.server.chat_messages(ala.id) if m["message_id"] == question["message_id"]
+    ]
+    assert thanks[0]["text"] == t("dialog.wrong.sent", "pl")  # the question, edited in place
     reports = feedback_for(runtime).recent()
     assert [report.service_id for report in reports] == ["pup-siedlce-praca"]
