@@ -142,6 +142,15 @@ class ConversationStore:
                 else:
                     self.save(change.chat_id, change.state, now=change.at, connection=connection)
 
+    def stale_states(
+        self, idle: timedelta, *, now: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """The states `expire` would delete now, so what they still hold can be sent first."""
+        limit = (now or datetime.now(UTC)) - idle
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(TABLE.c.state).where(TABLE.c.updated_at < limit))
+            return [_json_object(state) for state in rows.scalars()]
+
     def expire(self, idle: timedelta, *, now: datetime | None = None) -> int:
         """Delete states idle longer than `idle`; returns how many were deleted."""
         limit = (now or datetime.now(UTC)) - idle

@@ -10,7 +10,6 @@ job that forgets idle conversations, and logs that never carry message text or t
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import importlib.util
 import logging
@@ -29,6 +28,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, T
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
+from bot.dialog import DialogState, pending_report
 from bot.handlers import residents
 from bot.handlers.common import BotServices, services_of
 from bot.handlers.coordinators import register_coordinator_handlers
@@ -368,10 +368,20 @@ async def _expire_states(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Forget conversations idle longer than the configured time (privacy)."""
     services = services_of(context)
     idle = timedelta(hours=services.settings.state_ttl_hours)
-    expire = functools.partial(services.store.expire, idle, now=datetime.now(UTC))
-    deleted = await services.writer.run(expire)
+    deleted = await services.writer.run(_expire, services, idle, datetime.now(UTC))
     if deleted:
         _LOG.info("forgot %d idle conversations", deleted)
+
+
+def _expire(services: BotServices, idle: timedelta, now: datetime) -> int:
+    """Send the reports idle states still hold (kind chosen, no note), then forget the states.
+
+    Runs on the writer's thread, so no save of the same chats can come in between.
+    """
+    stale = services.store.stale_states(idle, now=now)
+    reports = [pending_report(DialogState.from_dict(state)) for state in stale]
+    residents.record_reports(services, [report for report in reports if report is not None])
+    return services.store.expire(idle, now=now)
 
 
 async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -203,7 +203,7 @@ async def converse(
             return
         await services.writer.save(chat.id, result.state.to_dict())
         if result.feedback:  # stored before the person is thanked for it
-            await services.writer.run(_record_feedback, services, result)
+            await services.writer.run(record_reports, services, result.feedback)
         sent = await send_replies(
             context.bot,
             chat.id,
@@ -264,21 +264,21 @@ def _record_search(services: BotServices, result: dialog.Step) -> None:
         _LOG.exception("could not record statistics")
 
 
-def _record_feedback(services: BotServices, result: dialog.Step) -> None:
+def record_reports(services: BotServices, reports: Sequence[dialog.Feedback]) -> None:
     """Hand "this was wrong" reports to the coordinators (blocking: run on the writer's thread).
 
     A failure is logged, never shown (the report is in the log's count, not its words).
     """
     runtime = services.runtime
     try:
-        for report in result.feedback:
+        for report in reports:
             service = runtime.catalog.service(report.service_id)
             name = service.name if service is not None else ""
-            kind = str(getattr(report, "kind", "other"))
-            note = getattr(report, "note", None)
-            feedback_for(runtime).add(report.service_id, kind, note, service_name=name)
+            feedback_for(runtime).add(
+                report.service_id, report.kind, report.note, service_name=name
+            )
     except Exception:
-        _LOG.exception("could not record %d feedback reports", len(result.feedback))
+        _LOG.exception("could not record %d feedback reports", len(reports))
 
 
 async def _delete_messages(

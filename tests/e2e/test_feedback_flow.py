@@ -4,6 +4,7 @@ a note; the coordinators get one alert and see the report in /feedback, note esc
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from bot.feedback import feedback_for
 from bot.i18n import t
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.store import ConversationStore
 from tests.botapi import TOKEN, BotApiServer, FakeUser
 from tests.e2e.conftest import Bot
 
@@ -236,3 +238,27 @@ async def test_the_question_and_the_invitation_are_in_the_persons_language(
 
     assert labels[0] == "Номер телефону"
     assert "координатори каталогу" in server.last_message(olena.id)["text"]
+
+
+async def test_a_kind_without_a_note_is_sent_when_the_idle_conversation_is_forgotten(
+    bot: Bot, runtime: Runtime
+) -> None:
+    await loaded(bot)
+    card = await card_of(bot, ALA, SERVICE)
+    await bot.press(ALA, data=f"wrong:{SERVICE}", message_id=card["message_id"])
+    await bot.press(ALA, data=f"wrong:{SERVICE}:closed")
+    store = ConversationStore(runtime.engine)
+    state = store.load(ALA.id)
+    assert state is not None
+    store.save(ALA.id, state.state, now=datetime.now(UTC) - timedelta(hours=25))  # gone idle
+    assert bot.app is not None
+    assert bot.app.job_queue is not None
+    expiry = next(job for job in bot.app.job_queue.jobs() if job.name == "_expire_states")
+
+    await expiry.run(bot.app)
+    await expiry.run(bot.app)  # a second pass finds nothing left to send
+
+    assert ALA.id not in store.chat_ids()
+    assert [(r.service_id, r.kind, r.note) for r in feedback_for(runtime).recent()] == [
+        (SERVICE, "closed", "")
+    ]
