@@ -294,6 +294,9 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         await application.bot.set_my_commands(commands, language_code=lang)
     default = [BotCommand(name, t(f"telegram.command.{name}", "pl")) for name in COMMANDS]
     await application.bot.set_my_commands(default)
+    from bot.cli.health import touch_heartbeat  # the CLI package is heavy
+
+    touch_heartbeat(application.bot_data["services"].settings)  # healthy at once, not in 30 s
     _freeze_start_up()
 
 
@@ -386,14 +389,9 @@ def _expire(services: BotServices, idle: timedelta, now: datetime) -> int:
 
 async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Touch the heartbeat file that `drogowskaz health` checks."""
-    from bot.cli.health import heartbeat_path  # the CLI package is heavy
+    from bot.cli.health import touch_heartbeat  # the CLI package is heavy
 
-    path = heartbeat_path(services_of(context).settings)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch()
-    except OSError as error:
-        _LOG.warning("cannot touch the heartbeat file: %s", type(error).__name__)
+    touch_heartbeat(services_of(context).settings)
 
 
 def _update_kind(update: object) -> str:

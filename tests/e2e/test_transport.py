@@ -242,6 +242,10 @@ async def test_idle_conversations_are_forgotten_by_the_expiry_job(
     assert store.chat_ids() == [ALA.id]
 
 
+async def test_a_started_bot_is_healthy_before_its_first_heartbeat_job(bot: Bot) -> None:
+    assert is_alive(bot.settings)  # post_init touched it: the first job runs only later
+
+
 async def test_the_running_bot_keeps_its_heartbeat_fresh(bot: Bot) -> None:
     job = scheduled(bot, "_heartbeat")
 
