@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Engine, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine, Table, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
+
+from catalog.storage import upsert_statement
 
 # What is counted; the key says which one ("situation" -> a taxonomy key, "gmina" -> a 6-digit
 # TERYT prefix, "results" -> "found"/"not_found", "feedback" -> the kind of problem).
@@ -58,6 +58,9 @@ class DailyCounter(SQLModel, table=True):
     metric: str = Field(primary_key=True, max_length=32)
     key: str = Field(primary_key=True, max_length=64)
     count: int = Field(default=0)
+
+
+TABLE: Final[Table] = DailyCounter.__table__  # type: ignore[attr-defined]
 
 
 def age_band(age: int | None) -> str:
@@ -133,41 +136,43 @@ class Stats:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        SQLModel.metadata.create_all(engine, tables=[DailyCounter.__table__])  # type: ignore[attr-defined]
+        SQLModel.metadata.create_all(engine, tables=[TABLE])
+        # Built once: a new statement per count cost milliseconds (and garbage) per search.
+        self._upsert: Any = upsert_statement(
+            TABLE,
+            engine.dialect.name,
+            keys=["day", "metric", "key"],
+            changes=lambda new: {"count": TABLE.c["count"] + new["count"]},
+        )
 
     def add(self, counts: Iterable[tuple[str, str]], *, day: date | None = None) -> None:
-        """Add one to each (metric, key) for the day (today, UTC, by default)."""
+        """Add one to each (metric, key) for the day (today, UTC, by default).
+
+        Each count is one statement (an upsert where the database has it), so concurrent
+        writers never lose a count.
+        """
         totals = Counter(counts)
         if not totals:
             return
         when = day or datetime.now(UTC).date()
-        with Session(self.engine) as session:
-            for (metric, key), amount in sorted(totals.items()):
-                self._bump(session, when, metric, key[:64], amount)
-            session.commit()
-
-    def _bump(self, session: Session, day: date, metric: str, key: str, amount: int) -> None:
-        """Increment in one statement (an upsert), so concurrent writers never lose a count."""
-        dialect = self.engine.dialect.name
-        if dialect in ("sqlite", "postgresql"):
-            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-            statement = insert(DailyCounter).values(day=day, metric=metric, key=key, count=amount)
-            session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["day", "metric", "key"],
-                    set_={"count": col(DailyCounter.count) + statement.excluded.count},
+        rows = [
+            {"day": when, "metric": metric, "key": key[:64], "count": amount}
+            for (metric, key), amount in sorted(totals.items())
+        ]
+        with self.engine.begin() as connection:
+            if self._upsert is not None:
+                connection.execute(self._upsert, rows)
+                return
+            for row in rows:
+                changed = connection.execute(
+                    update(TABLE)
+                    .where(TABLE.c.day == row["day"])
+                    .where(TABLE.c.metric == row["metric"])
+                    .where(TABLE.c.key == row["key"])
+                    .values(count=TABLE.c["count"] + row["count"])
                 )
-            )
-            return
-        changed = session.execute(
-            update(DailyCounter)
-            .where(col(DailyCounter.day) == day)
-            .where(col(DailyCounter.metric) == metric)
-            .where(col(DailyCounter.key) == key)
-            .values(count=col(DailyCounter.count) + amount)
-        )
-        if not changed.rowcount:  # type: ignore[attr-defined]
-            session.add(DailyCounter(day=day, metric=metric, key=key, count=amount))
+                if not changed.rowcount:
+                    connection.execute(insert(TABLE).values(**row))
 
     def record_conversation(self, conversation: Conversation, *, day: date | None = None) -> None:
         """Count a resident's search that reached results (or found nothing)."""

@@ -32,9 +32,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
+
+from catalog.storage import upsert_statement
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,7 +81,12 @@ class ConversationStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._upsert: Any = _upsert_statement(engine.dialect.name)
+        self._upsert: Any = upsert_statement(
+            TABLE,
+            engine.dialect.name,
+            keys=["chat_id"],
+            changes=lambda new: {"state": new.state, "updated_at": new.updated_at},
+        )
 
     def create_tables(self) -> None:
         """Create this module's table if missing (the others' tables are theirs to create)."""
@@ -266,23 +271,6 @@ def _settle(batch: dict[int, _Pending], error: Exception | None) -> None:
                 waiter.set_result(None)
             else:
                 waiter.set_exception(error)
-
-
-def _upsert_statement(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT DO UPDATE for the dialects that have it (None: update, insert)."""
-    if dialect == "sqlite":
-        lite = sqlite_insert(TABLE)
-        return lite.on_conflict_do_update(
-            index_elements=[TABLE.c.chat_id],
-            set_={"state": lite.excluded.state, "updated_at": lite.excluded.updated_at},
-        )
-    if dialect == "postgresql":
-        postgres = postgresql_insert(TABLE)
-        return postgres.on_conflict_do_update(
-            index_elements=[TABLE.c.chat_id],
-            set_={"state": postgres.excluded.state, "updated_at": postgres.excluded.updated_at},
-        )
-    return None
 
 
 def _json_object(text: str) -> dict[str, Any]:
