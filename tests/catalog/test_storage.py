@@ -26,8 +26,21 @@ from tests.builders import (
 LOADED_AT = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """The same storage tests on SQLite and on a real PostgreSQL server (tests/postgres.py)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'data' / 'drogowskaz.sqlite'}"
+    else:
+        url = request.getfixturevalue("postgres_url")  # skips, saying why, without a server
+    db = Database(url)
+    db.create_schema()
+    yield db
+    db.dispose()
+
+
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
+def sqlite_database(tmp_path: Path) -> Iterator[Database]:
     db = Database(f"sqlite:///{tmp_path / 'data' / 'drogowskaz.sqlite'}")
     db.create_schema()
     yield db
@@ -132,8 +145,8 @@ def test_failure_after_institutions_are_written_rolls_everything_back(
     assert loaded.content_hash == previous.content_hash
 
 
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(database: Database) -> None:
-    with database.engine.connect() as connection:
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_database: Database) -> None:
+    with sqlite_database.engine.connect() as connection:
         mode = connection.execute(text("PRAGMA journal_mode")).scalar()
         timeout = connection.execute(text("PRAGMA busy_timeout")).scalar()
 
