@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -18,7 +17,7 @@ from bot.cli.health import is_alive, is_healthy
 from bot.i18n import t
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.telegram_app import build_application, warm_up
+from bot.telegram_app import build_application
 from bot.webhook import SECRET_HEADER, WebhookServer, serve_until_stopped, webhook_path
 from tests.botapi import TOKEN, BotApiServer, FakeUser
 
@@ -27,38 +26,10 @@ PUBLIC_URL = "https://bot.example.invalid/telegram/hook"
 LIMIT = 64_000  # small enough that a test body can exceed it cheaply
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _vocabularies_loaded() -> None:
-    """Load the lemma tables once (seconds that would block the event loop of a test)."""
-    warm_up()
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """httpx would send 127.0.0.1 through a configured proxy."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-
-
 @pytest.fixture
-async def api() -> AsyncIterator[BotApiServer]:
-    async with BotApiServer() as running:
-        yield running
-
-
-@pytest.fixture
-def runtime(tmp_path: Path, api: BotApiServer) -> Iterator[Runtime]:
-    settings = Settings(
-        _env_file=None,
-        token=TOKEN,
-        data_dir=tmp_path / "data",
-        bot_api_url=api.base_url,
-        bot_api_file_url=api.base_file_url,
-        webhook_url=PUBLIC_URL,
-    )
-    with Runtime.open(settings) as opened:
-        yield opened
+def settings(settings: Settings) -> Settings:
+    """The harness's settings (tests/e2e/conftest.py), in webhook mode."""
+    return settings.model_copy(update={"webhook_url": PUBLIC_URL})
 
 
 @pytest.fixture
@@ -117,22 +88,22 @@ async def post(
 
 
 async def test_an_update_posted_with_the_secret_is_answered_through_the_bot_api(
-    webhook: WebhookServer, api: BotApiServer, client: httpx.AsyncClient
+    webhook: WebhookServer, server: BotApiServer, client: httpx.AsyncClient
 ) -> None:
     ala = FakeUser(5001, "Ala", "pl")
 
     response = await post(client, webhook, json.dumps(start_update(ala, 1)).encode())
-    await api.wait_until(lambda: bool(api.sent_texts(ala.id)), timeout=10, what="a greeting")
+    await server.wait_until(lambda: bool(server.sent_texts(ala.id)), timeout=10, what="a greeting")
 
     assert response.status_code == 200
-    assert api.sent_texts(ala.id)[0] == t("dialog.greeting", "pl")
+    assert server.sent_texts(ala.id)[0] == t("dialog.greeting", "pl")
 
 
 @pytest.mark.usefixtures("webhook")
 async def test_start_registers_the_webhook_with_the_secret_and_every_update_type(
-    api: BotApiServer,
+    server: BotApiServer,
 ) -> None:
-    call = api.calls_of("setWebhook")[-1]
+    call = server.calls_of("setWebhook")[-1]
 
     assert call.params["url"] == PUBLIC_URL
     assert call.params["secret_token"] == SECRET
@@ -142,22 +113,22 @@ async def test_start_registers_the_webhook_with_the_secret_and_every_update_type
 
 @pytest.mark.parametrize("secret", [None, "", "guess", SECRET + "x", SECRET[:-1]])
 async def test_a_post_without_the_right_secret_is_refused_and_not_handled(
-    webhook: WebhookServer, api: BotApiServer, client: httpx.AsyncClient, secret: str | None
+    webhook: WebhookServer, server: BotApiServer, client: httpx.AsyncClient, secret: str | None
 ) -> None:
     intruder, ala = FakeUser(5002, "Intruz", "pl"), FakeUser(5003, "Ala", "pl")
 
     refused = await post(client, webhook, json.dumps(start_update(intruder, 7)).encode(), secret)
     accepted = await post(client, webhook, json.dumps(start_update(ala, 8)).encode())
-    await api.wait_until(lambda: bool(api.sent_texts(ala.id)), timeout=10, what="a greeting")
+    await server.wait_until(lambda: bool(server.sent_texts(ala.id)), timeout=10, what="a greeting")
 
     assert refused.status_code == 403
     assert accepted.status_code == 200
-    assert api.sent_texts(intruder.id) == []
+    assert server.sent_texts(intruder.id) == []
 
 
 @pytest.mark.parametrize("size", [LIMIT, 40 * LIMIT])
 async def test_a_body_over_the_limit_is_refused_with_413(
-    webhook: WebhookServer, api: BotApiServer, client: httpx.AsyncClient, size: int
+    webhook: WebhookServer, server: BotApiServer, client: httpx.AsyncClient, size: int
 ) -> None:
     ala = FakeUser(5004, "Ala", "pl")
     update = start_update(ala, 9)
@@ -173,7 +144,7 @@ async def test_a_body_over_the_limit_is_refused_with_413(
     assert declared.status_code == 413
     assert chunked.status_code == 413
     assert webhook.last_update_at is None
-    assert api.sent_texts(ala.id) == []
+    assert server.sent_texts(ala.id) == []
 
 
 async def _chunks(body: bytes) -> AsyncIterator[bytes]:
@@ -248,11 +219,11 @@ def _update(application: Any, user: FakeUser) -> Update:
 
 
 async def test_stopping_finishes_the_updates_already_accepted(
-    runtime: Runtime, api: BotApiServer, client: httpx.AsyncClient
+    runtime: Runtime, server: BotApiServer, client: httpx.AsyncClient
 ) -> None:
     users = [FakeUser(5100 + n, "Ala", "pl") for n in range(5)]
     application = build_application(runtime.settings, runtime, api_timeout=2.0)
-    server = WebhookServer(application, runtime, path="/telegram/hook", secret=SECRET)
+    hook = WebhookServer(application, runtime, path="/telegram/hook", secret=SECRET)
     stop = asyncio.Event()
     started = asyncio.Event()
 
@@ -262,19 +233,19 @@ async def test_stopping_finishes_the_updates_already_accepted(
 
     serving = asyncio.create_task(
         serve_until_stopped(
-            server, listen="127.0.0.1", port=0, webhook_url=PUBLIC_URL, stopped=stopped
+            hook, listen="127.0.0.1", port=0, webhook_url=PUBLIC_URL, stopped=stopped
         )
     )
     await started.wait()
     for n, user in enumerate(users):
-        response = await post(client, server, json.dumps(start_update(user, 20 + n)).encode())
+        response = await post(client, hook, json.dumps(start_update(user, 20 + n)).encode())
         assert response.status_code == 200
     stop.set()  # as SIGTERM does, right after the posts were accepted
     await serving
 
     greeting = t("dialog.greeting", "pl")
     assert not application.running
-    assert [api.sent_texts(user.id)[:1] for user in users] == [[greeting]] * len(users)
+    assert [server.sent_texts(user.id)[:1] for user in users] == [[greeting]] * len(users)
 
 
 async def test_drogowskaz_health_asks_the_endpoint_in_webhook_mode(
