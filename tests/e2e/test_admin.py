@@ -20,7 +20,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.stats import Conversation, stats_for
 from catalog.format import write_csv
-from tests.botapi import TOKEN, BotApiServer, FakeUser
+from tests.botapi import BotApiServer, FakeUser
 from tests.e2e.conftest import Bot
 
 ADMIN = FakeUser(9001, "Koordynatorka", "pl")
@@ -83,20 +83,17 @@ def many_errors(count: int) -> bytes:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, server: BotApiServer) -> Settings:
+def settings(settings: Settings, tmp_path: Path) -> Settings:
     """The harness's settings plus one coordinator and a catalogue file to reload."""
     path = tmp_path / "katalog.yaml"
     path.write_bytes(catalog_yaml())
-    return Settings(
-        _env_file=None,
-        token=TOKEN,
-        data_dir=tmp_path,
-        bot_api_url=server.base_url,
-        bot_api_file_url=server.base_file_url,
-        admin_ids=frozenset({ADMIN.id}),
-        catalog=str(path),
-        max_catalog_bytes=LIMIT,
-        download_timeout_seconds=5,
+    return settings.model_copy(
+        update={
+            "admin_ids": frozenset({ADMIN.id}),
+            "catalog": str(path),
+            "max_catalog_bytes": LIMIT,
+            "download_timeout_seconds": 5,
+        }
     )
 
 

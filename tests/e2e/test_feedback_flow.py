@@ -15,7 +15,7 @@ from bot.i18n import t
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store import ConversationStore
-from tests.botapi import TOKEN, BotApiServer, FakeUser
+from tests.botapi import BotApiServer, FakeUser
 from tests.e2e.conftest import Bot
 
 ADMIN = FakeUser(9101, "Koordynatorka", "pl")
@@ -57,19 +57,11 @@ ZASILKI = """\
 
 
 @pytest.fixture
-def settings(tmp_path: Path, server: BotApiServer) -> Settings:
+def settings(settings: Settings, tmp_path: Path) -> Settings:
     """The harness's settings plus one coordinator and a catalogue file to reload."""
     path = tmp_path / "katalog.yaml"
     path.write_text(CATALOG.format(more=ZASILKI), encoding="utf-8")
-    return Settings(
-        _env_file=None,
-        token=TOKEN,
-        data_dir=tmp_path,
-        bot_api_url=server.base_url,
-        bot_api_file_url=server.base_file_url,
-        admin_ids=frozenset({ADMIN.id}),
-        catalog=str(path),
-    )
+    return settings.model_copy(update={"admin_ids": frozenset({ADMIN.id}), "catalog": str(path)})
 
 
 async def loaded(bot: Bot) -> None:
