@@ -79,6 +79,14 @@ async def card_of(bot: Bot, user: FakeUser, service_id: str) -> dict[str, Any]:
     raise AssertionError(f"no card of {service_id}")
 
 
+async def chose_kind(bot: Bot, kind: str) -> None:
+    """Ala reports the service's card as wrong and says what kind of wrong, nothing more yet."""
+    await loaded(bot)
+    card = await card_of(bot, ALA, SERVICE)
+    await bot.press(ALA, data=f"wrong:{SERVICE}", message_id=card["message_id"])
+    await bot.press(ALA, data=f"wrong:{SERVICE}:{kind}")
+
+
 def alerts(server: BotApiServer) -> list[dict[str, Any]]:
     return [call.params for call in server.calls_of("sendMessage", chat_id=ADMIN.id)]
 
@@ -157,10 +165,7 @@ async def test_send_without_a_note_reports_once_however_often_it_is_pressed(
 async def test_a_kind_without_a_note_is_not_lost_when_the_person_searches_again(
     bot: Bot, runtime: Runtime
 ) -> None:
-    await loaded(bot)
-    card = await card_of(bot, ALA, SERVICE)
-    await bot.press(ALA, data=f"wrong:{SERVICE}", message_id=card["message_id"])
-    await bot.press(ALA, data=f"wrong:{SERVICE}:closed")
+    await chose_kind(bot, "closed")
 
     replies = await bot.say(ALA, "/start")
 
@@ -169,10 +174,7 @@ async def test_a_kind_without_a_note_is_not_lost_when_the_person_searches_again(
 
 
 async def test_a_kind_chosen_before_a_restart_is_sent_after_it(bot: Bot, runtime: Runtime) -> None:
-    await loaded(bot)
-    card = await card_of(bot, ALA, SERVICE)
-    await bot.press(ALA, data=f"wrong:{SERVICE}", message_id=card["message_id"])
-    await bot.press(ALA, data=f"wrong:{SERVICE}:address")
+    await chose_kind(bot, "address")
 
     await bot.restart()
     await bot.say(ALA, "Kilińskiego 14, nie 12")
@@ -185,10 +187,7 @@ async def test_a_kind_chosen_before_a_restart_is_sent_after_it(bot: Bot, runtime
 async def test_danger_instead_of_a_note_is_answered_first_and_not_passed_on(
     bot: Bot, runtime: Runtime
 ) -> None:
-    await loaded(bot)
-    card = await card_of(bot, ALA, SERVICE)
-    await bot.press(ALA, data=f"wrong:{SERVICE}", message_id=card["message_id"])
-    await bot.press(ALA, data=f"wrong:{SERVICE}:phone")
+    await chose_kind(bot, "phone")
 
     replies = await bot.say(ALA, "chcę się zabić")
 
@@ -235,10 +234,7 @@ async def test_the_question_and_the_invitation_are_in_the_persons_language(
 async def test_a_kind_without_a_note_is_sent_when_the_idle_conversation_is_forgotten(
     bot: Bot, runtime: Runtime
 ) -> None:
-    await loaded(bot)
-    card = await card_of(bot, ALA, SERVICE)
-    await bot.press(ALA, data=f"wrong:{SERVICE}", message_id=card["message_id"])
-    await bot.press(ALA, data=f"wrong:{SERVICE}:closed")
+    await chose_kind(bot, "closed")
     store = ConversationStore(runtime.engine)
     state = store.load(ALA.id)
     assert state is not None
