@@ -829,7 +829,7 @@ def build(count: int, *, seed: int = DEFAULT_SEED, terc: Path = TERC_PATH) -> Da
     if count < 1:
         raise ValueError("a catalogue needs at least one service")
     gminas = read_gminas(terc)
-    region = gminas[: max(1, min(len(gminas), math.ceil(count / SERVICES_PER_GMINA)))]
+    region = covered_gminas(gminas, count)
     builder = _Builder(seed)
     builder.national()
     seen_powiats: set[str] = set()
@@ -856,6 +856,11 @@ def build(count: int, *, seed: int = DEFAULT_SEED, terc: Path = TERC_PATH) -> Da
         "updated": "2026-11-01",
         "institutions": institutions,
     }
+
+
+def covered_gminas(gminas: Sequence[Gmina], count: int) -> Sequence[Gmina]:
+    """The first gminas, as many as a catalogue of `count` services covers (at least one)."""
+    return gminas[: max(1, min(len(gminas), math.ceil(count / SERVICES_PER_GMINA)))]
 
 
 def _seat(gminas: Sequence[Gmina], prefix: str) -> Gmina:
@@ -1036,6 +1041,14 @@ class Figure:
 
 
 TABLE_HEADER = "| benchmark | measure | value | target | verdict |\n|---|---|---|---|---|"
+
+
+def rss_mb() -> float:
+    """The resident set size now, in MB (Linux /proc)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _number(value: float) -> str:

@@ -29,18 +29,11 @@ from bench.generate import (
     catalogue_database,
     catalogue_file,
     print_figures,
+    rss_mb,
 )
 
 TARGET_MB = 300.0
 CASES = ("start-up", "start-up + reload")
-
-
-def _rss_mb() -> float:
-    """Resident memory now (Linux /proc), in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def child(database: Path, catalogue: Path | None) -> dict[str, float]:
@@ -67,7 +60,7 @@ def child(database: Path, catalogue: Path | None) -> dict[str, float]:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
     services = len(runtime.catalog.services)
     runtime.close()
-    return {"peak_mb": peak, "after_mb": _rss_mb(), "services": services}
+    return {"peak_mb": peak, "after_mb": rss_mb(), "services": services}
 
 
 def measure(count: int) -> list[Figure]:

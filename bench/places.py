@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
-from bench.generate import Figure, print_figures
+from bench.generate import Figure, print_figures, rss_mb
 from catalog.places import Gazetteer, PlaceAnswer, data_from_engine
 from catalog.places_import import import_places
 from catalog.text import preload_lemmas
@@ -38,14 +38,6 @@ SENTENCES = [
     "nie mam co jeść",
     "potrzebuję pomocy dla mamy",
 ]
-
-
-def rss_mb() -> float:
-    """The resident set size now, in MB (Linux /proc)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def inflect(name: str) -> str:

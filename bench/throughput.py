@@ -35,14 +35,21 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.generate import REPO, Figure, catalogue_database, print_figures, read_gminas
-from tests.botapi.server import TOKEN, BotApiServer, Call, FakeUser
+from bench.generate import (
+    REPO,
+    Figure,
+    catalogue_database,
+    covered_gminas,
+    print_figures,
+    read_gminas,
+)
+from tests.botapi.server import TOKEN, BotApiServer, Call, FakeUser, inline_buttons
 
 REPLY_METHODS = frozenset(
     {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendVenue", "sendLocation"}
@@ -153,12 +160,7 @@ class TimingServer(BotApiServer):
 
 
 def _tokens(message: dict[str, Any]) -> list[str]:
-    markup = message.get("reply_markup") or {}
-    return [
-        str(button.get("callback_data", ""))
-        for row in markup.get("inline_keyboard", [])
-        for button in row
-    ]
+    return [str(button.get("callback_data", "")) for button in inline_buttons(message)]
 
 
 @dataclass
@@ -267,9 +269,9 @@ def people(
 def unique_places(count: int) -> list[str]:
     """Names of gminas in the synthetic catalogue's region that name one gmina only."""
     gminas = read_gminas()
-    region = gminas[: max(1, min(len(gminas), -(-count // 40)))]
-    names = [gmina.name for gmina in gminas]
-    return sorted({g.name for g in region if names.count(g.name) == 1})[:200] or ["Mordy"]
+    named = Counter(gmina.name for gmina in gminas)
+    region = covered_gminas(gminas, count)
+    return sorted({g.name for g in region if named[g.name] == 1})[:200] or ["Mordy"]
 
 
 @dataclass

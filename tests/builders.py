@@ -162,10 +162,15 @@ def catalog_with(
 
 
 def _ages(text: str) -> AgeRange:
+    """Ages as validation would parse them ('15-25', '-18', '60-'; '' for any age)."""
+    from catalog.validation import parse_ages
+
     if not text:
         return AgeRange()
-    low, _, high = text.partition("-")
-    return AgeRange(low=int(low) if low else None, high=int(high) if high else None)
+    parsed = parse_ages(text)
+    if isinstance(parsed, str):
+        raise ValueError(f"test ages {text!r} do not parse: {parsed}")
+    return parsed
 
 
 def _unit(code: str, teryt: str, level: str, name: str, kind: str) -> Unit:

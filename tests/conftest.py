@@ -6,15 +6,18 @@ clean runner), then opened in milliseconds.
 
 `full_gazetteer` imports the official files in ../shared/data once per test session into a
 temporary SQLite file (skipped when the files are absent); `builtin_gazetteer` is the
-project's own small place list.
+project's own small place list. `file_server` serves HTTP on 127.0.0.1 for the tests that
+download a catalogue.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
 from sqlalchemy import create_engine
 
 from catalog.places import Gazetteer
@@ -26,6 +29,8 @@ TERC = SHARED_DATA / "teryt" / "TERC_Urzedowy_2025-11-18.xml"
 SIMC = SHARED_DATA / "teryt" / "SIMC_Urzedowy_2020-09-26.zip"
 GEONAMES_POSTAL = SHARED_DATA / "geonames" / "PL_postal_codes.txt"
 GEONAMES_CITIES = SHARED_DATA / "geonames" / "PL_cities500.txt"
+
+Route = Callable[[web.Request], Any]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -66,3 +71,44 @@ def full_gazetteer(tmp_path_factory: pytest.TempPathFactory) -> Gazetteer:
         return Gazetteer.load(engine)
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+async def file_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[Callable[[str, Route], str]]:
+    """A web server on 127.0.0.1; `add(path, handler)` returns the URL of the path."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    app = web.Application()
+    routes: dict[str, Route] = {}
+
+    async def dispatch(request: web.Request) -> web.StreamResponse:
+        handler = routes.get(request.path)
+        if handler is None:
+            return web.Response(status=404)
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    app.router.add_get("/{tail:.*}", dispatch)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    def add(path: str, handler: Route) -> str:
+        routes[path] = handler
+        return f"http://127.0.0.1:{port}{path}"
+
+    yield add
+    await runner.cleanup()
+
+
+def body(data: bytes, content_type: str = "application/yaml") -> Route:
+    """A route that answers with these bytes."""
+
+    async def handler(_: web.Request) -> web.Response:
+        return web.Response(body=data, content_type=content_type)
+
+    return handler

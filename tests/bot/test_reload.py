@@ -1,7 +1,7 @@
 import asyncio
 import gc
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -16,6 +16,7 @@ from catalog.search import SearchIndex
 from catalog.storage import Database
 from catalog.validation import check
 from tests.builders import FakePlaces
+from tests.conftest import Route, body
 
 LIMIT = 100_000
 
@@ -78,48 +79,6 @@ def make_runtime(tmp_path: Path) -> Runtime:
 @pytest.fixture
 def runtime(tmp_path: Path) -> Runtime:
     return make_runtime(tmp_path)
-
-
-Route = Callable[[web.Request], Any]
-
-
-@pytest.fixture
-async def file_server(
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[Callable[[str, Route], str]]:
-    """A web server on 127.0.0.1; `add(path, handler)` returns the URL of the path."""
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    app = web.Application()
-    routes: dict[str, Route] = {}
-
-    async def dispatch(request: web.Request) -> web.StreamResponse:
-        handler = routes.get(request.path)
-        if handler is None:
-            return web.Response(status=404)
-        response: web.StreamResponse = await handler(request)
-        return response
-
-    app.router.add_get("/{tail:.*}", dispatch)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    def add(path: str, handler: Route) -> str:
-        routes[path] = handler
-        return f"http://127.0.0.1:{port}{path}"
-
-    yield add
-    await runner.cleanup()
-
-
-def body(data: bytes, content_type: str = "application/yaml") -> Route:
-    async def handler(_: web.Request) -> web.Response:
-        return web.Response(body=data, content_type=content_type)
-
-    return handler
 
 
 def chunked(chunk: bytes, times: int, *, pause: float = 0.0) -> Route:

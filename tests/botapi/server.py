@@ -278,14 +278,11 @@ class BotApiServer:
         message = self._user_message(user, chat)
         message["text"] = text
         if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+            message["entities"] = _command_entities(text)
         return self.inject({"message": message})
 
     def group_text(self, user: FakeUser, group_id: int, text: str) -> int:
         """The person writes in a group the bot is in."""
-        if group_id not in self._state.chats:
-            self._state.chats[group_id] = _Chat(group_id, "group", title="Grupa")
         return self.text(user, text, chat_id=group_id)
 
     def edited_text(self, user: FakeUser, message_id: int, text: str) -> int:
@@ -312,23 +309,13 @@ class BotApiServer:
         mime_type: str = "application/octet-stream",
     ) -> int:
         """The person sends a file (which the bot can download through getFile)."""
-        file_id = f"file-{next(self._file_ids)}"
-        self._state.files[file_id] = (f"documents/{file_id}-{file_name}", content)
+        document = self._store_file(file_name, content)
         message = self._user_message(user, self._chat_for(user, None))
-        message["document"] = {
-            "file_id": file_id,
-            "file_unique_id": f"u{file_id}",
-            "file_name": file_name,
-            "mime_type": mime_type,
-            "file_size": len(content),
-        }
+        message["document"] = {**document, "mime_type": mime_type}
         if caption is not None:
             message["caption"] = caption
             if caption.startswith("/"):
-                command = caption.split(maxsplit=1)[0]
-                message["caption_entities"] = [
-                    {"type": "bot_command", "offset": 0, "length": len(command)}
-                ]
+                message["caption_entities"] = _command_entities(caption)
         return self.inject({"message": message})
 
     def raw_message(self, user: FakeUser, **content: Any) -> int:
@@ -354,12 +341,12 @@ class BotApiServer:
             else list(reversed(self.chat_messages(chat_id)))
         )
         for message in candidates:
-            for button in _inline_buttons(message):
+            for button in inline_buttons(message):
                 if (label is None or button.get("text") == label) and (
                     data is None or button.get("callback_data") == data
                 ):
                     return self.callback(user, message, str(button["callback_data"]))
-        labels = [b.get("text") for m in candidates for b in _inline_buttons(m)]
+        labels = [b.get("text") for m in candidates for b in inline_buttons(m)]
         raise AssertionError(f"no button {label or data!r} in chat {chat_id}; buttons: {labels}")
 
     def callback(self, user: FakeUser, message: JSON, data: str) -> int:
@@ -391,6 +378,17 @@ class BotApiServer:
                 self._state.chats[user.id] = chat
             return chat
         return self._state.chats.setdefault(chat_id, _Chat(chat_id, "group", title="Grupa"))
+
+    def _store_file(self, name: str, content: bytes) -> JSON:
+        """Keep a file for getFile to find; returns the Bot API Document of it."""
+        file_id = f"file-{next(self._file_ids)}"
+        self._state.files[file_id] = (f"documents/{file_id}-{name}", content)
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": name,
+            "file_size": len(content),
+        }
 
     def _next_message_id(self, chat_id: int) -> int:
         counter = self._state.message_ids.setdefault(chat_id, itertools.count(1))
@@ -566,14 +564,7 @@ class BotApiServer:
         message = self._bot_message(params)
         document = params.get("document")
         name, content = document if isinstance(document, tuple) else ("file", b"")
-        file_id = f"file-{next(self._file_ids)}"
-        self._state.files[file_id] = (f"documents/{file_id}-{name}", content)
-        message["document"] = {
-            "file_id": file_id,
-            "file_unique_id": f"u{file_id}",
-            "file_name": name,
-            "file_size": len(content),
-        }
+        message["document"] = self._store_file(name, content)
         if "caption" in params:
             message["caption"] = str(params["caption"])
         return message
@@ -659,7 +650,14 @@ def _set_markup(message: JSON, markup: Any) -> None:
         message.pop("reply_markup", None)
 
 
-def _inline_buttons(message: JSON) -> list[JSON]:
+def _command_entities(text: str) -> list[JSON]:
+    """The bot_command entity of a text that starts with /command."""
+    command = text.split(maxsplit=1)[0]
+    return [{"type": "bot_command", "offset": 0, "length": len(command)}]
+
+
+def inline_buttons(message: JSON) -> list[JSON]:
+    """The inline keyboard's buttons of a message, row by row."""
     markup = message.get("reply_markup") or {}
     return [button for row in markup.get("inline_keyboard", []) for button in row]
 

@@ -7,12 +7,10 @@ import asyncio
 import csv
 import io
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiohttp import web
 
 from bot.feedback import feedback_for
 from bot.i18n import t
@@ -21,6 +19,7 @@ from bot.settings import Settings
 from bot.stats import Conversation, stats_for
 from catalog.format import write_csv
 from tests.botapi import BotApiServer, FakeUser
+from tests.conftest import Route, body
 from tests.e2e.conftest import Bot
 
 ADMIN = FakeUser(9001, "Koordynatorka", "pl")
@@ -103,33 +102,10 @@ def catalog_file(settings: Settings) -> Path:
     return Path(settings.catalog)
 
 
-Route = Callable[[web.Request], Any]
-
-
 @pytest.fixture
-async def web_server() -> AsyncIterator[Callable[[str, bytes], str]]:
-    """A plain HTTP server on 127.0.0.1 serving files at paths; returns their URLs."""
-    files: dict[str, bytes] = {}
-
-    async def serve(request: web.Request) -> web.Response:
-        if request.path not in files:
-            return web.Response(status=404)
-        return web.Response(body=files[request.path], content_type="text/plain")
-
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", serve)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    def add(path: str, content: bytes) -> str:
-        files[path] = content
-        return f"http://127.0.0.1:{port}{path}"
-
-    yield add
-    await runner.cleanup()
+def web_server(file_server: Callable[[str, Route], str]) -> Callable[[str, bytes], str]:
+    """Serves files at paths on 127.0.0.1; returns their URLs."""
+    return lambda path, content: file_server(path, body(content, "text/plain"))
 
 
 def put(path: Path, content: bytes) -> None:
