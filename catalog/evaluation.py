@@ -7,10 +7,11 @@ them away, so it is counted separately and must be zero. Pure: the caller resolv
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from catalog.model import Service
 from catalog.search import Query, SearchIndex, SearchResult
 
 HIT_AT = 3
@@ -114,8 +115,7 @@ def evaluate(
         leaks = tuple(
             match.service.id
             for match in matches
-            if not _serves(match.service.serves_place, match.service.areas, gmina)
-            or not match.service.serves_age(question.age)
+            if not _serves(match.service, gmina) or not match.service.serves_age(question.age)
         )
         outcomes.append(
             Outcome(question, gmina, tuple(match.service.id for match in matches), leaks)
@@ -123,11 +123,11 @@ def evaluate(
     return Evaluation(tuple(outcomes))
 
 
-def _serves(serves_place: Callable[[str], bool], areas: Sequence[Any], gmina: str | None) -> bool:
+def _serves(service: Service, gmina: str | None) -> bool:
     """A place check that also holds when the place is unknown (then only all of Poland)."""
     if gmina is None:
-        return any(area.code == "" for area in areas)
-    return serves_place(gmina)
+        return any(area.code == "" for area in service.areas)
+    return service.serves_place(gmina)
 
 
 def evaluate_index(

@@ -125,15 +125,9 @@ class CatalogDocument(_Document):
             digest.update(b"\n" + _canonical(institution.model_dump(mode="json")))
         return digest.hexdigest()
 
-    def to_json(self) -> str:
-        """The document as JSON (storage keeps it), written institution by institution."""
-        head = self.model_dump_json(exclude={"institutions"})
-        parts = ",".join(institution.model_dump_json() for institution in self.institutions)
-        return f'{head[:-1]},"institutions":[{parts}]}}'
-
     @classmethod
     def from_json(cls, text: str) -> CatalogDocument:
-        """A document stored by `to_json`, validated institution by institution."""
+        """A document from its JSON (`catalog_json`), validated institution by institution."""
         return cls.from_parts(text, ())
 
     @classmethod
@@ -687,7 +681,6 @@ SERVICE_COLUMNS: Mapping[str, str] = {
     "service_hours": "hours",
     "service_languages": "languages",
 }
-GEO_COLUMNS = ("lat", "lon")
 CATALOG_COLUMNS: Mapping[str, str] = {"catalog_name": "name", "catalog_updated": "updated"}
 CSV_COLUMNS: tuple[str, ...] = (
     "institution_id",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -160,10 +161,6 @@ class Catalog:
         """The service with this id, if the catalogue has it."""
         return self._services_by_id.get(service_id)
 
-    @property
+    @cached_property
     def _services_by_id(self) -> Mapping[str, Service]:
-        cached: dict[str, Service] | None = self.__dict__.get("_by_id")
-        if cached is None:
-            cached = {service.id: service for service in self.services}
-            object.__setattr__(self, "_by_id", cached)
-        return cached
+        return {service.id: service for service in self.services}

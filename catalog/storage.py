@@ -22,7 +22,7 @@ from sqlalchemy import Engine, Table, event, func
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlmodel import Field, Session, SQLModel, col, create_engine, delete, select
+from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
 from catalog.format import (
     CatalogDocument,
@@ -120,12 +120,17 @@ class CatalogServiceArea(SQLModel, table=True):
     written: str
 
 
-TABLES = (
-    CatalogMeta.__table__,  # type: ignore[attr-defined]
-    CatalogPart.__table__,  # type: ignore[attr-defined]
-    CatalogInstitution.__table__,  # type: ignore[attr-defined]
-    CatalogService.__table__,  # type: ignore[attr-defined]
-    CatalogServiceArea.__table__,  # type: ignore[attr-defined]
+def table_of(model: type[SQLModel]) -> Table:
+    """The model's table, for DDL and Core statements (the ORM's bulk insert is ten times
+    slower); SQLModel does not type `__table__`."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+# parents before children: created in this order, emptied in the reverse
+TABLES: tuple[Table, ...] = tuple(
+    table_of(model)
+    for model in (CatalogMeta, CatalogPart, CatalogInstitution, CatalogService, CatalogServiceArea)
 )
 
 
@@ -195,12 +200,11 @@ class Database:
         and takes it straight back, and a waiting thread gets it only between batches.
         """
         moment = loaded_at or catalog.loaded_at or datetime.now(UTC)
-        tables = (CatalogServiceArea, CatalogService, CatalogInstitution, CatalogPart, CatalogMeta)
         with gc_paused(), Session(self.engine) as session, session.begin():
             connection = session.connection()
-            for table in tables:
-                connection.execute(delete(table))
-            connection.execute(_table(CatalogMeta).insert(), [_meta_row(catalog, moment)])
+            for table in reversed(TABLES):
+                connection.execute(table.delete())
+            connection.execute(table_of(CatalogMeta).insert(), [_meta_row(catalog, moment)])
             parts = (
                 {"position": n, "content": _JSON.encode(data)}
                 for n, data in enumerate(institutions_data(catalog.institutions, catalog.services))
@@ -219,7 +223,7 @@ class Database:
                 (CatalogServiceArea, areas),
             ):
                 while batch := list(islice(rows, INSERT_BATCH)):
-                    connection.execute(_table(model).insert(), batch)
+                    connection.execute(table_of(model).insert(), batch)
 
     def load_catalog(self) -> Catalog | None:
         """The loaded catalogue, rebuilt as it was validated; None when none was loaded.
@@ -360,12 +364,6 @@ def _meta_row(catalog: Catalog, loaded_at: datetime) -> dict[str, object]:
         "document": json.dumps(catalog_head(catalog.name, catalog.updated), ensure_ascii=False),
         "place_codes": json.dumps(codes, ensure_ascii=False, sort_keys=True),
     }
-
-
-def _table(model: type[SQLModel]) -> Table:
-    """The model's table, for Core inserts (the ORM's bulk insert is ten times slower)."""
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    return table
 
 
 def _institution_row(institution: Any, position: int) -> dict[str, object]:

@@ -19,7 +19,6 @@ from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import phonenumbers
-import yaml
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from phonenumbers import shortnumberinfo
@@ -44,6 +43,7 @@ from catalog.model import AgeRange, Area, Catalog, Contact, Institution, Phone, 
 from catalog.places import ReferenceAnswer, Unit
 from catalog.taxonomy import SITUATIONS
 from catalog.text import fold
+from catalog.vocabulary import VOCABULARY_LANGUAGES, load_documents
 
 Severity = Literal["error", "warning"]
 Params = Mapping[str, str | int]
@@ -412,15 +412,12 @@ def _situation_choices() -> Mapping[str, str]:
 
 
 def _vocabulary_words() -> list[tuple[str, str]]:
-    """(situation, word) from locales/vocabulary/*.yaml, the words people use (data only)."""
+    """(situation, word) from locales/vocabulary/*.yaml, the words people use (data only).
+
+    In file-name order (en, pl, uk): a word listed under two situations suggests the first.
+    """
     found: list[tuple[str, str]] = []
-    folder = resources.files("locales").joinpath("vocabulary")
-    if not folder.is_dir():
-        return found
-    for entry in sorted(folder.iterdir(), key=lambda item: item.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        document = yaml.safe_load(entry.read_text(encoding="utf-8"))
+    for document in load_documents(sorted(VOCABULARY_LANGUAGES)):
         situations = document.get("situations") if isinstance(document, dict) else None
         if isinstance(situations, dict):
             found.extend(
@@ -537,12 +534,7 @@ class _Checker:
         name = _field_of(loc)
         if kind == "extra_forbidden":
             key = str(loc[-1])
-            suggestion = closest(key, MODEL_KEYS[level_of(loc[:-1])])
-            hint = (
-                Hint("catalog.hint.did_you_mean", {"suggestion": suggestion})
-                if suggestion
-                else None
-            )
+            hint = _did_you_mean(closest(key, MODEL_KEYS[level_of(loc[:-1])]))
             self._add("catalog.unknown_key", loc, {"key": key}, hint=hint)
         elif loc == ():
             self._add("catalog.not_mapping", loc, {})
@@ -641,15 +633,10 @@ class _Checker:
         self, path: Path, data: Mapping[str, object], seen: dict[str, Path], code: str
     ) -> None:
         identifier = _text(data.get("id"))
-        if identifier is None or not identifier:
+        if not identifier:
             return
         if not ID_PATTERN.fullmatch(identifier):
-            suggestion = re.sub(r"[^a-z0-9-]+", "-", fold(identifier)).strip("-")
-            hint = (
-                Hint("catalog.hint.did_you_mean", {"suggestion": suggestion})
-                if suggestion
-                else None
-            )
+            hint = _did_you_mean(re.sub(r"[^a-z0-9-]+", "-", fold(identifier)).strip("-"))
             self._add("catalog.bad_id", (*path, "id"), {"id": identifier}, hint=hint)
         first = seen.get(identifier)
         if first is None:
@@ -663,11 +650,8 @@ class _Checker:
             return
         for index, item in enumerate(value):
             if isinstance(item, str) and item not in SITUATIONS:
-                suggestion = suggest_situation(item)
-                hint = (
-                    Hint("catalog.hint.did_you_mean", {"suggestion": suggestion})
-                    if suggestion
-                    else Hint("catalog.hint.situations", {"keys": ", ".join(SITUATIONS)})
+                hint = _did_you_mean(suggest_situation(item)) or Hint(
+                    "catalog.hint.situations", {"keys": ", ".join(SITUATIONS)}
                 )
                 self._add(
                     "catalog.unknown_situation",
@@ -718,11 +702,8 @@ class _Checker:
         if isinstance(languages, list):
             for index, language in enumerate(languages):
                 if isinstance(language, str) and language.lower() not in language_codes():
-                    suggestion = LANGUAGE_MISTAKES.get(language.lower())
-                    hint = (
-                        Hint("catalog.hint.did_you_mean", {"suggestion": suggestion})
-                        if suggestion
-                        else Hint("catalog.hint.languages")
+                    hint = _did_you_mean(LANGUAGE_MISTAKES.get(language.lower())) or Hint(
+                        "catalog.hint.languages"
                     )
                     self._add(
                         "catalog.bad_language",
@@ -740,7 +721,7 @@ class _Checker:
 
     def _url_hint(self, website: str) -> Hint | None:
         if "://" not in website and is_valid_url(f"https://{website}"):
-            return Hint("catalog.hint.did_you_mean", {"suggestion": f"https://{website}"})
+            return _did_you_mean(f"https://{website}")
         return None
 
     def _place(self, path: Path, text: str) -> str | None:
@@ -759,13 +740,7 @@ class _Checker:
                 hint=Hint("catalog.hint.qualify_place"),
             )
         else:
-            hint = (
-                Hint(
-                    "catalog.hint.did_you_mean", {"suggestion": " / ".join(answer.suggestions[:3])}
-                )
-                if answer.suggestions
-                else None
-            )
+            hint = _did_you_mean(" / ".join(answer.suggestions[:3]))
             self._add("catalog.unknown_place", path, {"place": text}, hint=hint)
         return None
 
@@ -776,9 +751,8 @@ class _Checker:
             return Hint("catalog.hint.save_utf8")
         if code != "catalog.csv_unknown_column":
             return None
-        suggestion = closest(str(params.get("column", "")), (*CSV_COLUMNS, *EXTRA_CSV_COLUMNS))
-        return (
-            Hint("catalog.hint.did_you_mean", {"suggestion": suggestion}) if suggestion else None
+        return _did_you_mean(
+            closest(str(params.get("column", "")), (*CSV_COLUMNS, *EXTRA_CSV_COLUMNS))
         )
 
     def _value_at(self, path: Path) -> object:
@@ -820,6 +794,11 @@ class _Checker:
                 unit="row" if self.raw.kind == "csv" else "line",
             )
         )
+
+
+def _did_you_mean(suggestion: str | None) -> Hint | None:
+    """The hint naming what was probably meant; None when there is no suggestion."""
+    return Hint("catalog.hint.did_you_mean", {"suggestion": suggestion}) if suggestion else None
 
 
 def _field_of(path: Path) -> str | None:
