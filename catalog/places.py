@@ -729,7 +729,7 @@ class Gazetteer:
         localities = {
             code: name
             for code, name in match.localities.items()
-            if code in set(self._filter_within([code], within))
+            if self._filter_within([code], within)
         }
         prefix_towns = self._filter_within(match.prefix_towns, within)
         if mode == "town":
@@ -1296,19 +1296,11 @@ def _write_index(path: Path, key: str, gazetteer: Gazetteer) -> None:
         partial.unlink(missing_ok=True)
 
 
-_builtin_cache: list[Gazetteer] = []
-
-
+@cache
 def _builtin() -> Gazetteer:
-    if not _builtin_cache:
-        with (
-            resources.files(BUILTIN_PACKAGE)
-            .joinpath(BUILTIN_FILE)
-            .open(encoding="utf-8") as handle
-        ):
-            document = json.load(handle)
-        _builtin_cache.append(Gazetteer(data_from_json(document)))
-    return _builtin_cache[0]
+    with resources.files(BUILTIN_PACKAGE).joinpath(BUILTIN_FILE).open(encoding="utf-8") as handle:
+        document = json.load(handle)
+    return Gazetteer(data_from_json(document))
 
 
 def unit_json(unit: Unit) -> dict[str, str | None]:

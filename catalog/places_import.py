@@ -268,8 +268,6 @@ def read_geonames_cities(path: Path, units: list[UnitRecord]) -> list[PointRecor
 
 # --- the whole import -----------------------------------------------------------------------
 
-_TABLES = (PlaceUnitRow, PlaceLocalityRow, PlacePostalRow, PlacePointRow, PlaceImportRow)
-
 
 def read_places(
     terc: Path,
@@ -321,8 +319,8 @@ def write_places(engine: Engine, data: PlaceData) -> None:
     """Replace the gazetteer's tables with this data, in one transaction."""
     SQLModel.metadata.create_all(engine, tables=list(PLACE_TABLES))
     with engine.begin() as connection:
-        for model in _TABLES:
-            connection.execute(delete(model))
+        for table in PLACE_TABLES:
+            connection.execute(delete(table))
         batches: list[tuple[type[SQLModel], list[dict[str, object]]]] = [
             (PlaceUnitRow, [record._asdict() for record in data.units]),
             (PlaceLocalityRow, [record._asdict() for record in data.localities]),

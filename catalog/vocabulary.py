@@ -117,7 +117,7 @@ def _typo_distance(a: str, b: str) -> int:
 class Lexicon:
     """A set of known folded words, answering "which of them is this written word?" fast.
 
-    Exact forms by dictionary, other endings by a 4-letter beginning, typos by rapidfuzz over
+    Exact forms by dictionary, other endings by a 3-letter beginning, typos by rapidfuzz over
     the words of about the same length; answers are cached per written form.
     """
 
