@@ -86,9 +86,7 @@ def read_path(source: str, *, max_bytes: int) -> Fetched:
             raise FetchError("too_large", detail=str(size))
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
-    except FileNotFoundError as error:
-        raise FetchError("not_found", detail=path.name) from error
-    except IsADirectoryError as error:
+    except (FileNotFoundError, IsADirectoryError) as error:
         raise FetchError("not_found", detail=path.name) from error
     except OSError as error:
         raise FetchError("network", detail=type(error).__name__) from error
@@ -129,9 +127,7 @@ async def fetch_url(
                     raise FetchError("too_large", detail=f">{max_bytes}")
                 chunks.append(chunk)
             content_type = response.headers.get("content-type", "")
-    except TimeoutError as error:
-        raise FetchError("timeout") from error
-    except httpx.TimeoutException as error:
+    except (TimeoutError, httpx.TimeoutException) as error:
         raise FetchError("timeout") from error
     except httpx.HTTPError as error:
         raise FetchError("network", detail=type(error).__name__) from error

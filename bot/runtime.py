@@ -29,7 +29,7 @@ class Runtime:
     gazetteer: Gazetteer
     catalog: Catalog  # what is served now: the loaded catalogue, or the bundled sample
     is_sample: bool  # True while nothing was loaded and the bundled sample is served
-    # The search index over `catalog` is attached here by the search module (rebuilt on reload).
+    # The search index over `catalog` is kept with the catalogue itself (`SearchIndex.of`).
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:

@@ -34,8 +34,6 @@ from telegram.ext import Application, ExtBot
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from bot.cli.health import touch_heartbeat
-
 if TYPE_CHECKING:
     from bot.runtime import Runtime
     from bot.settings import Settings
@@ -164,7 +162,6 @@ class WebhookServer:
             await application.post_init(application)
         await application.start()
         self.port = self._listen(listen, port)
-        touch_heartbeat(self.runtime.settings)  # alive now, not only at the job's first run
         await application.bot.set_webhook(
             url=webhook_url,
             secret_token=self._secret.decode(),

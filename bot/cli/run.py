@@ -58,7 +58,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(token: str, *, as_json: bool, debug: bool = False) -> None:
-    """Logs to stderr, the token redacted everywhere; httpx (URLs with the token) quietened.
+    """Logs to stderr, the token redacted everywhere (build_application quietens httpx).
 
     `debug` opens up the project's own loggers only: python-telegram-bot logs whole updates
     (people's messages) at DEBUG, so its loggers stay at INFO.
@@ -76,8 +76,6 @@ def configure_logging(token: str, *, as_json: bool, debug: bool = False) -> None
     for project in ("bot", "catalog", "drogowskaz"):
         logging.getLogger(project).setLevel(logging.DEBUG if debug else logging.INFO)
     logging.getLogger("telegram").setLevel(logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 def register(commands: Any) -> None:

@@ -127,25 +127,46 @@ def run(
     if arguments.batch is not None:
         return _run_batch(arguments.batch, index, served.gazetteer, arguments.limit, out, err)
 
-    text = " ".join(arguments.text)
-    situations = frozenset(arguments.situation)
-    answer = locate(served.gazetteer, arguments.place, text)
+    answer = _search(
+        index,
+        served.gazetteer,
+        text=" ".join(arguments.text),
+        place=arguments.place,
+        age=arguments.age,
+        situations=frozenset(arguments.situation),
+        limit=arguments.limit,
+    )
     if isinstance(answer, ErrorAnswer):
         if arguments.json:
             print(json.dumps(answer.as_json(), ensure_ascii=False), file=out)
         else:
             print(_place_error_text(answer, lang), file=err)
         return EXIT_BAD_PLACE
-    unit, rest = answer
-    query = Query(
-        text=rest, situations=situations, age=arguments.age, gmina=unit.code if unit else None
-    )
-    result = index.search(query, limit=arguments.limit)
+    unit, result = answer
     if arguments.json:
         print(json.dumps(result_json(unit, result), ensure_ascii=False), file=out)
     else:
         print("\n".join(result_lines(unit, result, lang)), file=out)
     return EXIT_OK
+
+
+def _search(
+    index: SearchIndex,
+    places: Places,
+    *,
+    text: str,
+    place: str | None,
+    age: int | None,
+    situations: frozenset[str],
+    limit: int,
+) -> ErrorAnswer | tuple[Unit | None, SearchResult]:
+    """The person's gmina (see `locate`) and the services that serve them, best first."""
+    answer = locate(places, place, text)
+    if isinstance(answer, ErrorAnswer):
+        return answer
+    unit, rest = answer
+    query = Query(text=rest, situations=situations, age=age, gmina=unit.code if unit else None)
+    return unit, index.search(query, limit=limit)
 
 
 def locate(places: Places, place: str | None, text: str) -> ErrorAnswer | tuple[Unit | None, str]:
@@ -283,17 +304,14 @@ def _run_batch(
             code = EXIT_BAD_PLACE
             continue
         text, place, age, situations = request
-        answer = locate(places, place, text)
+        answer = _search(
+            index, places, text=text, place=place, age=age, situations=situations, limit=limit
+        )
         if isinstance(answer, ErrorAnswer):
             print(json.dumps(answer.as_json(), ensure_ascii=False), file=out)
             code = EXIT_BAD_PLACE
             continue
-        unit, rest = answer
-        query = Query(text=rest, situations=situations, age=age, gmina=unit.code if unit else None)
-        print(
-            json.dumps(result_json(unit, index.search(query, limit=limit)), ensure_ascii=False),
-            file=out,
-        )
+        print(json.dumps(result_json(*answer), ensure_ascii=False), file=out)
     return code
 
 
