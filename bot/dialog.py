@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.i18n import LANGUAGES, pick_language, t, tn
@@ -34,6 +35,7 @@ from bot.render import (
     service_card,
     service_line,
     service_of_payload,
+    service_title,
     venue,
 )
 from catalog.model import Service
@@ -634,10 +636,7 @@ def _note_question(state: DialogState, deps: Deps) -> Reply:
 def _report_title(service_id: str, deps: Deps) -> str:
     """The service as the person saw it on the card (plain text)."""
     service = deps.catalog.service(service_id)
-    if service is None:
-        return service_id
-    institution = service.institution
-    return f"{institution.short_name or institution.name} — {service.name}"
+    return service_id if service is None else service_title(service)
 
 
 def _open_card(state: DialogState, service_id: str, deps: Deps, now: datetime) -> Step:
@@ -768,6 +767,7 @@ def _control_word(text: str) -> str | None:
     return None
 
 
+@cache  # the locales do not change while the program runs
 def _words_of(key: str) -> tuple[str, ...]:
     """Words that mean the same in any of our languages (people mix them)."""
     found: list[str] = []

@@ -6,7 +6,6 @@ optional short note about the SERVICE. Who sent it is never stored: no user id, 
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,8 +14,9 @@ from typing import Any, Final, Literal, get_args
 from sqlalchemy import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from bot.dialog import note_of
 from bot.stats import Stats, stats_for
-from catalog.text import clean
+from catalog.storage import table_of
 
 FeedbackKind = Literal["phone", "address", "hours", "closed", "other"]
 FEEDBACK_KINDS: Final[tuple[FeedbackKind, ...]] = get_args(FeedbackKind)
@@ -50,14 +50,8 @@ class Feedback:
 
 def short_note(text: str | None) -> str:
     """The note as kept: one line, invisible and control characters removed, at most 300
-    characters; otherwise as written (escaped where it is shown, never here)."""
-    if not text:
-        return ""
-    note = "".join(ch for ch in clean(text) if unicodedata.category(ch) not in ("Cc", "Cf"))
-    note = note.strip()
-    if len(note) > MAX_NOTE_CHARS:
-        note = note[: MAX_NOTE_CHARS - 1].rstrip() + "…"
-    return note
+    characters (the dialog's rule, `bot.dialog.note_of`); escaped where it is shown."""
+    return note_of(text or "")[0]
 
 
 def _kind(value: str) -> FeedbackKind:
@@ -86,7 +80,7 @@ class FeedbackStore:
         self.stats = stats
         # Called with each new report, by name (one per purpose: a restarted bot replaces its own).
         self.listeners: dict[str, Callable[[Feedback], None]] = {}
-        SQLModel.metadata.create_all(engine, tables=[FeedbackRow.__table__])  # type: ignore[attr-defined]
+        SQLModel.metadata.create_all(engine, tables=[table_of(FeedbackRow)])
 
     def add(
         self,

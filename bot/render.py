@@ -176,6 +176,12 @@ def service_line(service: Service, lang: str) -> str:
     return line
 
 
+def service_title(service: Service) -> str:
+    """The service as a person saw it on its card: institution and service (plain text)."""
+    institution = service.institution
+    return f"{institution.short_name or institution.name} — {service.name}"
+
+
 def venue(service: Service) -> Venue | None:
     """Where the service's institution is, when the catalogue gives coordinates."""
     institution = service.institution

@@ -21,11 +21,13 @@ from telegram import (
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
+    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.i18n import pick_language
 from bot.render import Button, Reply
 from bot.settings import Settings
 from bot.store import ConversationStore, StateWriter
@@ -65,6 +67,12 @@ def services_of(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
     if not isinstance(services, BotServices):  # pragma: no cover - wiring error
         raise TypeError("bot_data['services'] is not BotServices")
     return services
+
+
+def language_of(update: Update) -> str:
+    """The language the person's Telegram app is set to (ours, else Polish)."""
+    user = update.effective_user
+    return pick_language(user.language_code if user else None)
 
 
 def inline_markup(reply: Reply) -> InlineKeyboardMarkup | None:

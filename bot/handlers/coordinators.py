@@ -28,10 +28,11 @@ from telegram.ext import (
 )
 
 from bot.feedback import Feedback, feedback_for
-from bot.handlers.lookup import NO_PREVIEW, flood_stopped
-from bot.i18n import pick_language, t
+from bot.handlers.common import NO_PREVIEW, language_of
+from bot.handlers.lookup import flood_stopped
+from bot.i18n import t
 from bot.reload import Fetched, FetchError, Reloader, ReloadOutcome, fetch
-from bot.render import escape
+from bot.render import escape, service_title
 from bot.reports import render_counts, render_diff, render_problem
 from bot.stats import (
     AGE_BAND,
@@ -83,11 +84,6 @@ def _reloader(context: ContextTypes.DEFAULT_TYPE) -> Reloader:
     return reloader
 
 
-def _language(update: Update) -> str:
-    user = update.effective_user
-    return pick_language(user.language_code if user else None)
-
-
 def admins_only(command: str, handler: Handler) -> Handler:
     """Run the handler for coordinators; refuse anyone else politely (and log the attempt)."""
 
@@ -102,7 +98,7 @@ def admins_only(command: str, handler: Handler) -> Handler:
                 "refused /%s from non-admin user %s", command, user_tag(user.id if user else None)
             )
             if message is not None:
-                await message.reply_text(t("admin.refused", _language(update)))
+                await message.reply_text(t("admin.refused", language_of(update)))
             raise ApplicationHandlerStop
         _LOG.info("admin %s ran /%s", user_tag(user.id), command)
         if message is not None:
@@ -138,7 +134,7 @@ async def _catalog_command(
     message = update.effective_message
     if message is None:
         return
-    lang = _language(update)
+    lang = language_of(update)
     runtime = _runtime(context)
     settings = runtime.settings
     await _quietly(message.chat.send_action(ChatAction.TYPING))
@@ -322,8 +318,7 @@ def _service_title(item: Feedback, catalog: Any) -> str:
     service = catalog.service(item.service_id) if catalog is not None else None
     if service is None:
         return item.service_name or item.service_id
-    institution = service.institution
-    return f"{institution.short_name or institution.name} — {service.name}"
+    return service_title(service)
 
 
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -333,7 +328,7 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     runtime = _runtime(context)
     items = await asyncio.to_thread(feedback_for(runtime).recent, FEEDBACK_SHOWN)
-    for text in feedback_messages(items, runtime.catalog, _language(update)):
+    for text in feedback_messages(items, runtime.catalog, language_of(update)):
         await message.reply_text(text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
 
 
@@ -429,7 +424,7 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    lang = _language(update)
+    lang = language_of(update)
     days = parse_days(context.args or [])
     if days is None:
         await message.reply_text(t("admin.stats.usage", lang))

@@ -27,7 +27,6 @@ from telegram import (
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
-    LinkPreviewOptions,
     Update,
 )
 from telegram.constants import ChatType, ParseMode
@@ -39,7 +38,7 @@ from telegram.ext import (
     InlineQueryHandler,
 )
 
-from bot.handlers.common import inline_markup
+from bot.handlers.common import NO_PREVIEW, inline_markup, language_of
 from bot.i18n import pick_language, t
 from bot.render import card_payload, escape, map_url, service_card
 from bot.stats import stats_for
@@ -56,7 +55,6 @@ CARDS_IN_CHAT: Final = 5
 INLINE_RESULTS: Final = 50  # Telegram's maximum
 INLINE_CACHE_SECONDS: Final = 60
 MIN_PREFIX: Final = 4  # a word this long may stand for a longer one ("ochot" -> "ochotnicze")
-NO_PREVIEW: Final = LinkPreviewOptions(is_disabled=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,11 +217,6 @@ def _runtime(context: ContextTypes.DEFAULT_TYPE) -> Any:
     return context.bot_data["lookup_runtime"]
 
 
-def _language(update: Update) -> str:
-    user = update.effective_user
-    return pick_language(user.language_code if user else None)
-
-
 async def flood_stopped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """True when this chat sends too much (the residents' flood guard, when there is one).
 
@@ -237,7 +230,7 @@ async def flood_stopped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> b
     if verdict == "ok":
         return False
     if verdict == "warn":
-        await context.bot.send_message(chat.id, t("telegram.slow_down", _language(update)))
+        await context.bot.send_message(chat.id, t("telegram.slow_down", language_of(update)))
     return True
 
 
@@ -248,7 +241,7 @@ async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if await flood_stopped(update, context):
         raise ApplicationHandlerStop
-    lang = _language(update)
+    lang = language_of(update)
     words = " ".join(context.args or [])
     if not words:
         await message.reply_text(t("lookup.usage", lang))

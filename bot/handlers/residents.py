@@ -23,8 +23,8 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot import dialog
 from bot.feedback import feedback_for
-from bot.handlers.common import BotServices, send_replies, services_of
-from bot.i18n import pick_language, t
+from bot.handlers.common import BotServices, language_of, send_replies, services_of
+from bot.i18n import t
 from bot.stats import Conversation, stats_for
 
 _LOG = logging.getLogger(__name__)
@@ -107,8 +107,7 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if command_of(message.text, context.bot.username) is None:
         return
-    user = update.effective_user
-    lang = pick_language(user.language_code if user else None)
+    lang = language_of(update)
     link = f"https://t.me/{context.bot.username}"
     await message.reply_text(t("telegram.group", lang, link=link))
 
@@ -152,10 +151,7 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if chat is None or update.effective_message is None:
         return
-    user = update.effective_user
-    lang = await _stored_language(context, chat.id) or pick_language(
-        user.language_code if user else None
-    )
+    lang = await _stored_language(context, chat.id) or language_of(update)
     await context.bot.send_message(chat.id, t("telegram.unsupported", lang))
 
 
@@ -176,19 +172,16 @@ async def converse(
         return
     services = services_of(context)
     flood: FloodGuard = context.bot_data["flood"]
-    user = update.effective_user
     verdict = flood.check(chat.id)
     if verdict != "ok":
         if verdict == "warn":
-            lang = await _stored_language(context, chat.id) or pick_language(
-                user.language_code if user else None
-            )
+            lang = await _stored_language(context, chat.id) or language_of(update)
             await context.bot.send_message(chat.id, t("telegram.slow_down", lang))
         return
     incoming: list[int] = []
     if update.message is not None:
         incoming.append(update.message.message_id)
-    fallback = pick_language(user.language_code if user else None)
+    fallback = language_of(update)
     async with services.lock(chat.id):
         known, pending = services.writer.pending(chat.id)
         # One thread hop for the load and the step: a search (or the first use of the
