@@ -18,7 +18,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, Table, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from catalog.storage import upsert_statement
+from catalog.storage import table_of, upsert_statement
 
 # What is counted; the key says which one ("situation" -> a taxonomy key, "gmina" -> a 6-digit
 # TERYT prefix, "results" -> "found"/"not_found", "feedback" -> the kind of problem).
@@ -60,7 +60,7 @@ class DailyCounter(SQLModel, table=True):
     count: int = Field(default=0)
 
 
-TABLE: Final[Table] = DailyCounter.__table__  # type: ignore[attr-defined]
+TABLE: Final[Table] = table_of(DailyCounter)
 
 
 def age_band(age: int | None) -> str:

@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from catalog.storage import upsert_statement
+from catalog.storage import table_of, upsert_statement
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,7 +51,7 @@ class ConversationRow(SQLModel, table=True):
     updated_at: datetime = Field(index=True)
 
 
-TABLE: Table = ConversationRow.__table__  # type: ignore[attr-defined]
+TABLE: Table = table_of(ConversationRow)
 # Built once: a statement built at each call costs as much as running it.
 _LOAD = select(TABLE.c.state, TABLE.c.updated_at).where(TABLE.c.chat_id == bindparam("chat_id"))
 

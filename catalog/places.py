@@ -35,6 +35,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Field, SQLModel
 
 from catalog.format import gc_paused  # no collections while the index is built or read
+from catalog.storage import table_of
 from catalog.text import (
     clean,
     cyrillic_to_polish,
@@ -149,12 +150,9 @@ class PlaceImportRow(SQLModel, table=True):
     value: str
 
 
-PLACE_TABLES = (
-    PlaceUnitRow.__table__,  # type: ignore[attr-defined]
-    PlaceLocalityRow.__table__,  # type: ignore[attr-defined]
-    PlacePostalRow.__table__,  # type: ignore[attr-defined]
-    PlacePointRow.__table__,  # type: ignore[attr-defined]
-    PlaceImportRow.__table__,  # type: ignore[attr-defined]
+PLACE_TABLES = tuple(
+    table_of(model)
+    for model in (PlaceUnitRow, PlaceLocalityRow, PlacePostalRow, PlacePointRow, PlaceImportRow)
 )
 
 

@@ -328,11 +328,11 @@ def write_places(engine: Engine, data: PlaceData) -> None:
             (PlacePointRow, [record._asdict() for record in data.points]),
             (PlaceImportRow, [{"key": key, "value": value} for key, value in data.info]),
         ]
-        for table, rows in batches:
+        for model, rows in batches:
             for start in range(0, len(rows), 5000):
                 chunk = rows[start : start + 5000]
                 if chunk:
-                    connection.execute(insert(table), chunk)
+                    connection.execute(insert(model), chunk)
 
 
 def import_places(
