@@ -16,8 +16,6 @@ from bot.settings import Settings
 from catalog.format import document_of, write_csv, write_yaml
 from catalog.validation import Report, check
 
-EXPORT_HEADER = "Exported by drogowskaz: {name}"
-
 
 def register(commands: Any) -> None:
     """Add `catalog check|load|show|export` to the parser."""
@@ -108,7 +106,8 @@ def export_command(arguments: argparse.Namespace) -> int:
             # ';' and a BOM: what a Polish spreadsheet opens directly in columns
             text = write_csv(document, delimiter=";")
         else:
-            text = write_yaml(document, header=EXPORT_HEADER.format(name=document.name))
+            header = t("catalog.cli.export_header", settings.language, name=document.name)
+            text = write_yaml(document, header=header)
         if arguments.output is None:
             sys.stdout.write(text)
         else:

@@ -234,3 +234,14 @@ def test_every_catalogue_message_key_has_a_text_in_every_language() -> None:
 
     assert len(keys) > 50
     assert missing == []
+
+
+def test_export_says_where_it_came_from_in_the_configured_language(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DROGOWSKAZ_LANGUAGE", "pl")
+
+    assert main(["catalog", "export", "--format", "yaml"]) == 0
+
+    first_line = capsys.readouterr().out.splitlines()[0]
+    assert first_line.startswith("# Wyeksportowane przez drogowskaz: ")
