@@ -1070,7 +1070,7 @@ def caseworkers(services: Sequence[Service], gmina: str | None) -> list[Service]
 
 def _level_for(service: Service, gmina: str | None) -> str:
     if gmina is None:
-        return "country" if any(area.code == "" for area in service.areas) else "other"
+        return "country" if service.nationwide else "other"
     inside = [area for area in service.areas if area.contains(gmina)]
     if not inside:
         return "other"
@@ -1101,10 +1101,7 @@ def crisis_lines(state: DialogState, deps: Deps) -> list[Service]:
             continue  # 112 is already said first
         if not service.serves_age(state.age):
             continue
-        if state.place_code is None:
-            if not any(area.code == "" for area in service.areas):
-                continue
-        elif not service.serves_place(state.place_code):
+        if not service.serves_place(state.place_code):
             continue
         found.append(service)
     return found

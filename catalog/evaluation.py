@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from catalog.model import Service
 from catalog.search import Query, SearchIndex, SearchResult
 
 HIT_AT = 3
@@ -115,19 +114,12 @@ def evaluate(
         leaks = tuple(
             match.service.id
             for match in matches
-            if not _serves(match.service, gmina) or not match.service.serves_age(question.age)
+            if not match.service.serves_place(gmina) or not match.service.serves_age(question.age)
         )
         outcomes.append(
             Outcome(question, gmina, tuple(match.service.id for match in matches), leaks)
         )
     return Evaluation(tuple(outcomes))
-
-
-def _serves(service: Service, gmina: str | None) -> bool:
-    """A place check that also holds when the place is unknown (then only all of Poland)."""
-    if gmina is None:
-        return any(area.code == "" for area in service.areas)
-    return service.serves_place(gmina)
 
 
 def evaluate_index(

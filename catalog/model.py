@@ -121,8 +121,16 @@ class Service:
     crisis: bool = False
     free: bool = True
 
-    def serves_place(self, gmina_code: str) -> bool:
-        """True when the gmina (6-digit code) lies inside one of the service's areas."""
+    @property
+    def nationwide(self) -> bool:
+        """True when one of the service's areas is all of Poland."""
+        return any(area.code == "" for area in self.areas)
+
+    def serves_place(self, gmina_code: str | None) -> bool:
+        """True when the gmina (6-digit code) lies inside one of the service's areas; with the
+        place unknown (None), only a nationwide service surely serves it."""
+        if gmina_code is None:
+            return self.nationwide
         return any(area.contains(gmina_code) for area in self.areas)
 
     def serves_age(self, age: int | None) -> bool:
