@@ -1142,7 +1142,7 @@ class Gazetteer:
     def reference(self, text: str) -> ReferenceAnswer:
         """Resolve a catalogue `place`/`area` strictly (no guessing; ambiguity is an error)."""
         text = clean(text)
-        if fold(text) in {"polska", "poland", "cala polska", "cały kraj"}:
+        if fold(text) in {"polska", "poland", "cala polska", "caly kraj"}:  # folded: no "ł"
             return ReferenceAnswer(code="")
         if text.isdigit():
             unit = self.unit(text) if len(text) in (2, 4, 6, 7) else None

@@ -99,6 +99,8 @@ def test_close_misspelling_suggests_the_name(builtin_gazetteer: Gazetteer) -> No
     ("written", "code"),
     [
         ("Polska", ""),
+        ("cała Polska", ""),
+        ("Cały kraj", ""),
         ("województwo mazowieckie", "14"),
         ("woj. łódzkie", "10"),
         ("powiat siedlecki", "1426"),
