@@ -1,4 +1,4 @@
-"""The README stays short and leads to every document in docs/; the documents lead somewhere real."""
+"""The README stays short and leads to every document in docs/; their links lead somewhere."""
 
 from __future__ import annotations
 
