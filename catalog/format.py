@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from catalog.model import Catalog, Contact, Institution, Service
 
 Path = tuple[str | int, ...]  # where a value sits in the document: ("institutions", 0, "id")
-FileKind = Literal["yaml", "csv"]
+FileKind = Literal["yaml", "csv", "hsds"]
 
 
 def _number_to_text(value: object) -> object:
@@ -295,6 +295,7 @@ class ReadProblem:
     line: int | None = None
     path: Path = ()
     hint: tuple[str, Mapping[str, str | int]] | None = None
+    severity: Literal["error", "warning"] = "error"
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from catalog.format import (
     read_document,
 )
 from catalog.hours import HoursError, OpeningHours, parse_hours
+from catalog.hsds import is_hsds, read_hsds
 from catalog.model import AgeRange, Area, Catalog, Contact, Institution, Phone, Service
 from catalog.places import ReferenceAnswer, Unit
 from catalog.taxonomy import SITUATIONS
@@ -108,9 +109,13 @@ class Report:
 
 
 def check(data: bytes, *, filename: str, places: PlaceReferences) -> Report:
-    """Check a catalogue file (YAML or CSV) and build the catalogue when nothing is wrong."""
+    """Check a catalogue file (YAML, CSV or HSDS) and build the catalogue when nothing is
+    wrong."""
     with gc_paused():
-        raw = read_document(data, filename=filename)
+        if is_hsds(data, filename=filename):
+            raw = read_hsds(data, filename=filename)
+        else:
+            raw = read_document(data, filename=filename)
         checker = _Checker(raw, places)
         document = checker.run()
         problems = tuple(sorted(checker.problems, key=_problem_order))
@@ -512,6 +517,7 @@ class _Checker:
                 read.params,
                 line=read.line,
                 hint=Hint(*read.hint) if read.hint else self._read_hint(read.code, read.params),
+                severity=read.severity,
             )
         if self.raw.data is None:
             return None

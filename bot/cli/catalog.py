@@ -14,7 +14,10 @@ from bot.reports import render_diff, render_report
 from bot.runtime import Runtime
 from bot.settings import Settings
 from catalog.format import document_of, write_csv, write_yaml
+from catalog.hsds import DATA_PACKAGE, tables_of, write_hsds
 from catalog.validation import Report, check
+
+FILE_HELP = "catalogue file: YAML, CSV, HSDS JSON, or an HSDS data package (zip or folder)"
 
 
 def register(commands: Any) -> None:
@@ -23,18 +26,20 @@ def register(commands: Any) -> None:
     catalog_commands = parser.add_subparsers(dest="catalog_command", required=True)
 
     checking = catalog_commands.add_parser("check", help="report every problem of a file")
-    checking.add_argument("file", type=Path, help="catalogue file, YAML or CSV")
+    checking.add_argument("file", type=Path, help=FILE_HELP)
     checking.set_defaults(handler=check_command)
 
     loading = catalog_commands.add_parser("load", help="check a file, then serve it")
-    loading.add_argument("file", type=Path, help="catalogue file, YAML or CSV")
+    loading.add_argument("file", type=Path, help=FILE_HELP)
     loading.set_defaults(handler=load_command)
 
     showing = catalog_commands.add_parser("show", help="what is loaded")
     showing.set_defaults(handler=show_command)
 
-    exporting = catalog_commands.add_parser("export", help="write the catalogue as YAML or CSV")
-    exporting.add_argument("--format", choices=("yaml", "csv"), default="yaml")
+    exporting = catalog_commands.add_parser(
+        "export", help="write the catalogue as YAML, CSV or Open Referral HSDS 3.0 (JSON)"
+    )
+    exporting.add_argument("--format", choices=("yaml", "csv", "hsds"), default="yaml")
     exporting.add_argument("--output", type=Path, help="file to write (default: standard output)")
     exporting.set_defaults(handler=export_command)
 
@@ -102,7 +107,9 @@ def export_command(arguments: argparse.Namespace) -> int:
     settings = Settings()
     with Runtime.open(settings) as runtime:
         document = document_of(runtime.catalog)  # rebuilt: the catalogue keeps no file
-        if arguments.format == "csv":
+        if arguments.format == "hsds":
+            text = write_hsds(runtime.catalog, units=runtime.gazetteer)
+        elif arguments.format == "csv":
             # ';' and a BOM: what a Polish spreadsheet opens directly in columns
             text = write_csv(document, delimiter=";")
         else:
@@ -119,7 +126,15 @@ def export_command(arguments: argparse.Namespace) -> int:
 
 def _check_file(path: Path, runtime: Runtime, lang: str) -> Report | None:
     try:
-        data = path.read_bytes()
+        if path.is_dir() or path.name == DATA_PACKAGE:
+            folder = path if path.is_dir() else path.parent
+            data = tables_of(
+                (item.name, item.read_bytes())
+                for item in sorted(folder.iterdir())
+                if item.is_file() and item.suffix in {".csv", ".json"}
+            )
+        else:
+            data = path.read_bytes()
     except OSError:
         print(t("catalog.cli.unreadable", lang, path=str(path)), file=sys.stderr)
         return None

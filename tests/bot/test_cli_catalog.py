@@ -175,13 +175,13 @@ def test_failed_load_keeps_the_catalogue_in_use(
     assert hash_shown(capsys) == before
 
 
-@pytest.mark.parametrize("form", ["yaml", "csv"])
+@pytest.mark.parametrize(("form", "suffix"), [("yaml", "yaml"), ("csv", "csv"), ("hsds", "json")])
 def test_export_then_load_gives_the_same_catalogue(
-    form: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    form: str, suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     main(["catalog", "load", str(write(tmp_path / "k.yaml", GOOD))])
     before = hash_shown(capsys)
-    exported = tmp_path / f"export.{form}"
+    exported = tmp_path / f"export.{suffix}"
 
     assert main(["catalog", "export", "--format", form, "--output", str(exported)]) == 0
     assert main(["catalog", "load", str(exported)]) == 0
@@ -245,3 +245,22 @@ def test_export_says_where_it_came_from_in_the_configured_language(
 
     first_line = capsys.readouterr().out.splitlines()[0]
     assert first_line.startswith("# Wyeksportowane przez drogowskaz: ")
+
+
+def test_an_hsds_data_package_folder_is_checked_by_its_datapackage_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "package"
+    folder.mkdir()
+    write(folder / "datapackage.json", '{"title": "Pakiet"}')
+    write(folder / "organizations.csv", "id,name,description\nabc,Fundacja,\n")
+    write(folder / "services.csv", "id,organization_id,name,status\ns1,abc,Porady,active\n")
+    write(folder / "locations.csv", "id,organization_id,location_type,name\nl1,abc,physical,\n")
+    write(folder / "addresses.csv", "id,location_id,address_1,city\na1,l1,ul. Długa 1,Siedlce\n")
+
+    code = main(["catalog", "check", str(folder / "datapackage.json")])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "fundacja-abc / porady-s1 · list 'situations' must not be empty" in out
+    assert "unknown place" not in out  # the address's city, Siedlce, is the place
