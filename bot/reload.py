@@ -190,11 +190,10 @@ class Reloader:
             except SQLAlchemyError as error:
                 _LOG.error("storing the new catalogue failed: %s", type(error).__name__)
                 return ReloadOutcome(status="store_failed", report=report, serving=old)
-            diff = await asyncio.to_thread(diff_catalogs, old, new)
             serve(runtime, new)
             retired = [old]
             del old  # the last reference is dropped in a worker thread, piece by piece
-            await asyncio.to_thread(release, retired)
+            diff = await asyncio.to_thread(_retire, retired, new)
             _LOG.info(
                 "catalogue reloaded: %d services (+%d -%d ~%d), hash %s",
                 len(new.services),
@@ -204,6 +203,18 @@ class Reloader:
                 new.content_hash[:12],
             )
             return ReloadOutcome(status="loaded", report=report, serving=new, diff=diff)
+
+
+def _retire(retired: list[Catalog], new: Catalog) -> CatalogDiff:
+    """What changed from the retired catalogue, then free it piece by piece (worker thread).
+
+    The old catalogue travels in a list that `release` empties, never as an argument of its
+    own: a worker thread keeps its call's arguments a moment after the result is handed back,
+    and would then drop the last reference itself, in one long GIL-holding go.
+    """
+    diff = diff_catalogs(retired[0], new)
+    release(retired)
+    return diff
 
 
 def serve(runtime: Runtime, catalog: Catalog) -> None:

@@ -2,6 +2,7 @@ import asyncio
 import gc
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
 
@@ -276,9 +277,31 @@ async def test_two_reloads_at_once_take_turns(runtime: Runtime) -> None:
     assert stored.name == "Katalog C"
 
 
+class LingeringExecutor(ThreadPoolExecutor):
+    """Worker threads as on a loaded machine: each call's arguments outlive its result.
+
+    A real worker drops its work item only after handing the result back; when the machine is
+    busy, the awaiting coroutine runs first. Here they stay held until the executor is shut
+    down, so the reload must free the old catalogue without passing it to a worker call.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.held: list[tuple[object, ...]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        self.held.append((fn, args, kwargs))
+        return super().submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.held.clear()
+        super().shutdown(wait, cancel_futures=cancel_futures)
+
+
 async def test_the_replaced_catalogue_is_freed_when_the_reload_ends(runtime: Runtime) -> None:
     SearchIndex.of(runtime.catalog)
     replaced = weakref.ref(runtime.catalog)
+    asyncio.get_running_loop().set_default_executor(LingeringExecutor())
 
     gc.disable()  # freed by reference counting alone, without waiting for the collector
     try:
