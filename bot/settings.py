@@ -5,10 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+from platformdirs import user_data_path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_BOT_API_URL = "https://api.telegram.org/bot"
+
+
+def default_data_dir() -> Path:
+    """The user's data directory (`~/.local/share/drogowskaz` on Linux).
+
+    Never the folder a command happens to be run from; the container sets `/data` instead.
+    """
+    return user_data_path("drogowskaz")
 
 
 class Settings(BaseSettings):
@@ -19,7 +28,7 @@ class Settings(BaseSettings):
     )
 
     token: SecretStr | None = None
-    data_dir: Path = Path("data")
+    data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None  # default: SQLite file in data_dir
     catalog: str | None = None  # file path or http(s) URL that /reload reads
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
