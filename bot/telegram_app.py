@@ -23,8 +23,15 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
-from telegram import BotCommand, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram import Bot, BotCommand, Update
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
@@ -239,6 +246,32 @@ def file_url_for(settings: Settings) -> str:
     if base.endswith("/bot"):
         return base[: -len("/bot")] + "/file/bot"
     return base + "/file/bot"
+
+
+async def why_telegram_refuses(settings: Settings, *, read_timeout: float = 10.0) -> str | None:
+    """Ask the Bot API once who the bot is: None when it answers, else why the bot cannot start.
+
+    "token_rejected" (401/404: a wrong or revoked token) or "unreachable" (no connection, no
+    answer). One plain try, no retries: the caller says so in one line and exits, and the
+    connections are closed either way.
+    """
+    if settings.token is None:
+        return "token_rejected"
+    bot = Bot(
+        settings.token.get_secret_value(),
+        base_url=settings.bot_api_url,
+        base_file_url=file_url_for(settings),
+        request=api_request(pool_size=1, read_timeout=read_timeout),
+        get_updates_request=api_request(pool_size=1, read_timeout=read_timeout),
+    )
+    try:
+        async with bot:  # getMe; closes its sessions on the way out, failed or not
+            pass
+    except InvalidToken:
+        return "token_rejected"
+    except NetworkError:  # TimedOut included
+        return "unreachable"
+    return None
 
 
 def build_application(

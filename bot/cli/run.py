@@ -8,14 +8,17 @@ SIGINT stop either mode gracefully: no more updates are taken, the updates in fl
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import secrets
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import Update
 
+from bot.i18n import t
 from bot.settings import Settings
 
 _LOG = logging.getLogger("drogowskaz")
@@ -97,17 +100,18 @@ def register(commands: Any) -> None:
 def _run(arguments: argparse.Namespace) -> int:
     settings = Settings()
     if settings.token is None or not settings.token.get_secret_value().strip():
-        print(
-            "drogowskaz run: DROGOWSKAZ_TOKEN is not set. Get a token from @BotFather and put "
-            "it in the environment or in .env (DROGOWSKAZ_TOKEN=123456:ABC...).",
-            file=sys.stderr,
-        )
+        print(t("cli.run.no_token", settings.language), file=sys.stderr)
         return 2
     token = settings.token.get_secret_value()
     configure_logging(token, as_json=arguments.json_logs, debug=arguments.debug)
     from bot.runtime import Runtime  # heavy imports after the cheap checks
-    from bot.telegram_app import build_application, warm_up
+    from bot.telegram_app import build_application, warm_up, why_telegram_refuses
     from bot.webhook import run_webhook
+
+    refusal = asyncio.run(why_telegram_refuses(settings))
+    if refusal is not None:
+        print(t(f"cli.run.{refusal}", settings.language, url=_api_host(settings)), file=sys.stderr)
+        return 2
 
     with Runtime.open(settings) as runtime:
         if not arguments.no_warm_up:
@@ -132,3 +136,9 @@ def _run(arguments: argparse.Namespace) -> int:
             application.run_polling(allowed_updates=Update.ALL_TYPES)
     _LOG.info("stopped")
     return 0
+
+
+def _api_host(settings: Settings) -> str:
+    """Where the Bot API is (scheme and host only: the URL path would carry the token)."""
+    parts = urlsplit(settings.bot_api_url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -1,4 +1,4 @@
-"""Where the bot keeps its data when nobody says: the user's data directory, not the current folder."""
+"""Where the bot keeps its data when nobody says: the user's data directory, not the cwd."""
 
 from __future__ import annotations
 
