@@ -27,9 +27,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.i18n import LANGUAGES, pick_language, t, tn
 from bot.render import (
     Button,
+    PlaceLink,
     Reply,
     escape,
     numbered,
+    place_link_of,
     report_token,
     rows,
     service_card,
@@ -347,6 +349,9 @@ def _on_command(state: DialogState, command: Command, deps: Deps, now: datetime)
         wanted = service_of_payload(arg) if name == "start" else None
         if wanted is not None:
             return _open_card(replace(fresh, step="start"), wanted, deps, now)
+        poster = place_link_of(arg, situations=SITUATIONS, languages=LANGUAGES)
+        if name == "start" and poster is not None:
+            return _open_place_link(fresh, poster, deps, now)
         if arg in SITUATIONS:
             fresh = replace(fresh, situations=(arg,), done=("situation",))
             lead.append(Reply(_t("dialog.deep_link", lang, situation=_label(arg, lang))))
@@ -364,6 +369,24 @@ def _on_command(state: DialogState, command: Command, deps: Deps, now: datetime)
     if name in ("usun", "usuń", "delete", "forget"):
         return _forget(state)
     return Step(state, (Reply(t("dialog.help", lang), kind="help"), *_ask(state, deps, now)))
+
+
+def _open_place_link(state: DialogState, link: PlaceLink, deps: Deps, now: datetime) -> Step:
+    """A poster's deep link: its place (and situation, language) already answered."""
+    lang = link.lang or state.lang
+    state = replace(state, lang=lang)
+    lead = [_greeting(lang)]
+    answer = deps.places.find(link.teryt)
+    if answer.gmina is None:  # a place no longer known: ask as usual
+        return _advance(state, deps, now, lead)
+    label = unit_label(answer.gmina, lang)
+    state = replace(state, place_code=answer.gmina.code, place_label=label, done=("place",))
+    chosen = [label]
+    if link.situation is not None:
+        state = replace(state, situations=(link.situation,), done=("situation", "place"))
+        chosen.insert(0, _label(link.situation, lang))
+    lead.append(Reply(_t("dialog.deep_link", lang, situation=", ".join(chosen))))
+    return _advance(state, deps, now, lead)
 
 
 def _forget(state: DialogState) -> Step:

@@ -27,6 +27,9 @@ from catalog.model import Service
 MAX_TOKEN_BYTES = 64  # Telegram's limit for callback data
 MAX_PAYLOAD_CHARS = 64  # Telegram's limit for a /start deep-link payload
 CARD_PAYLOAD_PREFIX = "card_"  # /start card_<service id>: open that service's card
+PLACE_PAYLOAD_PREFIX = (
+    "p"  # /start p1464011-youth-uk: a poster's link (place, situation, language)
+)
 # The longest token of the "this was wrong" questions (render the button only if it fits).
 LONGEST_REPORT_ACTION = "address"
 # Maps open in the browser or the map app from any chat; no account, no API key.
@@ -106,6 +109,43 @@ def card_payload(service_id: str) -> str | None:
     if len(payload) > MAX_PAYLOAD_CHARS or not _PAYLOAD.fullmatch(payload):
         return None
     return payload
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceLink:
+    """What a poster's deep link sets: the gmina (full TERYT code), perhaps a situation and the
+    poster's language."""
+
+    teryt: str
+    situation: str | None = None
+    lang: str | None = None
+
+
+_PLACE_PAYLOAD = re.compile(r"p(?P<teryt>\d{7})(?P<rest>(?:-[a-z_]+){0,2})")
+
+
+def place_payload(link: PlaceLink) -> str:
+    """The deep-link payload of a poster: 'p1464011', 'p1464011-youth', 'p1464011-youth-uk'."""
+    parts = [PLACE_PAYLOAD_PREFIX + link.teryt, link.situation, link.lang]
+    return "-".join(part for part in parts if part)
+
+
+def place_link_of(
+    payload: str, *, situations: Sequence[str], languages: Sequence[str]
+) -> PlaceLink | None:
+    """The poster link a payload carries; None for any other payload (or a broken one)."""
+    found = _PLACE_PAYLOAD.fullmatch(payload)
+    if found is None:
+        return None
+    situation = lang = None
+    for part in found["rest"].split("-")[1:]:
+        if part in situations and situation is None:
+            situation = part
+        elif part in languages and lang is None:
+            lang = part
+        else:
+            return None
+    return PlaceLink(found["teryt"], situation, lang)
 
 
 def service_of_payload(payload: str) -> str | None:
@@ -200,13 +240,41 @@ def hours_line(hours: str, lang: str, now: datetime) -> str:
     """Opening hours in the person's language, with "open now" or "closed now"."""
     if _always_open(hours):
         return t("card.hours.plain", lang, hours=t("card.hours.always", lang))
-    days = _DAY.sub(lambda found: t(f"card.day.{found.group(1)}", lang), hours)
+    days = hours_text(hours, lang)
     try:
         open_now = is_open(hours, now)
     except ValueError:
         return t("card.hours.plain", lang, hours=days)
     state = t("card.open_now" if open_now else "card.closed_now", lang)
     return t("card.hours", lang, hours=days, state=state)
+
+
+def hours_text(hours: str, lang: str) -> str:
+    """Opening hours with the day names in the person's language ('pon.-pt. 07:30-15:30')."""
+    if _always_open(hours):
+        return t("card.hours.always", lang)
+    return _DAY.sub(lambda found: t(f"card.day.{found.group(1)}", lang), hours)
+
+
+def contact_lines(service: Service, lang: str) -> list[str]:
+    """A service's details as plain lines for print (posters, the printed directory)."""
+    institution = service.institution
+    contact = service.contact
+    lines = []
+    if not service.ages.is_any:
+        lines.append(_ages(service, lang))
+    if institution.address:
+        lines.append(t("card.address", lang, address=institution.address))
+    if contact.phones:
+        numbers = ", ".join(phone.display for phone in contact.phones)
+        lines.append(t("card.phone", lang, phones=numbers))
+    if contact.email:
+        lines.append(t("card.email", lang, email=contact.email))
+    if contact.website:
+        lines.append(t("card.website", lang, website=contact.website))
+    if contact.hours:
+        lines.append(t("card.hours.plain", lang, hours=hours_text(contact.hours, lang)))
+    return lines
 
 
 def language_name(code: str, lang: str) -> str:

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     state_ttl_hours: float = Field(default=24.0, gt=0)
     max_catalog_bytes: int = 5_000_000
     download_timeout_seconds: float = 20.0
+    bot_username: str | None = None  # for the t.me links printed on posters (without '@')
+    poster_font: Path | None = None  # a TTF with Polish and Cyrillic letters; default: DejaVu Sans
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import catalog, chat, health, lemmas, places, run, search
+from bot.cli import catalog, chat, health, lemmas, places, poster, run, search
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Drogowskaz: find the local institution that can help.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (chat, catalog, places, search, run, health, lemmas):
+    for module in (chat, catalog, places, search, run, health, lemmas, poster):
         module.register(commands)
     return parser
 

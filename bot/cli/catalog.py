@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.evaluate import register_catalog_test
+from bot.handouts import directory_html
 from bot.i18n import t, tn
 from bot.reports import render_diff, render_report
 from bot.runtime import Runtime
 from bot.settings import Settings
 from catalog.format import document_of, write_csv, write_yaml
+from catalog.handout import directory_sections
 from catalog.hsds import DATA_PACKAGE, tables_of, write_hsds
 from catalog.validation import Report, check
 
@@ -37,9 +39,11 @@ def register(commands: Any) -> None:
     showing.set_defaults(handler=show_command)
 
     exporting = catalog_commands.add_parser(
-        "export", help="write the catalogue as YAML, CSV or Open Referral HSDS 3.0 (JSON)"
+        "export",
+        help="write the catalogue as YAML, CSV, Open Referral HSDS 3.0 (JSON), or a printable "
+        "HTML directory (a page per situation)",
     )
-    exporting.add_argument("--format", choices=("yaml", "csv", "hsds"), default="yaml")
+    exporting.add_argument("--format", choices=("yaml", "csv", "hsds", "html"), default="yaml")
     exporting.add_argument("--output", type=Path, help="file to write (default: standard output)")
     exporting.set_defaults(handler=export_command)
 
@@ -109,6 +113,9 @@ def export_command(arguments: argparse.Namespace) -> int:
         document = document_of(runtime.catalog)  # rebuilt: the catalogue keeps no file
         if arguments.format == "hsds":
             text = write_hsds(runtime.catalog, units=runtime.gazetteer)
+        elif arguments.format == "html":
+            catalog = runtime.catalog
+            text = directory_html(catalog, directory_sections(catalog), settings.language)
         elif arguments.format == "csv":
             # ';' and a BOM: what a Polish spreadsheet opens directly in columns
             text = write_csv(document, delimiter=";")

@@ -89,3 +89,41 @@ def test_a_whole_conversation_leaves_no_user_text_in_the_logs(
     for text in ("Kasia", "601 222 333", "bije", "zabić"):
         assert text not in logged
     assert conversation.state.step == "results"
+
+
+def test_a_posters_deep_link_starts_at_its_place_and_situation_in_its_language(
+    deps: Deps,
+) -> None:
+    conversation = Conversation(deps=deps)
+
+    conversation.send(Command("start", "p1464011-youth-uk"))
+
+    assert conversation.state.lang == "uk"
+    assert conversation.state.place_code == "146401"
+    assert conversation.state.situations == ("youth",)
+    assert conversation.state.step == "age"  # the only question left
+    conversation.send(Text("19"))
+    assert "OHP" in conversation.text()
+
+
+def test_a_posters_deep_link_without_situation_asks_the_rest_but_not_the_place(
+    deps: Deps,
+) -> None:
+    conversation = Conversation(deps=deps)
+
+    conversation.send(Command("start", "p1464011"))
+    conversation.send(Choice("who:me"))
+    conversation.send(Text("40"))
+    conversation.send(Text("szukam pracy"))
+
+    assert conversation.state.place_code == "146401"
+    assert "Powiatowy Urząd Pracy w Siedlcach" in conversation.text()
+
+
+def test_a_broken_place_payload_starts_as_usual(deps: Deps) -> None:
+    conversation = Conversation(deps=deps)
+
+    conversation.send(Command("start", "p1464011-nonsense"))
+
+    assert conversation.state.place_code is None
+    assert conversation.state.step == "who"
