@@ -132,7 +132,7 @@ def test_load_replaces_the_sample_and_lists_what_changed(
     assert 'Loaded catalogue "Katalog Siedlce".' in out
     assert "Services added (2): mopr-zasilki, mopr-przemoc" in out
     assert "Services changed (1): niebieska-linia-telefon" in out  # the sample has it too
-    assert "Services removed (19): mopr-siedlce-pomoc-spoleczna, " in out
+    assert "Services removed (40): mopr-siedlce-pomoc-spoleczna, " in out
     assert main(["catalog", "show"]) == 0
     shown = capsys.readouterr().out
     assert "Catalogue: Katalog Siedlce" in shown

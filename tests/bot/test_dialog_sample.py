@@ -45,8 +45,9 @@ def test_opening_with_violence_and_place_goes_to_the_age_then_to_results(deps: D
     conversation.send(Choice("age:26-59"))
 
     shown = conversation.text()
+    assert "Ośrodek Interwencji Kryzysowej w Siedlcach" in shown
     assert "Przeciwdziałanie przemocy domowej" in shown
-    assert "Niebieska Linia" in shown
+    assert "Telefon: +48 25 794 30 10" in shown  # the sourced contacts are on the cards
 
 
 def test_danger_words_show_the_samples_crisis_lines_for_the_persons_age(deps: Deps) -> None:
