@@ -158,7 +158,7 @@ def test_poster_for_a_situation_no_one_local_covers_lists_the_general_office() -
     places = Gazetteer.builtin()
     index = SearchIndex.of(load_sample(places))
 
-    services = poster_services(index, "146401", "legal_aid")
+    services = poster_services(index, "146401", "foreigners")
 
     assert services[0].id == "mopr-siedlce-pomoc-spoleczna"
     assert len(services) >= 3
