@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.runtime import Runtime
 from catalog.model import Catalog
+from catalog.partnerships import merge
 from catalog.search import SearchIndex, release
 from catalog.storage import CatalogDiff, diff_catalogs
 from catalog.validation import Report, check
@@ -134,7 +135,7 @@ async def fetch_url(
     return Fetched(data=b"".join(chunks), filename=filename_for_url(url, content_type))
 
 
-ReloadStatus = Literal["loaded", "same", "refused", "store_failed"]
+ReloadStatus = Literal["loaded", "same", "refused", "store_failed", "not_yours"]
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,9 @@ class ReloadOutcome:
 
     status: ReloadStatus
     report: Report
-    serving: Catalog  # the catalogue served after the attempt (the old one unless "loaded")
+    # The partnership's catalogue served after the attempt (the old one unless "loaded"); for
+    # a file of a partnership the coordinator does not keep ("not_yours"), that file's.
+    serving: Catalog
     diff: CatalogDiff | None = None
 
     @property
@@ -170,32 +173,47 @@ class Reloader:
             check, fetched.data, filename=fetched.filename, places=self.runtime.gazetteer
         )
 
-    async def reload(self, fetched: Fetched) -> ReloadOutcome:
-        """Check, index, store and swap in the file; on any failure the old catalogue stays."""
+    async def reload(
+        self, fetched: Fetched, *, partnerships: frozenset[str] | None = None
+    ) -> ReloadOutcome:
+        """Check, index, store and swap in the file as its partnership's catalogue; on any
+        failure the old catalogue stays. `partnerships`: the ones the caller may reload (None:
+        any); a file of another partnership is refused. Other partnerships' catalogues stay.
+        """
         async with self._lock:
             runtime = self.runtime
             report = await self.check(fetched)
             new = report.catalog
             if new is None:
                 return ReloadOutcome(status="refused", report=report, serving=runtime.catalog)
-            old = runtime.catalog
-            if new.content_hash == old.content_hash and not runtime.is_sample:
+            if partnerships is not None and new.partnership not in partnerships:
+                return ReloadOutcome(status="not_yours", report=report, serving=new)
+            old = runtime.catalogs.get(new.partnership)
+            if old is not None and new.content_hash == old.content_hash and not runtime.is_sample:
                 same = CatalogDiff(added=(), removed=(), changed=())
                 return ReloadOutcome(status="same", report=report, serving=old, diff=same)
             loaded_at = datetime.now(UTC)
             new = dataclasses.replace(new, loaded_at=loaded_at)
-            await asyncio.to_thread(SearchIndex.of, new)  # built now, kept with the catalogue
+            catalogs = runtime.with_catalog(new)
+            # built now, kept with the catalogue: the merged one is what is searched
+            merged = await asyncio.to_thread(_merged_and_indexed, catalogs)
             try:
                 await asyncio.to_thread(runtime.database.replace_catalog, new, loaded_at=loaded_at)
             except SQLAlchemyError as error:
                 _LOG.error("storing the new catalogue failed: %s", type(error).__name__)
-                return ReloadOutcome(status="store_failed", report=report, serving=old)
-            serve(runtime, new)
-            retired = [old]
-            del old  # the last reference is dropped in a worker thread, piece by piece
-            diff = await asyncio.to_thread(_retire, retired, new)
+                return ReloadOutcome(status="store_failed", report=report, serving=old or new)
+            # The retired catalogues travel in a list that `_retire` empties (see there): the
+            # partnership's previous catalogue first, then the merged one searched until now.
+            retired = [old] if old is not None else []
+            if runtime.catalog is not old:
+                retired.append(runtime.catalog)
+            had_previous = old is not None
+            runtime.serve(catalogs, merged)
+            del old  # the last references are dropped in a worker thread, piece by piece
+            diff = await asyncio.to_thread(_retire, retired, new, had_previous=had_previous)
             _LOG.info(
-                "catalogue reloaded: %d services (+%d -%d ~%d), hash %s",
+                "catalogue of partnership %r reloaded: %d services (+%d -%d ~%d), hash %s",
+                new.partnership,
                 len(new.services),
                 len(diff.added),
                 len(diff.removed),
@@ -205,24 +223,26 @@ class Reloader:
             return ReloadOutcome(status="loaded", report=report, serving=new, diff=diff)
 
 
-def _retire(retired: list[Catalog], new: Catalog) -> CatalogDiff:
-    """What changed from the retired catalogue, then free it piece by piece (worker thread).
+def _retire(retired: list[Catalog], new: Catalog, *, had_previous: bool) -> CatalogDiff:
+    """What changed from the partnership's previous catalogue (the first retired one, when
+    `had_previous`), then free the retired catalogues piece by piece (worker thread).
 
-    The old catalogue travels in a list that `release` empties, never as an argument of its
+    The old catalogues travel in a list that `release` empties, never as arguments of their
     own: a worker thread keeps its call's arguments a moment after the result is handed back,
     and would then drop the last reference itself, in one long GIL-holding go.
     """
-    diff = diff_catalogs(retired[0], new)
+    diff = diff_catalogs(retired[0] if had_previous else None, new)
     release(retired)
     return diff
 
 
-def serve(runtime: Runtime, catalog: Catalog) -> None:
-    """Make the catalogue the served one, in one assignment.
+def _merged_and_indexed(catalogs: dict[str, Catalog]) -> Catalog:
+    """The catalogue to search, with its index built (in a worker thread, before the swap).
 
-    The catalogue carries its search index (`SearchIndex.of`, built before this), so the
-    catalogue and its index change together: a search sees the old pair or the new one, never
+    The merged catalogue carries its search index (`SearchIndex.of`), so the catalogue and its
+    index change together (`Runtime.serve`): a search sees the old pair or the new one, never
     a mix. A search that already holds the old catalogue finishes on it.
     """
-    runtime.catalog = catalog
-    runtime.is_sample = False
+    merged = merge(list(catalogs.values()))
+    SearchIndex.of(merged)
+    return merged

@@ -6,7 +6,7 @@ command line all share it.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 
@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from bot.settings import Settings
 from catalog.model import Catalog
+from catalog.partnerships import merge, serving_order
 from catalog.places import Gazetteer
 from catalog.storage import CatalogDiff, Database, diff_catalogs
 from catalog.text import configure_lemmas
@@ -27,9 +28,15 @@ class Runtime:
     settings: Settings
     database: Database
     gazetteer: Gazetteer
-    catalog: Catalog  # what is served now: the loaded catalogue, or the bundled sample
+    catalog: Catalog  # what is searched now: the partnerships' catalogues merged, or the sample
     is_sample: bool  # True while nothing was loaded and the bundled sample is served
+    # Each partnership's own catalogue, by partnership id ('' : the default partnership).
+    catalogs: dict[str, Catalog] = field(default_factory=dict)
     # The search index over `catalog` is kept with the catalogue itself (`SearchIndex.of`).
+
+    def __post_init__(self) -> None:
+        if not self.catalogs:
+            self.catalogs = {self.catalog.partnership: self.catalog}
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -40,14 +47,14 @@ class Runtime:
         database.create_schema()
         # The imported places (their index kept beside the data), else the built-in ones.
         gazetteer = Gazetteer.load(database.engine, cache=settings.places_index_file)
-        loaded = database.load_catalog()
-        catalog = loaded if loaded is not None else load_sample(gazetteer)
+        loaded = database.load_catalogs() or [load_sample(gazetteer)]
         return cls(
             settings=settings,
             database=database,
             gazetteer=gazetteer,
-            catalog=catalog,
-            is_sample=loaded is None,
+            catalog=merge(loaded),
+            is_sample=not database.partnerships(),
+            catalogs={catalog.partnership: catalog for catalog in loaded},
         )
 
     @property
@@ -55,13 +62,33 @@ class Runtime:
         """The database engine, for modules that keep their own tables."""
         return self.database.engine
 
-    def replace_catalog(self, catalog: Catalog) -> CatalogDiff:
-        """Store a checked catalogue (all or nothing), then serve it; says what changed."""
-        loaded_at = datetime.now(UTC)
-        diff = diff_catalogs(self.catalog, catalog)
-        self.database.replace_catalog(catalog, loaded_at=loaded_at)
-        self.catalog = dataclasses.replace(catalog, loaded_at=loaded_at)
+    @property
+    def partnerships(self) -> list[str]:
+        """The partnerships served, the default one ('') first when served."""
+        return [catalog.partnership for catalog in serving_order(self.catalogs.values())]
+
+    def with_catalog(self, catalog: Catalog) -> dict[str, Catalog]:
+        """The partnerships' catalogues once this one replaces its partnership's (the bundled
+        sample is served only while nothing is loaded)."""
+        kept = {} if self.is_sample else self.catalogs
+        return {**kept, catalog.partnership: catalog}
+
+    def serve(self, catalogs: dict[str, Catalog], merged: Catalog | None = None) -> None:
+        """Serve these partnerships' catalogues from now on, in one assignment of `catalog`.
+
+        `merged` is `merge(catalogs)` when the caller built it already (with its index).
+        """
+        self.catalogs = catalogs
+        self.catalog = merged if merged is not None else merge(list(catalogs.values()))
         self.is_sample = False
+
+    def replace_catalog(self, catalog: Catalog) -> CatalogDiff:
+        """Store a checked catalogue as its partnership's (all or nothing), then serve it;
+        says what changed in that partnership's catalogue."""
+        loaded_at = datetime.now(UTC)
+        diff = diff_catalogs(self.catalogs.get(catalog.partnership), catalog)
+        self.database.replace_catalog(catalog, loaded_at=loaded_at)
+        self.serve(self.with_catalog(dataclasses.replace(catalog, loaded_at=loaded_at)))
         return diff
 
     def close(self) -> None:

@@ -112,6 +112,7 @@ class CatalogDocument(_Document):
     version: Literal[1]
     name: Text = Field(min_length=1)
     updated: date | None = None
+    partnership: Text | None = None  # whose catalogue; None: the deployment's default one
     institutions: list[InstitutionDocument] = Field(min_length=1)
 
     def content_hash(self) -> str:
@@ -120,7 +121,8 @@ class CatalogDocument(_Document):
         Hashed institution by institution: small steps let other threads (the bot answering
         people during a reload) run in between.
         """
-        digest = sha256(_canonical(self.model_dump(mode="json", exclude={"institutions"})))
+        own = self.model_dump(mode="json", exclude={"institutions"}, exclude_none=True)
+        digest = sha256(_canonical(own))
         for institution in self.institutions:
             digest.update(b"\n" + _canonical(institution.model_dump(mode="json")))
         return digest.hexdigest()
@@ -152,11 +154,16 @@ def _canonical(data: object) -> bytes:
 # --- a catalogue's content in the file's layout ----------------------------------------------
 
 
-def catalog_head(name: str, updated: date | None) -> dict[str, object]:
-    """The catalogue's own keys, as JSON data."""
+def catalog_head(
+    name: str, updated: date | None, partnership: str | None = None
+) -> dict[str, object]:
+    """The catalogue's own keys, as JSON data (a key left out when not set, so a catalogue
+    without a partnership hashes as it always did)."""
     head: dict[str, object] = {"version": 1, "name": name}
     if updated is not None:
         head["updated"] = updated.isoformat()
+    if partnership:
+        head["partnership"] = partnership
     return head
 
 
@@ -237,6 +244,8 @@ def content_hash_of(
     updated: date | None,
     institutions: Sequence[Institution],
     services: Sequence[Service],
+    *,
+    partnership: str | None = None,
 ) -> str:
     """sha256 of the catalogue's content: equal for the same catalogue, whatever file gave it.
 
@@ -245,7 +254,7 @@ def content_hash_of(
     hand-overs keep the event loop waiting (a waiting thread asks for the GIL only after 5 ms
     without one), while long steps in between let it run.
     """
-    digest = sha256(_canonical(catalog_head(name, updated)))
+    digest = sha256(_canonical(catalog_head(name, updated, partnership)))
     pending: list[bytes] = []
     size = 0
     for data in institutions_data(institutions, services):
@@ -260,7 +269,9 @@ def content_hash_of(
 
 def catalog_json(catalog: Catalog) -> str:
     """The catalogue's content as the JSON of a document (storage keeps it), in small steps."""
-    head = json.dumps(catalog_head(catalog.name, catalog.updated), ensure_ascii=False)
+    head = json.dumps(
+        catalog_head(catalog.name, catalog.updated, catalog.partnership), ensure_ascii=False
+    )
     parts = ",".join(
         json.dumps(data, ensure_ascii=False)
         for data in institutions_data(catalog.institutions, catalog.services)
@@ -682,7 +693,11 @@ SERVICE_COLUMNS: Mapping[str, str] = {
     "service_hours": "hours",
     "service_languages": "languages",
 }
-CATALOG_COLUMNS: Mapping[str, str] = {"catalog_name": "name", "catalog_updated": "updated"}
+CATALOG_COLUMNS: Mapping[str, str] = {
+    "catalog_name": "name",
+    "catalog_updated": "updated",
+    "catalog_partnership": "partnership",
+}
 CSV_COLUMNS: tuple[str, ...] = (
     "institution_id",
     "institution_name",
@@ -715,6 +730,7 @@ EXTRA_CSV_COLUMNS: tuple[str, ...] = (
     "service_languages",
     "catalog_name",
     "catalog_updated",
+    "catalog_partnership",
 )
 REQUIRED_CSV_COLUMNS = (
     "institution_id",
@@ -902,6 +918,7 @@ def _csv_rows(document: CatalogDocument) -> Iterator[dict[str, str]]:
     catalog = {
         "catalog_name": document.name,
         "catalog_updated": document.updated.isoformat() if document.updated else "",
+        "catalog_partnership": document.partnership or "",
     }
     for institution in document.institutions:
         shared = {

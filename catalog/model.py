@@ -120,6 +120,9 @@ class Service:
     ages: AgeRange = field(default_factory=AgeRange)
     crisis: bool = False
     free: bool = True
+    # Whose catalogue the service comes from, set only when several partnerships' catalogues
+    # are served together (`catalog.partnerships.merge`): then a card names it.
+    origin: str | None = None
 
     @property
     def nationwide(self) -> bool:
@@ -157,6 +160,13 @@ class Catalog:
     content_hash: str  # of the content (`catalog.format.content_hash_of`), whatever the form
     updated: date | None = None
     loaded_at: datetime | None = None
+    partnership: str = ""  # whose catalogue ('' : the deployment's default partnership)
+    # In catalogues merged from several partnerships: the partnership of each service id.
+    partnership_of_service: Mapping[str, str] = field(default_factory=dict)
+
+    def partnership_of(self, service_id: str) -> str:
+        """The partnership whose catalogue has this service."""
+        return self.partnership_of_service.get(service_id, self.partnership)
 
     @property
     def document(self) -> CatalogDocument:

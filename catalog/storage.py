@@ -16,9 +16,9 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import Engine, Table, event, func
+from sqlalchemy import Engine, ForeignKeyConstraint, Table, event, func, inspect, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -38,11 +38,15 @@ LOAD_BATCH = 1_000  # institutions rebuilt at a time: see `load_catalog`
 
 
 class CatalogMeta(SQLModel, table=True):
-    """The one row that says which catalogue is loaded."""
+    """One row per partnership's catalogue: which catalogue it has loaded.
 
-    __tablename__ = "catalog_meta"
+    A partnership is known by the id its catalogue file gives (`partnership:`); '' is the
+    deployment's default partnership (a file without one).
+    """
 
-    id: int = Field(default=1, primary_key=True)
+    __tablename__ = "partnership_catalog"
+
+    partnership: str = Field(default="", primary_key=True, max_length=64)
     name: str
     updated: date | None = None
     loaded_at: datetime
@@ -52,24 +56,26 @@ class CatalogMeta(SQLModel, table=True):
 
 
 class CatalogPart(SQLModel, table=True):
-    """One institution of the loaded catalogue's content, as JSON in the file's layout.
+    """One institution of a loaded catalogue's content, as JSON in the file's layout.
 
     With `CatalogMeta.document` (the catalogue's own keys) it rebuilds the catalogue exactly.
     Kept per institution, so that storing and loading a country-scale catalogue is many small
     steps (one 30 MB text would hold the GIL while it is encoded and copied).
     """
 
-    __tablename__ = "catalog_part"
+    __tablename__ = "partnership_catalog_part"
 
+    partnership: str = Field(default="", primary_key=True, max_length=64)
     position: int = Field(primary_key=True)
     content: str
 
 
 class CatalogInstitution(SQLModel, table=True):
-    """An institution of the loaded catalogue."""
+    """An institution of a loaded catalogue (ids are unique within its partnership)."""
 
-    __tablename__ = "catalog_institution"
+    __tablename__ = "partnership_institution"
 
+    partnership: str = Field(default="", primary_key=True, max_length=64)
     id: str = Field(primary_key=True)
     position: int
     name: str
@@ -87,13 +93,20 @@ class CatalogInstitution(SQLModel, table=True):
 
 
 class CatalogService(SQLModel, table=True):
-    """A service of the loaded catalogue, with its effective (inherited) contact."""
+    """A service of a loaded catalogue, with its effective (inherited) contact."""
 
-    __tablename__ = "catalog_service"
+    __tablename__ = "partnership_service"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["partnership", "institution_id"],
+            ["partnership_institution.partnership", "partnership_institution.id"],
+        ),
+    )
 
+    partnership: str = Field(default="", primary_key=True, max_length=64)
     id: str = Field(primary_key=True)
     position: int
-    institution_id: str = Field(foreign_key="catalog_institution.id", index=True)
+    institution_id: str = Field(index=True)
     name: str
     description: str | None = None
     situations: str  # JSON list
@@ -112,9 +125,16 @@ class CatalogService(SQLModel, table=True):
 class CatalogServiceArea(SQLModel, table=True):
     """A place a service serves, as a TERYT prefix ('' for all of Poland)."""
 
-    __tablename__ = "catalog_service_area"
+    __tablename__ = "partnership_service_area"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["partnership", "service_id"],
+            ["partnership_service.partnership", "partnership_service.id"],
+        ),
+    )
 
-    service_id: str = Field(foreign_key="catalog_service.id", primary_key=True)
+    partnership: str = Field(default="", primary_key=True, max_length=64)
+    service_id: str = Field(primary_key=True)
     position: int = Field(primary_key=True)
     code: str = Field(index=True)
     written: str
@@ -132,12 +152,21 @@ TABLES: tuple[Table, ...] = tuple(
     table_of(model)
     for model in (CatalogMeta, CatalogPart, CatalogInstitution, CatalogService, CatalogServiceArea)
 )
+# The same tables before partnerships (one catalogue, no partnership column), in TABLES' order.
+LEGACY_TABLES: Final = (
+    "catalog_meta",
+    "catalog_part",
+    "catalog_institution",
+    "catalog_service",
+    "catalog_service_area",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class CatalogInfo:
     """What is loaded, for `catalog show` and the admins' /status."""
 
+    partnership: str
     name: str
     updated: date | None
     loaded_at: datetime
@@ -188,11 +217,29 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
     def create_schema(self) -> None:
-        """Create the catalogue's tables when missing (other modules create their own)."""
+        """Create the catalogue's tables when missing (other modules create their own), and
+        move a catalogue stored before partnerships into them, as the default partnership's."""
         SQLModel.metadata.create_all(self.engine, tables=list(TABLES))
+        with self.engine.begin() as connection:
+            found = set(inspect(connection).get_table_names())
+            if LEGACY_TABLES[0] not in found:
+                return
+            for legacy, table in zip(LEGACY_TABLES, TABLES, strict=True):
+                if legacy in found:
+                    columns = ", ".join(c.name for c in table.columns if c.name != "partnership")
+                    connection.execute(
+                        text(
+                            f"INSERT INTO {table.name} (partnership, {columns}) "  # noqa: S608 - constant names
+                            f"SELECT '', {columns} FROM {legacy}"
+                        )
+                    )
+            for legacy in reversed(LEGACY_TABLES):
+                if legacy in found:
+                    connection.execute(text(f"DROP TABLE {legacy}"))
 
     def replace_catalog(self, catalog: Catalog, *, loaded_at: datetime | None = None) -> None:
-        """Make this the loaded catalogue, all or nothing.
+        """Make this the loaded catalogue of its partnership, all or nothing; the other
+        partnerships' catalogues stay as they are.
 
         Rows are made and inserted a few hundred at a time: a country-scale catalogue's rows
         made at once would be a second copy of it in memory (and a long pause to free them).
@@ -200,19 +247,28 @@ class Database:
         and takes it straight back, and a waiting thread gets it only between batches.
         """
         moment = loaded_at or catalog.loaded_at or datetime.now(UTC)
+        partnership = catalog.partnership
         with gc_paused(), Session(self.engine) as session, session.begin():
             connection = session.connection()
             for table in reversed(TABLES):
-                connection.execute(table.delete())
+                connection.execute(table.delete().where(table.c.partnership == partnership))
             connection.execute(table_of(CatalogMeta).insert(), [_meta_row(catalog, moment)])
             parts = (
-                {"position": n, "content": _JSON.encode(data)}
+                {"partnership": partnership, "position": n, "content": _JSON.encode(data)}
                 for n, data in enumerate(institutions_data(catalog.institutions, catalog.services))
             )
-            institutions = (_institution_row(i, n) for n, i in enumerate(catalog.institutions))
-            services = (_service_row(s, n) for n, s in enumerate(catalog.services))
+            institutions = (
+                _institution_row(i, n, partnership) for n, i in enumerate(catalog.institutions)
+            )
+            services = (_service_row(s, n, partnership) for n, s in enumerate(catalog.services))
             areas = (
-                {"service_id": s.id, "position": n, "code": a.code, "written": a.written}
+                {
+                    "partnership": partnership,
+                    "service_id": s.id,
+                    "position": n,
+                    "code": a.code,
+                    "written": a.written,
+                }
                 for s in catalog.services
                 for n, a in enumerate(s.areas)
             )
@@ -225,8 +281,20 @@ class Database:
                 while batch := list(islice(rows, INSERT_BATCH)):
                     connection.execute(table_of(model).insert(), batch)
 
-    def load_catalog(self) -> Catalog | None:
-        """The loaded catalogue, rebuilt as it was validated; None when none was loaded.
+    def partnerships(self) -> dict[str, str]:
+        """Each partnership with a loaded catalogue, and that catalogue's content hash (cheap:
+        how another process tells that a catalogue changed)."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(CatalogMeta.partnership, CatalogMeta.content_hash))
+            return dict(rows.tuples().all())
+
+    def load_catalogs(self) -> list[Catalog]:
+        """Every partnership's loaded catalogue, the default partnership's first."""
+        loaded = (self.load_catalog(partnership) for partnership in sorted(self.partnerships()))
+        return [catalog for catalog in loaded if catalog is not None]
+
+    def load_catalog(self, partnership: str = "") -> Catalog | None:
+        """A partnership's loaded catalogue, rebuilt as it was validated; None when it has none.
 
         Rebuilt `LOAD_BATCH` institutions at a time: the document of a whole country-scale
         catalogue held at once, interleaved in memory with the catalogue built from it, left
@@ -236,7 +304,7 @@ class Database:
         from catalog.validation import build_catalog
 
         with gc_paused(), Session(self.engine) as session:
-            meta = session.get(CatalogMeta, 1)
+            meta = session.get(CatalogMeta, partnership)
             if meta is None:
                 return None
             codes: dict[str, str] = json.loads(meta.place_codes)
@@ -247,6 +315,7 @@ class Database:
                 )
             parts = session.scalars(
                 select(CatalogPart.content)
+                .where(CatalogPart.partnership == partnership)
                 .order_by(col(CatalogPart.position))
                 .execution_options(yield_per=INSERT_BATCH)
             )
@@ -266,17 +335,28 @@ class Database:
                 content_hash=meta.content_hash,
                 updated=meta.updated,
                 loaded_at=_aware(meta.loaded_at),
+                partnership=partnership,
             )
 
-    def catalog_info(self) -> CatalogInfo | None:
-        """Name, dates, hash and counts of the loaded catalogue; None when none was loaded."""
+    def catalog_info(self, partnership: str = "") -> CatalogInfo | None:
+        """Name, dates, hash and counts of a partnership's loaded catalogue; None when it has
+        none."""
         with Session(self.engine) as session:
-            meta = session.get(CatalogMeta, 1)
+            meta = session.get(CatalogMeta, partnership)
             if meta is None:
                 return None
-            institutions = session.scalar(select(func.count()).select_from(CatalogInstitution))
-            services = session.scalar(select(func.count()).select_from(CatalogService))
+            institutions = session.scalar(
+                select(func.count())
+                .select_from(CatalogInstitution)
+                .where(CatalogInstitution.partnership == partnership)
+            )
+            services = session.scalar(
+                select(func.count())
+                .select_from(CatalogService)
+                .where(CatalogService.partnership == partnership)
+            )
             return CatalogInfo(
+                partnership=partnership,
                 name=meta.name,
                 updated=meta.updated,
                 loaded_at=_aware(meta.loaded_at),
@@ -285,11 +365,15 @@ class Database:
                 services=services or 0,
             )
 
-    def service_ids(self) -> list[str]:
-        """Ids of the loaded services in catalogue order (cheap; for checks and admins)."""
+    def service_ids(self, partnership: str = "") -> list[str]:
+        """Ids of a partnership's loaded services in catalogue order (cheap; for checks)."""
         with Session(self.engine) as session:
             return list(
-                session.scalars(select(CatalogService.id).order_by(col(CatalogService.position)))
+                session.scalars(
+                    select(CatalogService.id)
+                    .where(CatalogService.partnership == partnership)
+                    .order_by(col(CatalogService.position))
+                )
             )
 
     def dispose(self) -> None:
@@ -355,20 +439,22 @@ def _share_places(institutions: list[Institution], services: list[Service]) -> N
 def _meta_row(catalog: Catalog, loaded_at: datetime) -> dict[str, object]:
     codes = {i.place.written: i.place.code for i in catalog.institutions}
     codes.update({a.written: a.code for s in catalog.services for a in s.areas})
+    head = catalog_head(catalog.name, catalog.updated, catalog.partnership)
     return {
-        "id": 1,
+        "partnership": catalog.partnership,
         "name": catalog.name,
         "updated": catalog.updated,
         "loaded_at": loaded_at.astimezone(UTC),
         "content_hash": catalog.content_hash,
-        "document": json.dumps(catalog_head(catalog.name, catalog.updated), ensure_ascii=False),
+        "document": json.dumps(head, ensure_ascii=False),
         "place_codes": json.dumps(codes, ensure_ascii=False, sort_keys=True),
     }
 
 
-def _institution_row(institution: Any, position: int) -> dict[str, object]:
+def _institution_row(institution: Any, position: int, partnership: str) -> dict[str, object]:
     geo = institution.geo
     return {
+        "partnership": partnership,
         "id": institution.id,
         "position": position,
         "name": institution.name,
@@ -382,8 +468,9 @@ def _institution_row(institution: Any, position: int) -> dict[str, object]:
     }
 
 
-def _service_row(service: Service, position: int) -> dict[str, object]:
+def _service_row(service: Service, position: int, partnership: str) -> dict[str, object]:
     return {
+        "partnership": partnership,
         "id": service.id,
         "position": position,
         "institution_id": service.institution.id,

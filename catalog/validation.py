@@ -224,7 +224,13 @@ def build_catalog(
                 )
             )
     if content_hash is None:
-        content_hash = content_hash_of(document.name, document.updated, institutions, services)
+        content_hash = content_hash_of(
+            document.name,
+            document.updated,
+            institutions,
+            services,
+            partnership=document.partnership,
+        )
     return Catalog(
         name=document.name,
         services=tuple(services),
@@ -232,6 +238,7 @@ def build_catalog(
         content_hash=content_hash,
         updated=document.updated,
         loaded_at=loaded_at,
+        partnership=document.partnership or "",
     )
 
 
@@ -568,6 +575,9 @@ class _Checker:
     # values: what the file's texts mean
 
     def _values(self, data: Mapping[str, object]) -> None:
+        partnership = _text(data.get("partnership"))
+        if partnership and not ID_PATTERN.fullmatch(partnership):
+            self._add("catalog.bad_id", ("partnership",), {"id": partnership})
         institutions = data.get("institutions")
         if not isinstance(institutions, list):
             return

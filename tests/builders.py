@@ -145,9 +145,13 @@ def crisis_line(
 
 
 def catalog_with(
-    *services: Service, name: str = "Katalog testowy", updated: date | None = None
+    *services: Service,
+    name: str = "Katalog testowy",
+    updated: date | None = None,
+    partnership: str = "",
 ) -> Catalog:
-    """A catalogue of these services (their institutions in order of first appearance)."""
+    """A catalogue of these services (their institutions in order of first appearance), of
+    the default partnership unless one is given."""
     institutions: dict[str, Institution] = {}
     for item in services:
         institutions.setdefault(item.institution.id, item.institution)
@@ -156,8 +160,9 @@ def catalog_with(
         name=name,
         services=tuple(services),
         institutions=owners,
-        content_hash=content_hash_of(name, updated, owners, services),
+        content_hash=content_hash_of(name, updated, owners, services, partnership=partnership),
         updated=updated,
+        partnership=partnership,
     )
 
 

@@ -211,11 +211,11 @@ def test_tables_compile_for_postgresql() -> None:
     ddl = [str(CreateTable(table).compile(dialect=dialect)) for table in TABLES]
 
     assert [statement.split("(")[0].strip() for statement in ddl] == [
-        "CREATE TABLE catalog_meta",
-        "CREATE TABLE catalog_part",
-        "CREATE TABLE catalog_institution",
-        "CREATE TABLE catalog_service",
-        "CREATE TABLE catalog_service_area",
+        "CREATE TABLE partnership_catalog",
+        "CREATE TABLE partnership_catalog_part",
+        "CREATE TABLE partnership_institution",
+        "CREATE TABLE partnership_service",
+        "CREATE TABLE partnership_service_area",
     ]
     assert "TIMESTAMP WITH TIME ZONE" in ddl[0]
 
@@ -224,9 +224,9 @@ def test_catalogue_stored_whole_by_an_earlier_version_still_loads(database: Data
     original = siedlce_catalog()
     database.replace_catalog(original, loaded_at=LOADED_AT)
     with database.engine.begin() as connection:
-        connection.execute(text("DELETE FROM catalog_part"))
+        connection.execute(text("DELETE FROM partnership_catalog_part"))
         connection.execute(
-            text("UPDATE catalog_meta SET document = :document"),
+            text("UPDATE partnership_catalog SET document = :document"),
             {"document": catalog_json(original)},
         )
 
@@ -243,7 +243,9 @@ def test_stored_catalogue_is_kept_one_institution_per_part(database: Database) -
     database.replace_catalog(original, loaded_at=LOADED_AT)
 
     with database.engine.connect() as connection:
-        parts = connection.execute(text("SELECT count(*) FROM catalog_part")).scalar_one()
+        parts = connection.execute(
+            text("SELECT count(*) FROM partnership_catalog_part")
+        ).scalar_one()
     assert parts == len(original.institutions)
 
 
@@ -278,3 +280,81 @@ def test_catalogue_loaded_in_batches_is_equal_and_shares_its_places(
     assert len({id(service.areas) for service in loaded.services}) == 1
     areas = loaded.services[0].areas
     assert all(a is b for s in loaded.services for a, b in zip(s.areas, areas, strict=True))
+
+
+def partnership_catalog(partnership: str, *ids: str, name: str = "") -> Catalog:
+    """A small catalogue of a partnership, with its own institution."""
+    owner = institution(f"gops-{partnership}", name=f"GOPS {partnership}", place=MORDY)
+    return catalog_with(
+        *(service(identifier, institution=owner) for identifier in ids),
+        name=name or f"Katalog {partnership}",
+        partnership=partnership,
+    )
+
+
+def test_partnerships_are_stored_side_by_side_with_the_same_ids(database: Database) -> None:
+    siedlce = siedlce_catalog()
+    mordy = partnership_catalog("mordy", "mopr-zasilki", "gops-mordy")
+
+    database.replace_catalog(siedlce, loaded_at=LOADED_AT)
+    database.replace_catalog(mordy, loaded_at=LOADED_AT)
+
+    assert database.partnerships() == {"": siedlce.content_hash, "mordy": mordy.content_hash}
+    assert [c.partnership for c in database.load_catalogs()] == ["", "mordy"]
+    loaded = database.load_catalog("mordy")
+    assert loaded is not None
+    assert loaded.services == mordy.services
+    assert loaded.content_hash == mordy.content_hash
+    assert database.service_ids("mordy") == ["mopr-zasilki", "gops-mordy"]
+    info = database.catalog_info("mordy")
+    assert info is not None
+    assert (info.name, info.services, info.institutions) == ("Katalog mordy", 2, 1)
+
+
+def test_reload_of_one_partnership_leaves_the_others_untouched(database: Database) -> None:
+    database.replace_catalog(siedlce_catalog(), loaded_at=LOADED_AT)
+    database.replace_catalog(partnership_catalog("mordy", "a", "b"), loaded_at=LOADED_AT)
+    before = database.load_catalog("")
+    hashes = database.partnerships()
+
+    database.replace_catalog(partnership_catalog("mordy", "c"), loaded_at=LOADED_AT)
+
+    after = database.load_catalog("")
+    assert before is not None
+    assert after is not None
+    assert after.services == before.services
+    assert database.partnerships()[""] == hashes[""]
+    assert database.partnerships()["mordy"] != hashes["mordy"]
+    assert database.service_ids("mordy") == ["c"]
+
+
+def test_catalogue_stored_before_partnerships_becomes_the_default_partnerships(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    original = siedlce_catalog()
+    database = Database(url)
+    database.create_schema()
+    database.replace_catalog(original, loaded_at=LOADED_AT)
+    with database.engine.begin() as connection:  # the tables as the version before kept them
+        for table, legacy in zip(TABLES, catalog.storage.LEGACY_TABLES, strict=True):
+            copy = f"CREATE TABLE {legacy} AS SELECT * FROM {table.name}"  # noqa: S608
+            connection.execute(text(copy))
+        for table in reversed(TABLES):
+            connection.execute(text(f"DELETE FROM {table.name}"))  # noqa: S608
+        connection.execute(text("ALTER TABLE catalog_meta ADD COLUMN id INTEGER DEFAULT 1"))
+    database.dispose()
+
+    reopened = Database(url)
+    reopened.create_schema()
+
+    loaded = reopened.load_catalog("")
+    assert loaded is not None
+    assert loaded.services == original.services
+    assert loaded.content_hash == original.content_hash
+    with reopened.engine.connect() as connection:
+        left = connection.execute(
+            text("SELECT count(*) FROM sqlite_master WHERE name LIKE 'catalog_%'")
+        ).scalar_one()
+    assert left == 0
+    reopened.dispose()
