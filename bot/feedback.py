@@ -16,7 +16,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.dialog import note_of
 from bot.stats import Stats, stats_for
-from catalog.storage import table_of
+from catalog.storage import add_partnership_column, table_of
 
 FeedbackKind = Literal["phone", "address", "hours", "closed", "other"]
 FEEDBACK_KINDS: Final[tuple[FeedbackKind, ...]] = get_args(FeedbackKind)
@@ -30,6 +30,7 @@ class FeedbackRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(index=True)
+    partnership: str = Field(default="", max_length=64)  # whose catalogue has the service
     service_id: str = Field(max_length=128, index=True)
     service_name: str = Field(default="", max_length=300)  # as it was when reported
     kind: str = Field(max_length=16)
@@ -46,6 +47,7 @@ class Feedback:
     service_name: str
     kind: FeedbackKind
     note: str
+    partnership: str = ""
 
 
 def short_note(text: str | None) -> str:
@@ -69,6 +71,7 @@ def _value(row: FeedbackRow) -> Feedback:
         service_name=row.service_name,
         kind=_kind(row.kind),
         note=row.note,
+        partnership=row.partnership,
     )
 
 
@@ -80,7 +83,7 @@ class FeedbackStore:
         self.stats = stats
         # Called with each new report, by name (one per purpose: a restarted bot replaces its own).
         self.listeners: dict[str, Callable[[Feedback], None]] = {}
-        SQLModel.metadata.create_all(engine, tables=[table_of(FeedbackRow)])
+        add_partnership_column(engine, table_of(FeedbackRow))
 
     def add(
         self,
@@ -89,11 +92,14 @@ class FeedbackStore:
         note: str | None = None,
         *,
         service_name: str = "",
+        partnership: str = "",
         now: datetime | None = None,
     ) -> Feedback:
-        """Store a report (an unknown kind counts as "other") and count it in the statistics."""
+        """Store a report (an unknown kind counts as "other") and count it in the statistics
+        (of the whole deployment and of the service's partnership)."""
         row = FeedbackRow(
             created_at=now or datetime.now(UTC),
+            partnership=partnership,
             service_id=service_id[:128],
             service_name=service_name[:300],
             kind=_kind(kind),
@@ -105,18 +111,26 @@ class FeedbackStore:
             session.refresh(row)
             feedback = _value(row)
         if self.stats is not None:
-            self.stats.record_feedback(feedback.kind, day=feedback.created_at.date())
+            self.stats.record_feedback(
+                feedback.kind, day=feedback.created_at.date(), partnership=partnership
+            )
         for listener in list(self.listeners.values()):
             listener(feedback)
         return feedback
 
-    def recent(self, limit: int = 20) -> Sequence[Feedback]:
-        """The latest reports, newest first."""
+    def recent(
+        self, limit: int = 20, *, partnerships: frozenset[str] | None = None
+    ) -> Sequence[Feedback]:
+        """The latest reports, newest first: about every partnership's services, or only
+        about these partnerships'."""
+        query = select(FeedbackRow)
+        if partnerships is not None:
+            query = query.where(col(FeedbackRow.partnership).in_(sorted(partnerships)))
         with Session(self.engine) as session:
             rows = session.exec(
-                select(FeedbackRow)
-                .order_by(col(FeedbackRow.created_at).desc(), col(FeedbackRow.id).desc())
-                .limit(limit)
+                query.order_by(
+                    col(FeedbackRow.created_at).desc(), col(FeedbackRow.id).desc()
+                ).limit(limit)
             )
             return [_value(row) for row in rows]
 

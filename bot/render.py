@@ -196,6 +196,8 @@ def service_card(
         lines.append(t("card.languages", lang, languages=escape(names)))
     if not service.free:
         lines.append(escape(t("card.paid", lang)))
+    if service.origin:
+        lines.append(t("card.origin", lang, catalog=escape(service.origin)))
     buttons: list[Button] = []
     if institution.geo is not None and token_fits(f"map:{service.id}"):
         buttons.append(Button(t("card.button.map", lang), f"map:{service.id}"))

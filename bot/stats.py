@@ -18,7 +18,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, Table, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from catalog.storage import table_of, upsert_statement
+from catalog.storage import add_partnership_column, table_of, upsert_statement
 
 # What is counted; the key says which one ("situation" -> a taxonomy key, "gmina" -> a 6-digit
 # TERYT prefix, "results" -> "found"/"not_found", "feedback" -> the kind of problem).
@@ -50,11 +50,16 @@ AGE_BAND_ORDER: Final = (*(band for *_, band in _AGE_BANDS), UNKNOWN)
 
 
 class DailyCounter(SQLModel, table=True):
-    """One count for one day; no column can hold a person's id or words."""
+    """One count for one day; no column can hold a person's id or words.
+
+    Partnership '' counts the whole deployment; a partnership's own rows count the searches of
+    people living where its catalogue has local services (and reports about its services).
+    """
 
     __tablename__ = "bot_stats_daily"
 
     day: date = Field(primary_key=True)
+    partnership: str = Field(default="", primary_key=True, max_length=64)
     metric: str = Field(primary_key=True, max_length=32)
     key: str = Field(primary_key=True, max_length=64)
     count: int = Field(default=0)
@@ -136,17 +141,24 @@ class Stats:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        SQLModel.metadata.create_all(engine, tables=[TABLE])
+        add_partnership_column(engine, TABLE)
         # Built once: a new statement per count cost milliseconds (and garbage) per search.
         self._upsert: Any = upsert_statement(
             TABLE,
             engine.dialect.name,
-            keys=["day", "metric", "key"],
+            keys=["day", "partnership", "metric", "key"],
             changes=lambda new: {"count": TABLE.c["count"] + new["count"]},
         )
 
-    def add(self, counts: Iterable[tuple[str, str]], *, day: date | None = None) -> None:
-        """Add one to each (metric, key) for the day (today, UTC, by default).
+    def add(
+        self,
+        counts: Iterable[tuple[str, str]],
+        *,
+        day: date | None = None,
+        partnerships: Iterable[str] = (),
+    ) -> None:
+        """Add one to each (metric, key) for the day (today, UTC, by default), for the whole
+        deployment and for each of `partnerships`.
 
         Each count is one statement (an upsert where the database has it), so concurrent
         writers never lose a count.
@@ -156,7 +168,14 @@ class Stats:
             return
         when = day or datetime.now(UTC).date()
         rows = [
-            {"day": when, "metric": metric, "key": key[:64], "count": amount}
+            {
+                "day": when,
+                "partnership": partnership,
+                "metric": metric,
+                "key": key[:64],
+                "count": amount,
+            }
+            for partnership in ["", *sorted(set(partnerships) - {""})]
             for (metric, key), amount in sorted(totals.items())
         ]
         with self.engine.begin() as connection:
@@ -167,6 +186,7 @@ class Stats:
                 changed = connection.execute(
                     update(TABLE)
                     .where(TABLE.c.day == row["day"])
+                    .where(TABLE.c.partnership == row["partnership"])
                     .where(TABLE.c.metric == row["metric"])
                     .where(TABLE.c.key == row["key"])
                     .values(count=TABLE.c["count"] + row["count"])
@@ -174,8 +194,15 @@ class Stats:
                 if not changed.rowcount:
                     connection.execute(insert(TABLE).values(**row))
 
-    def record_conversation(self, conversation: Conversation, *, day: date | None = None) -> None:
-        """Count a resident's search that reached results (or found nothing)."""
+    def record_conversation(
+        self,
+        conversation: Conversation,
+        *,
+        day: date | None = None,
+        partnerships: Iterable[str] = (),
+    ) -> None:
+        """Count a resident's search that reached results (or found nothing), also for the
+        partnerships of the place where the person lives."""
         counts = [(CONVERSATIONS, TOTAL), (AGE_BAND, age_band(conversation.age))]
         counts += [(SITUATION, situation) for situation in sorted(conversation.situations)]
         if not conversation.situations:
@@ -185,18 +212,23 @@ class Stats:
         else:
             counts += [(GMINA, UNKNOWN), (POWIAT, UNKNOWN)]
         counts.append((RESULTS, FOUND if conversation.found else NOT_FOUND))
-        self.add(counts, day=day)
+        self.add(counts, day=day, partnerships=partnerships)
 
     def record_lookup(self, *, found: bool, day: date | None = None) -> None:
         """Count a caseworker's /szukaj or inline lookup (kept apart from residents)."""
         self.add([(LOOKUPS, FOUND if found else NOT_FOUND)], day=day)
 
-    def record_feedback(self, kind: str, *, day: date | None = None) -> None:
-        """Count a "this was wrong" report by its kind."""
-        self.add([(FEEDBACK, TOTAL), (FEEDBACK, kind)], day=day)
+    def record_feedback(
+        self, kind: str, *, day: date | None = None, partnership: str = ""
+    ) -> None:
+        """Count a "this was wrong" report by its kind (also for the service's partnership)."""
+        self.add([(FEEDBACK, TOTAL), (FEEDBACK, kind)], day=day, partnerships=[partnership])
 
-    def report(self, days: int, *, today: date | None = None) -> StatsReport:
-        """Sums over the last `days` days, today included."""
+    def report(
+        self, days: int, *, today: date | None = None, partnership: str = ""
+    ) -> StatsReport:
+        """Sums over the last `days` days, today included: of the whole deployment, or of
+        one partnership."""
         last = today or datetime.now(UTC).date()
         first = last - timedelta(days=max(days, 1) - 1)
         counts: dict[str, dict[str, int]] = {}
@@ -205,6 +237,7 @@ class Stats:
                 select(DailyCounter)
                 .where(col(DailyCounter.day) >= first)
                 .where(col(DailyCounter.day) <= last)
+                .where(col(DailyCounter.partnership) == partnership)
             )
             for row in rows:
                 per_key = counts.setdefault(row.metric, {})

@@ -180,5 +180,10 @@ class Catalog:
         return self._services_by_id.get(service_id)
 
     @cached_property
+    def local_areas(self) -> frozenset[str]:
+        """The areas its services serve, all of Poland left out (whose places it is about)."""
+        return frozenset(area.code for s in self.services for area in s.areas if area.code)
+
+    @cached_property
     def _services_by_id(self) -> Mapping[str, Service]:
         return {service.id: service for service in self.services}

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from hashlib import sha256
 from typing import Final
 
+from catalog.format import content_hash_of
 from catalog.model import Catalog, Institution, Service
 
 DEFAULT: Final = ""  # the partnership of a catalogue file without a `partnership:` key
@@ -88,3 +89,33 @@ def merge(catalogs: Sequence[Catalog]) -> Catalog:
         loaded_at=max(loaded) if loaded else None,
         partnership_of_service=partnership_of,
     )
+
+
+def partnerships_at(catalogs: Iterable[Catalog], gmina: str | None) -> list[str]:
+    """The partnerships (with an id) whose catalogues have a local service for this gmina:
+    where a person's search counts in the partnership's own statistics."""
+    if not gmina:
+        return []
+    return [
+        catalog.partnership
+        for catalog in serving_order(catalogs)
+        if catalog.partnership != DEFAULT
+        and any(gmina.startswith(code) for code in catalog.local_areas)
+    ]
+
+
+def as_partnership(catalog: Catalog, partnership: str | None) -> Catalog | None:
+    """The checked catalogue as the given partnership's: as it is when the file named it (None
+    when it named another), marked and hashed as such when the file did not say."""
+    if not partnership or catalog.partnership == partnership:
+        return catalog
+    if catalog.partnership:
+        return None
+    content_hash = content_hash_of(
+        catalog.name,
+        catalog.updated,
+        catalog.institutions,
+        catalog.services,
+        partnership=partnership,
+    )
+    return dataclasses.replace(catalog, partnership=partnership, content_hash=content_hash)

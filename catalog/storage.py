@@ -286,7 +286,7 @@ class Database:
         how another process tells that a catalogue changed)."""
         with self.engine.connect() as connection:
             rows = connection.execute(select(CatalogMeta.partnership, CatalogMeta.content_hash))
-            return dict(rows.tuples().all())
+            return {str(partnership): str(content_hash) for partnership, content_hash in rows}
 
     def load_catalogs(self) -> list[Catalog]:
         """Every partnership's loaded catalogue, the default partnership's first."""
@@ -379,6 +379,34 @@ class Database:
     def dispose(self) -> None:
         """Close the connections (tests, and the end of a command)."""
         self.engine.dispose()
+
+
+def add_partnership_column(engine: Engine, table: Table) -> None:
+    """Bring a table made before partnerships up to date: its rows become the default
+    partnership's (''). The column is added in place; where it is part of the table's key, the
+    table is made anew and its rows copied (a table of a few thousand counters or reports).
+    """
+    with engine.begin() as connection:
+        inspector = inspect(connection)
+        if not inspector.has_table(table.name):
+            table.create(connection)
+            return
+        if "partnership" in {column["name"] for column in inspector.get_columns(table.name)}:
+            return
+        column = table.c.partnership
+        if not column.primary_key:
+            kind = column.type.compile(engine.dialect)
+            connection.execute(
+                text(f"ALTER TABLE {table.name} ADD COLUMN partnership {kind} NOT NULL DEFAULT ''")
+            )
+            return
+        everything = text(f"SELECT * FROM {table.name}")  # noqa: S608 - a table name of ours
+        rows = [dict(row) for row in connection.execute(everything).mappings()]
+        connection.execute(text(f"DROP TABLE {table.name}"))
+        table.create(connection)
+        for start in range(0, len(rows), INSERT_BATCH):
+            batch = [{**row, "partnership": ""} for row in rows[start : start + INSERT_BATCH]]
+            connection.execute(table.insert(), batch)
 
 
 def upsert_statement(

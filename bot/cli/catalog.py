@@ -17,6 +17,7 @@ from bot.settings import Settings
 from catalog.format import document_of, write_csv, write_yaml
 from catalog.handout import directory_sections
 from catalog.hsds import DATA_PACKAGE, tables_of, write_hsds
+from catalog.partnerships import as_partnership
 from catalog.validation import Report, check
 
 FILE_HELP = "catalogue file: YAML, CSV, HSDS JSON, or an HSDS data package (zip or folder)"
@@ -31,17 +32,29 @@ def register(commands: Any) -> None:
     checking.add_argument("file", type=Path, help=FILE_HELP)
     checking.set_defaults(handler=check_command)
 
-    loading = catalog_commands.add_parser("load", help="check a file, then serve it")
+    loading = catalog_commands.add_parser(
+        "load", help="check a file, then serve it as its partnership's catalogue"
+    )
     loading.add_argument("file", type=Path, help=FILE_HELP)
+    loading.add_argument(
+        "--partnership",
+        type=str.lower,
+        help="the partnership it is the catalogue of (when the file does not say; if it does, "
+        "the two must agree)",
+    )
     loading.set_defaults(handler=load_command)
 
-    showing = catalog_commands.add_parser("show", help="what is loaded")
+    showing = catalog_commands.add_parser("show", help="what is loaded, per partnership")
+    showing.add_argument("--partnership", type=str.lower, help="only this partnership's")
     showing.set_defaults(handler=show_command)
 
     exporting = catalog_commands.add_parser(
         "export",
         help="write the catalogue as YAML, CSV, Open Referral HSDS 3.0 (JSON), or a printable "
         "HTML directory (a page per situation)",
+    )
+    exporting.add_argument(
+        "--partnership", type=str.lower, help="whose catalogue (needed when several are served)"
     )
     exporting.add_argument("--format", choices=("yaml", "csv", "hsds", "html"), default="yaml")
     exporting.add_argument("--output", type=Path, help="file to write (default: standard output)")
@@ -73,48 +86,92 @@ def load_command(arguments: argparse.Namespace) -> int:
         if report.catalog is None:
             print(t("catalog.cli.kept", lang))
             return 1
-        diff = runtime.replace_catalog(report.catalog)
-        print(t("catalog.cli.loaded", lang, name=report.catalog.name))
+        loaded = as_partnership(report.catalog, arguments.partnership)
+        if loaded is None:
+            print(
+                t(
+                    "catalog.cli.other_partnership",
+                    lang,
+                    found=report.catalog.partnership,
+                    given=arguments.partnership,
+                ),
+                file=sys.stderr,
+            )
+            print(t("catalog.cli.kept", lang))
+            return 1
+        diff = runtime.replace_catalog(loaded)
+        print(t("catalog.cli.loaded", lang, name=loaded.name))
+        if loaded.partnership:
+            print(t("admin.partnership", lang, partnership=loaded.partnership))
         print("\n".join(render_diff(diff, lang)))
         return 0
 
 
-def show_command(arguments: argparse.Namespace) -> int:  # noqa: ARG001 - no options
-    """Say what is served: name, counts, dates and hash, or that it is the sample."""
+def show_command(arguments: argparse.Namespace) -> int:
+    """Say what is served, per partnership: name, counts, dates and hash, or that it is the
+    sample."""
     settings = Settings()
     lang = settings.language
     with Runtime.open(settings) as runtime:
-        info = runtime.database.catalog_info()
-        catalog = runtime.catalog
-        if info is None:
-            print(t("catalog.cli.sample", lang, name=catalog.name))
-        print(t("catalog.cli.name", lang, name=catalog.name))
-        print(
-            t(
-                "catalog.cli.counts",
-                lang,
-                institutions=tn("common.institutions", len(catalog.institutions), lang),
-                services=tn("catalog.cli.services", len(catalog.services), lang),
-            )
-        )
-        updated = catalog.updated.isoformat() if catalog.updated else "—"
-        print(t("catalog.cli.updated", lang, date=updated))
-        if info is not None:
-            moment = info.loaded_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-            print(t("catalog.cli.loaded_at", lang, moment=moment))
-        print(t("catalog.cli.hash", lang, hash=catalog.content_hash))
+        chosen = arguments.partnership
+        if chosen is not None and chosen not in runtime.catalogs:
+            print(t("catalog.cli.no_partnership", lang, partnership=chosen), file=sys.stderr)
+            return 1
+        shown = [chosen] if chosen is not None else runtime.partnerships
+        for number, partnership in enumerate(shown):
+            if number:
+                print()
+            _show(runtime, partnership, lang)
         return 0
+
+
+def _show(runtime: Runtime, partnership: str, lang: str) -> None:
+    """One partnership's catalogue: name, counts, dates and hash, or that it is the sample."""
+    info = runtime.database.catalog_info(partnership)
+    catalog = runtime.catalogs[partnership]
+    if info is None:
+        print(t("catalog.cli.sample", lang, name=catalog.name))
+    if partnership:
+        print(t("admin.partnership", lang, partnership=partnership))
+    print(t("catalog.cli.name", lang, name=catalog.name))
+    print(
+        t(
+            "catalog.cli.counts",
+            lang,
+            institutions=tn("common.institutions", len(catalog.institutions), lang),
+            services=tn("catalog.cli.services", len(catalog.services), lang),
+        )
+    )
+    updated = catalog.updated.isoformat() if catalog.updated else "—"
+    print(t("catalog.cli.updated", lang, date=updated))
+    if info is not None:
+        moment = info.loaded_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        print(t("catalog.cli.loaded_at", lang, moment=moment))
+    print(t("catalog.cli.hash", lang, hash=catalog.content_hash))
 
 
 def export_command(arguments: argparse.Namespace) -> int:
     """Write the served catalogue as YAML or CSV; reading it back gives the same catalogue."""
     settings = Settings()
     with Runtime.open(settings) as runtime:
-        document = document_of(runtime.catalog)  # rebuilt: the catalogue keeps no file
+        partnership = arguments.partnership
+        if partnership is None and len(runtime.catalogs) == 1:
+            partnership = runtime.partnerships[0]
+        if partnership not in runtime.catalogs:
+            print(
+                t(
+                    "catalog.cli.no_partnership",
+                    settings.language,
+                    partnership=partnership or "—",
+                ),
+                file=sys.stderr,
+            )
+            return 1
+        catalog = runtime.catalogs[partnership]
+        document = document_of(catalog)  # rebuilt: the catalogue keeps no file
         if arguments.format == "hsds":
-            text = write_hsds(runtime.catalog, units=runtime.gazetteer)
+            text = write_hsds(catalog, units=runtime.gazetteer)
         elif arguments.format == "html":
-            catalog = runtime.catalog
             text = directory_html(catalog, directory_sections(catalog), settings.language)
         elif arguments.format == "csv":
             # ';' and a BOM: what a Polish spreadsheet opens directly in columns

@@ -1,17 +1,20 @@
-"""Coordinators' commands: /reload, /check, /feedback, /stats (ids in DROGOWSKAZ_ADMIN_IDS).
+"""Coordinators' commands: /reload, /check, /feedback, /stats, and /koordynator.
 
-Anyone else gets a polite refusal, and the attempt is logged with the command's name and a
-hash of the user id, never the message text. Answers are plain text (no markup), so catalogue
-names and problem descriptions need no escaping; long problem lists come as a file.
+Global admins (DROGOWSKAZ_ADMIN_IDS) run them for every partnership; a partnership's
+coordinators (`bot.access`) for their own partnership only, and /koordynator is the global
+admins' alone. Anyone else gets a polite refusal, and the attempt is logged with the command's
+name and a hash of the user id, never the message text. Answers are plain text (no markup), so
+catalogue names and problem descriptions need no escaping; long problem lists come as a file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from typing import Any, Final
 
 from telegram import Document, InputFile, Message, Update
@@ -27,6 +30,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import EVERYTHING, MAX_PARTNERSHIP_CHARS, Coordinators, Scope, coordinators_for
 from bot.feedback import Feedback, feedback_for
 from bot.handlers.common import NO_PREVIEW, language_of
 from bot.handlers.lookup import flood_stopped
@@ -51,21 +55,23 @@ from bot.stats import (
     show_count,
     stats_for,
 )
-from catalog.validation import Problem, Report
+from catalog.validation import ID_PATTERN, Problem, Report
 
 _LOG = logging.getLogger(__name__)
 
 HANDLER_GROUP: Final = -10  # before the residents' catch-all command handler
 LOOP_GROUP: Final = -100  # first of all: notes the bot's event loop
-COMMANDS: Final = ("reload", "check", "feedback", "stats")
+COMMANDS: Final = ("reload", "check", "feedback", "stats", "koordynator")
 MAX_MESSAGE_CHARS: Final = 3500  # under Telegram's 4096, with room for the last lines
 MAX_DAYS: Final = 3660
 DEFAULT_DAYS: Final = 30
 FEEDBACK_SHOWN: Final = 20
 HASH_SHOWN: Final = 12  # characters of the content hash: enough to compare two loads
+COORDINATOR_ACTIONS: Final = {"add": True, "dodaj": True, "remove": False, "usun": False}
 _CAPTION_COMMAND = re.compile(r"^/(reload|check)(@\w+)?(\s|$)", re.IGNORECASE)
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Scope], Coroutine[Any, Any, None]]
+Guarded = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 def user_tag(user_id: int | None) -> str:
@@ -84,14 +90,27 @@ def _reloader(context: ContextTypes.DEFAULT_TYPE) -> Reloader:
     return reloader
 
 
-def admins_only(command: str, handler: Handler) -> Handler:
-    """Run the handler for coordinators; refuse anyone else politely (and log the attempt)."""
+async def scope_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Scope:
+    """What the update's sender manages: everything, their partnerships, or nothing."""
+    user = update.effective_user
+    runtime = _runtime(context)
+    admin_ids: frozenset[int] = runtime.settings.admin_ids
+    if user is not None and user.id in admin_ids:
+        return EVERYTHING  # no database query for a global admin
+    return await asyncio.to_thread(
+        coordinators_for(runtime).scope_of, user.id if user else None, admin_ids
+    )
+
+
+def admins_only(command: str, handler: Handler, *, global_only: bool = False) -> Guarded:
+    """Run the handler for coordinators, with what they manage (only global admins when
+    `global_only`); refuse anyone else politely (and log the attempt)."""
 
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         user = update.effective_user
-        admin_ids: frozenset[int] = _runtime(context).settings.admin_ids
-        if user is None or user.id not in admin_ids:
+        scope = await scope_of(update, context)
+        if user is None or scope.is_empty or (global_only and not scope.is_global):
             if await flood_stopped(update, context):
                 raise ApplicationHandlerStop
             _LOG.warning(
@@ -102,7 +121,7 @@ def admins_only(command: str, handler: Handler) -> Handler:
             raise ApplicationHandlerStop
         _LOG.info("admin %s ran /%s", user_tag(user.id), command)
         if message is not None:
-            await handler(update, context)
+            await handler(update, context, scope)
         raise ApplicationHandlerStop
 
     return guarded
@@ -111,25 +130,26 @@ def admins_only(command: str, handler: Handler) -> Handler:
 # ----------------------------------------------------------------------------- reload, check
 
 
-async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/reload: fetch the configured catalogue (or the file sent with it) and serve it."""
-    await _catalog_command(update, context, load=True)
+async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope) -> None:
+    """/reload: fetch the configured catalogue (or the file sent with it) and serve it as its
+    partnership's catalogue."""
+    await _catalog_command(update, context, scope, load=True)
 
 
-async def on_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_check(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope) -> None:
     """/check: the same checks as /reload, loading nothing."""
-    await _catalog_command(update, context, load=False)
+    await _catalog_command(update, context, scope, load=False)
 
 
-async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope) -> None:
     """A file sent with /reload or /check as its caption."""
     message = update.effective_message
     load = bool(message and message.caption and message.caption.lower().startswith("/reload"))
-    await _catalog_command(update, context, load=load)
+    await _catalog_command(update, context, scope, load=load)
 
 
 async def _catalog_command(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, *, load: bool
+    update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope, *, load: bool
 ) -> None:
     message = update.effective_message
     if message is None:
@@ -153,12 +173,14 @@ async def _catalog_command(
         return
     reloader = _reloader(context)
     if load:
-        outcome = await reloader.reload(fetched)
-        text = reload_text(outcome, lang)
+        outcome = await reloader.reload(fetched, partnerships=scope.partnerships)
+        text = reload_text(outcome, lang, scope=scope)
         report = outcome.report
     else:
         report = await reloader.check(fetched)
         text = check_text(report, lang)
+        if report.catalog is not None and not scope.covers(report.catalog.partnership):
+            text = not_yours_text(report.catalog.partnership, scope, lang)
     await _send_long(message, text, report.problems, lang)
 
 
@@ -197,9 +219,23 @@ def _fetch_failure(error: FetchError, settings: Any, lang: str) -> str:
     return f"{text}\n{t('admin.fetch.kept', lang)}"
 
 
-def reload_text(outcome: ReloadOutcome, lang: str) -> str:
+def not_yours_text(partnership: str, scope: Scope, lang: str) -> str:
+    """A coordinator sent the catalogue of a partnership they do not keep: nothing changes."""
+    yours = sorted(scope.partnerships or ())
+    return t(
+        "admin.not_yours",
+        lang,
+        found=partnership or "—",
+        yours=", ".join(yours),
+        first=yours[0] if yours else "",
+    )
+
+
+def reload_text(outcome: ReloadOutcome, lang: str, *, scope: Scope = EVERYTHING) -> str:
     """What a reload did, for the coordinator: changes and warnings, or every error."""
     report = outcome.report
+    if outcome.status == "not_yours":
+        return not_yours_text(outcome.serving.partnership, scope, lang)
     if outcome.status == "refused":
         lines = [
             t("admin.reload.failed", lang, count=len(report.errors), name=outcome.serving.name)
@@ -213,12 +249,18 @@ def reload_text(outcome: ReloadOutcome, lang: str) -> str:
         return "\n".join(lines + _problem_lines(report, lang, counts=False))
     lines = [
         t("catalog.cli.loaded", lang, name=outcome.serving.name),
+        *_partnership_line(outcome.serving.partnership, lang),
         render_counts(report, lang),
         t("catalog.cli.hash", lang, hash=outcome.serving.content_hash[:HASH_SHOWN]),
     ]
     if outcome.diff is not None:
         lines += render_diff(outcome.diff, lang)
     return "\n".join(lines + _problem_lines(report, lang, counts=False))
+
+
+def _partnership_line(partnership: str, lang: str) -> list[str]:
+    """'Partnership: siedlce' for a catalogue of a named partnership (none for the default)."""
+    return [t("admin.partnership", lang, partnership=partnership)] if partnership else []
 
 
 def check_text(report: Report, lang: str) -> str:
@@ -321,15 +363,31 @@ def _service_title(item: Feedback, catalog: Any) -> str:
     return service_title(service)
 
 
-async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/feedback: the latest "this was wrong" reports (several messages when long)."""
+async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope) -> None:
+    """/feedback: the latest "this was wrong" reports about the services of the partnerships
+    the coordinator keeps (several messages when long)."""
     message = update.effective_message
     if message is None:
         return
     runtime = _runtime(context)
-    items = await asyncio.to_thread(feedback_for(runtime).recent, FEEDBACK_SHOWN)
+    items = await asyncio.to_thread(
+        functools.partial(
+            feedback_for(runtime).recent, FEEDBACK_SHOWN, partnerships=scope.partnerships
+        )
+    )
     for text in feedback_messages(items, runtime.catalog, language_of(update)):
         await message.reply_text(text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+
+
+def recipients_of(runtime: Any, item: Feedback) -> frozenset[int]:
+    """Who hears of a report: the coordinators of the service's partnership; the global
+    admins when it has none (blocking: a database query)."""
+    if item.partnership:
+        coordinators = coordinators_for(runtime).of(item.partnership)
+        if coordinators:
+            return frozenset(coordinators)
+    admin_ids: frozenset[int] = runtime.settings.admin_ids
+    return admin_ids
 
 
 async def notify_admins(
@@ -358,6 +416,24 @@ def parse_days(args: Sequence[str]) -> int | None:
     return None
 
 
+def parse_stats_args(
+    args: Sequence[str], scope: Scope, served: Collection[str]
+) -> tuple[int, str] | None:
+    """'/stats [days] [partnership]' -> (days, partnership); None for anything else, or for a
+    partnership not served or not the user's. A global admin's default is the whole
+    deployment (''), a coordinator's their partnership."""
+    words = list(args)
+    partnership = scope.first()
+    if words and not words[-1].isdigit():
+        partnership = words.pop().lower()
+        if partnership not in served:
+            return None
+    days = parse_days(words)
+    if days is None or not scope.covers(partnership):
+        return None
+    return days, partnership
+
+
 def place_names(report: StatsReport, places: Any) -> dict[str, str]:
     """Names of the gminas and powiats in the report ('146401' -> 'Siedlce')."""
     names: dict[str, str] = {}
@@ -374,9 +450,12 @@ def place_names(report: StatsReport, places: Any) -> dict[str, str]:
     return names
 
 
-def stats_text(report: StatsReport, names: dict[str, str], days: int, lang: str) -> str:
+def stats_text(
+    report: StatsReport, names: dict[str, str], days: int, lang: str, *, partnership: str = ""
+) -> str:
     """The report on screen: totals, then each breakdown, small counts hidden."""
     lines = [
+        *_partnership_line(partnership, lang),
         t(
             "admin.stats.title",
             lang,
@@ -419,25 +498,81 @@ def stats_text(report: StatsReport, names: dict[str, str], days: int, lang: str)
     return "\n".join(lines)
 
 
-async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/stats [days]: the counts on screen and the same as a CSV file."""
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope) -> None:
+    """/stats [days] [partnership]: the counts on screen and the same as a CSV file."""
     message = update.effective_message
     if message is None:
         return
     lang = language_of(update)
-    days = parse_days(context.args or [])
-    if days is None:
+    runtime = _runtime(context)
+    parsed = parse_stats_args(context.args or [], scope, runtime.catalogs)
+    if parsed is None:
         await message.reply_text(t("admin.stats.usage", lang))
         return
-    runtime = _runtime(context)
-    report = await asyncio.to_thread(stats_for(runtime).report, days)
+    days, partnership = parsed
+    report = await asyncio.to_thread(
+        functools.partial(stats_for(runtime).report, days, partnership=partnership)
+    )
     names = await asyncio.to_thread(place_names, report, runtime.gazetteer)
-    await _send_long(message, stats_text(report, names, days, lang), (), lang)
-    csv_name = f"drogowskaz-stats-{report.first_day}-{report.last_day}.csv"
+    text = stats_text(report, names, days, lang, partnership=partnership)
+    await _send_long(message, text, (), lang)
+    prefix = f"drogowskaz-stats-{partnership}" if partnership else "drogowskaz-stats"
+    csv_name = f"{prefix}-{report.first_day}-{report.last_day}.csv"
     await message.reply_document(
         InputFile(report.to_csv(names=names).encode("utf-8"), filename=csv_name),
         caption=t("admin.stats.csv", lang),
     )
+
+
+# ----------------------------------------------------------------------------- coordinators
+
+
+def coordinators_text(args: Sequence[str], coordinators: Coordinators, lang: str) -> str:
+    """/koordynator [add|remove <partnership> <user id>]: change the list, then show it
+    (blocking: database queries)."""
+    if [word.lower() for word in args] in (["list"], ["lista"]):
+        args = ()
+    if args and len(args) != len(("action", "partnership", "user id")):
+        return t("admin.coordinators.usage", lang)
+    if args:
+        action, partnership, user = args[0].lower(), args[1].lower(), args[2]
+        if (
+            action not in COORDINATOR_ACTIONS
+            or not ID_PATTERN.fullmatch(partnership)
+            or len(partnership) > MAX_PARTNERSHIP_CHARS
+            or not user.isdigit()
+        ):
+            return t("admin.coordinators.usage", lang)
+        if COORDINATOR_ACTIONS[action]:
+            coordinators.add(partnership, int(user))
+            done = t("admin.coordinators.added", lang, id=user, partnership=partnership)
+        elif coordinators.remove(partnership, int(user)):
+            done = t("admin.coordinators.removed", lang, id=user, partnership=partnership)
+        else:
+            done = t("admin.coordinators.not_found", lang, id=user, partnership=partnership)
+        return f"{done}\n{coordinators_text((), coordinators, lang)}"
+    listed = coordinators.all()
+    if not listed:
+        return t("admin.coordinators.empty", lang)
+    lines = [t("admin.coordinators.title", lang)]
+    lines += [
+        f"• {partnership}: {', '.join(map(str, ids))}" for partnership, ids in listed.items()
+    ]
+    return "\n".join(lines)
+
+
+async def on_coordinators(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, _scope: Scope
+) -> None:
+    """/koordynator: who coordinates which partnership; a global admin adds and removes them."""
+    message = update.effective_message
+    if message is None:
+        return
+    coordinators = coordinators_for(_runtime(context))
+    text = await asyncio.to_thread(
+        coordinators_text, context.args or [], coordinators, language_of(update)
+    )
+    await message.reply_text(text)
 
 
 # ----------------------------------------------------------------------------- wiring
@@ -470,13 +605,12 @@ def _feedback_listener(
 ) -> Callable[[Feedback], None]:
     """Send the coordinators a notice of each new report, from any thread."""
 
+    async def notify(item: Feedback, catalog: Any) -> None:
+        recipients = await asyncio.to_thread(recipients_of, runtime, item)
+        await notify_admins(application.bot, recipients, item, catalog, runtime.settings.language)
+
     def on_feedback_added(item: Feedback) -> None:
-        admin_ids: frozenset[int] = runtime.settings.admin_ids
-        if not admin_ids:
-            return
-        notice = notify_admins(
-            application.bot, admin_ids, item, runtime.catalog, runtime.settings.language
-        )
+        notice = notify(item, runtime.catalog)
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -515,6 +649,12 @@ def register_coordinator_handlers(
         application.add_handler(
             CommandHandler(command, admins_only(command, handler)), group=HANDLER_GROUP
         )
+    application.add_handler(
+        CommandHandler(
+            "koordynator", admins_only("koordynator", on_coordinators, global_only=True)
+        ),
+        group=HANDLER_GROUP,
+    )
     application.add_handler(
         MessageHandler(
             filters.Document.ALL & filters.CaptionRegex(_CAPTION_COMMAND),

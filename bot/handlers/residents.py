@@ -26,6 +26,7 @@ from bot.feedback import feedback_for
 from bot.handlers.common import BotServices, language_of, send_replies, services_of
 from bot.i18n import t
 from bot.stats import Conversation, stats_for
+from catalog.partnerships import partnerships_at
 
 _LOG = logging.getLogger(__name__)
 
@@ -245,13 +246,15 @@ def _record_search(services: BotServices, result: dialog.Step) -> None:
     """
     try:
         found = not any(reply.kind == "nothing_found" for reply in result.replies)
+        gmina = result.state.place_code
         stats_for(services.runtime).record_conversation(
             Conversation(
                 situations=frozenset(result.state.situations),
-                gmina=result.state.place_code,
+                gmina=gmina,
                 age=result.state.age,
                 found=found,
-            )
+            ),
+            partnerships=partnerships_at(services.runtime.catalogs.values(), gmina),
         )
     except Exception:
         _LOG.exception("could not record statistics")
@@ -265,10 +268,15 @@ def record_reports(services: BotServices, reports: Sequence[dialog.Feedback]) ->
     runtime = services.runtime
     try:
         for report in reports:
-            service = runtime.catalog.service(report.service_id)
+            catalog = runtime.catalog
+            service = catalog.service(report.service_id)
             name = service.name if service is not None else ""
             feedback_for(runtime).add(
-                report.service_id, report.kind, report.note, service_name=name
+                report.service_id,
+                report.kind,
+                report.note,
+                service_name=name,
+                partnership=catalog.partnership_of(report.service_id),
             )
     except Exception:
         _LOG.exception("could not record %d feedback reports", len(reports))

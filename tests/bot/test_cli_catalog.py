@@ -264,3 +264,57 @@ def test_an_hsds_data_package_folder_is_checked_by_its_datapackage_json(
     assert code == 1
     assert "fundacja-abc / porady-s1 · list 'situations' must not be empty" in out
     assert "unknown place" not in out  # the address's city, Siedlce, is the place
+
+
+def test_load_with_partnership_keeps_the_other_partnerships_catalogue(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    default = write(tmp_path / "default.yaml", GOOD)
+    mordy = write(tmp_path / "mordy.yaml", GOOD.replace("Katalog Siedlce", "Katalog Mordy"))
+    assert main(["catalog", "load", str(default)]) == 0
+    default_hash = hash_shown(capsys)
+
+    assert main(["catalog", "load", "--partnership", "mordy", str(mordy)]) == 0
+    capsys.readouterr()
+    assert main(["catalog", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert main(["catalog", "show", "--partnership", "mordy"]) == 0
+    only_mordy = capsys.readouterr().out
+
+    blocks = shown.split("\n\n")
+    assert len(blocks) == 2
+    assert default_hash in blocks[0]
+    assert "Katalog Siedlce" in blocks[0]
+    assert t("admin.partnership", "en", partnership="mordy") in blocks[1]
+    assert "Katalog Mordy" in blocks[1]
+    assert "Katalog Siedlce" not in only_mordy
+
+
+def test_load_refuses_a_file_of_another_partnership(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    siedlce = write(
+        tmp_path / "s.yaml", GOOD.replace("version: 1\n", "version: 1\npartnership: siedlce\n")
+    )
+
+    assert main(["catalog", "load", "--partnership", "mordy", str(siedlce)]) == 1
+
+    error = capsys.readouterr().err
+    assert t("catalog.cli.other_partnership", "en", found="siedlce", given="mordy") in error
+    assert main(["catalog", "show", "--partnership", "mordy"]) == 1
+
+
+def test_export_asks_which_partnership_when_several_are_served(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path / "a.yaml", GOOD)
+    write(tmp_path / "b.yaml", GOOD.replace("version: 1\n", "version: 1\npartnership: mordy\n"))
+    assert main(["catalog", "load", str(tmp_path / "a.yaml")]) == 0
+    assert main(["catalog", "load", str(tmp_path / "b.yaml")]) == 0
+    capsys.readouterr()
+
+    assert main(["catalog", "export"]) == 1
+    assert main(["catalog", "export", "--partnership", "mordy"]) == 0
+
+    exported = capsys.readouterr().out
+    assert "partnership: mordy" in exported

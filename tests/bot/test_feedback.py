@@ -20,7 +20,15 @@ def test_feedback_table_stores_the_service_and_the_problem_but_nobody(engine: En
 
     columns = {column["name"] for column in inspect(engine).get_columns("bot_feedback")}
 
-    assert columns == {"id", "created_at", "service_id", "service_name", "kind", "note"}
+    assert columns == {
+        "id",
+        "created_at",
+        "partnership",
+        "service_id",
+        "service_name",
+        "kind",
+        "note",
+    }
 
 
 def test_recent_feedback_lists_newest_first_with_service_and_kind(engine: Engine) -> None:

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from bot.i18n import t
 from bot.render import (
     card_payload,
     map_url,
@@ -205,3 +206,11 @@ def test_map_url_searches_for_the_address_without_coordinates() -> None:
 
 def test_no_map_url_without_coordinates_or_address() -> None:
     assert map_url(service(address=None)) is None
+
+
+def test_card_names_its_catalogue_only_when_several_are_served() -> None:
+    single = service_card(service(), "pl", TUESDAY_10).text
+    merged = service_card(replace(service(), origin="Katalog <Mordy>"), "pl", TUESDAY_10).text
+
+    assert "Katalog" not in single
+    assert merged.splitlines()[-1] == t("card.origin", "pl", catalog="Katalog &lt;Mordy&gt;")

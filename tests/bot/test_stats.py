@@ -35,7 +35,7 @@ def test_stats_tables_have_no_column_that_could_hold_a_person(engine: Engine) ->
     columns = {column["name"] for table in tables for column in inspect(engine).get_columns(table)}
 
     assert tables == ["bot_stats_daily"]
-    assert columns == {"day", "metric", "key", "count"}
+    assert columns == {"day", "partnership", "metric", "key", "count"}
 
 
 def test_a_conversation_is_counted_by_situation_place_age_band_and_outcome(engine: Engine) -> None:
