@@ -1164,6 +1164,10 @@ class Gazetteer:
             codes = [code for code in codes if self._rank[code] <= 2]
         elif query.mode == "gmina" and len(codes) > 1:
             codes = [code for code in codes if self._rank[code] >= 2] or codes
+        if not codes:  # a village or town in several gminas ("Nowa Wieś"): name them
+            named = self._answer(query, fuzzy=False).candidates
+            if len(named) > 1:
+                return ReferenceAnswer(candidates=named)
         return self._reference_of(codes, key, "gmina")
 
     def _reference_of(self, codes: Sequence[str], key: str, level: UnitLevel) -> ReferenceAnswer:

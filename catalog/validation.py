@@ -51,6 +51,10 @@ Params = Mapping[str, str | int]
 SAMPLE_RESOURCE = "sample-catalog.yaml"
 ID_PATTERN = re.compile(r"[a-z0-9-]+")
 MAX_AGE = 120
+# A service is found by a few dozen words people use; thousands are a mistake or an attack
+# (every keyword is indexed and lemmatised).
+MAX_KEYWORDS = 100
+SHOWN_CHARS = 80  # a value from the file is shown in an error line cut to this many characters
 _T = TypeVar("_T")
 
 
@@ -500,6 +504,10 @@ _TYPE_CODES: Mapping[str, str] = {
 }
 
 
+# Parameters the checker writes itself (not values from the file): shown whole.
+_WHOLE_PARAMS = frozenset({"candidates"})
+
+
 class _Checker:
     """Walks a raw document once, collecting problems and the places it resolves."""
 
@@ -635,6 +643,13 @@ class _Checker:
                 self._add(
                     "catalog.crisis_not_24_7", path, {"hours": hours or ""}, severity="warning"
                 )
+        keywords = data.get("keywords")
+        if isinstance(keywords, list) and len(keywords) > MAX_KEYWORDS:
+            self._add(
+                "catalog.too_many_keywords",
+                (*path, "keywords"),
+                {"count": len(keywords), "limit": MAX_KEYWORDS},
+            )
         areas = data.get("area")
         if not (isinstance(areas, list) and areas):
             place = _text(institution.get("place"))
@@ -642,6 +657,8 @@ class _Checker:
         codes: list[str | None] = []
         for index, area in enumerate(areas):
             text = _text(area)
+            if text == "":
+                self._add("catalog.empty_value", (*path, "area", index), {"field": "area"})
             codes.append(self._place((*path, "area", index), text) if text else None)
         return codes
 
@@ -797,11 +814,15 @@ class _Checker:
             institution_id = _text(self._value_at((*path[:2], "id")))
             if len(path) >= 4 and path[2] == "services":
                 service_id = _text(self._value_at((*path[:4], "id")))
+        shown = {
+            key: value if key in _WHOLE_PARAMS or not isinstance(value, str) else _preview(value)
+            for key, value in params.items()
+        }
         self.problems.append(
             Problem(
                 severity=severity,
                 code=code,
-                params=dict(params),
+                params=shown,
                 line=line if line is not None else self.raw.line_of(path) if path else None,
                 institution_id=institution_id,
                 service_id=service_id,
@@ -846,9 +867,16 @@ def _is_number(value: object) -> bool:
 
 
 def _shown(value: object) -> str:
+    """A value from the file as an error line shows it: a short preview, never the whole."""
     if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
-    return str(value)
+        text = ", ".join(_preview(str(item)) for item in value[:5])
+        return _preview(text + (", …" if len(value) > 5 else ""))
+    return _preview(str(value))
+
+
+def _preview(text: str) -> str:
+    """At most SHOWN_CHARS characters of a text, with '…' where it was cut."""
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 def _problem_order(problem: Problem) -> tuple[int, int]:

@@ -11,6 +11,7 @@ from typing import Any
 from bot.cli.evaluate import register_catalog_test
 from bot.handouts import directory_html
 from bot.i18n import t, tn
+from bot.reload import FetchError, read_path
 from bot.reports import render_diff, render_report
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -30,12 +31,14 @@ def register(commands: Any) -> None:
 
     checking = catalog_commands.add_parser("check", help="report every problem of a file")
     checking.add_argument("file", type=Path, help=FILE_HELP)
+    _add_max_bytes(checking)
     checking.set_defaults(handler=check_command)
 
     loading = catalog_commands.add_parser(
         "load", help="check a file, then serve it as its partnership's catalogue"
     )
     loading.add_argument("file", type=Path, help=FILE_HELP)
+    _add_max_bytes(loading)
     loading.add_argument(
         "--partnership",
         type=str.lower,
@@ -63,11 +66,20 @@ def register(commands: Any) -> None:
     register_catalog_test(catalog_commands)  # `catalog test`, from the search-quality issue
 
 
+def _add_max_bytes(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-bytes",
+        type=int,
+        help="refuse larger files (default: DROGOWSKAZ_MAX_CATALOG_BYTES, 5 MB); "
+        "raise it deliberately for a bigger catalogue",
+    )
+
+
 def check_command(arguments: argparse.Namespace) -> int:
     """Report every problem of a file; exit 1 on errors, 0 with only warnings."""
     settings = Settings()
     with Runtime.open(settings) as runtime:
-        report = _check_file(arguments.file, runtime, settings.language)
+        report = _check_file(arguments, runtime, settings)
         if report is None:
             return 1
         print("\n".join(render_report(report, settings.language)))
@@ -79,7 +91,7 @@ def load_command(arguments: argparse.Namespace) -> int:
     settings = Settings()
     lang = settings.language
     with Runtime.open(settings) as runtime:
-        report = _check_file(arguments.file, runtime, lang)
+        report = _check_file(arguments, runtime, settings)
         if report is None:
             return 1
         print("\n".join(render_report(report, lang)))
@@ -188,18 +200,34 @@ def export_command(arguments: argparse.Namespace) -> int:
         return 0
 
 
-def _check_file(path: Path, runtime: Runtime, lang: str) -> Report | None:
+def _check_file(
+    arguments: argparse.Namespace, runtime: Runtime, settings: Settings
+) -> Report | None:
+    """The file's report, or None (said on stderr) when it is unreadable or over the limit."""
+    path: Path = arguments.file
+    limit: int = arguments.max_bytes or settings.max_catalog_bytes
     try:
         if path.is_dir() or path.name == DATA_PACKAGE:
             folder = path if path.is_dir() else path.parent
-            data = tables_of(
-                (item.name, item.read_bytes())
+            items = [
+                item
                 for item in sorted(folder.iterdir())
                 if item.is_file() and item.suffix in {".csv", ".json"}
-            )
+            ]
+            size = sum(item.stat().st_size for item in items)
+            if size > limit:
+                raise FetchError("too_large", detail=str(size))
+            data = tables_of((item.name, item.read_bytes()) for item in items)
         else:
-            data = path.read_bytes()
+            data = read_path(str(path), max_bytes=limit).data
+    except FetchError as error:
+        if error.reason == "too_large":
+            message = t("catalog.cli.too_large", settings.language, path=str(path), limit=limit)
+        else:
+            message = t("catalog.cli.unreadable", settings.language, path=str(path))
+        print(message, file=sys.stderr)
+        return None
     except OSError:
-        print(t("catalog.cli.unreadable", lang, path=str(path)), file=sys.stderr)
+        print(t("catalog.cli.unreadable", settings.language, path=str(path)), file=sys.stderr)
         return None
     return check(data, filename=path.name, places=runtime.gazetteer)

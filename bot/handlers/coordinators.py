@@ -121,7 +121,11 @@ def admins_only(command: str, handler: Handler, *, global_only: bool = False) ->
             raise ApplicationHandlerStop
         _LOG.info("admin %s ran /%s", user_tag(user.id), command)
         if message is not None:
-            await handler(update, context, scope)
+            try:
+                await handler(update, context, scope)
+            except Exception:  # the update ends here: never falls through to the residents
+                _LOG.exception("/%s failed", command)
+                await _quietly(message.reply_text(t("admin.failed", language_of(update))))
         raise ApplicationHandlerStop
 
     return guarded

@@ -318,3 +318,20 @@ def test_export_asks_which_partnership_when_several_are_served(
 
     exported = capsys.readouterr().out
     assert "partnership: mordy" in exported
+
+
+def test_check_and_load_refuse_a_file_over_the_size_limit_unless_lifted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DROGOWSKAZ_MAX_CATALOG_BYTES", "500")
+    big = write(tmp_path / "k.yaml", GOOD + "# " + "x" * 600 + "\n")
+
+    checked = main(["catalog", "check", str(big)])
+    loaded = main(["catalog", "load", str(big)])
+    refused = capsys.readouterr()
+    lifted = main(["catalog", "check", "--max-bytes", "5000", str(big)])
+
+    assert (checked, loaded, lifted) == (1, 1, 0)
+    assert refused.err.count("larger than the limit of 500 bytes") == 2
+    assert "--max-bytes" in refused.err
+    assert "Loaded catalogue" not in refused.out

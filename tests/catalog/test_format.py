@@ -77,22 +77,20 @@ def test_yaml_key_given_twice_is_reported_with_its_line() -> None:
     ]
 
 
-def test_yaml_alias_reads_as_its_anchor_and_keeps_the_anchor_lines() -> None:
-    raw = read_yaml(b"base: &b\n  hours: 24/7\n  phones: [112]\nother:\n  - *b\n  - x\n")
-
-    assert raw.data == {
-        "base": {"hours": "24/7", "phones": [112]},
-        "other": [{"hours": "24/7", "phones": [112]}, "x"],
-    }
-    assert raw.line_of(("other", 0, "phones")) == 3
-    assert raw.line_of(("other", 1)) == 6
-
-
-def test_yaml_undefined_alias_and_second_document_are_syntax_problems_with_lines() -> None:
+def test_yaml_anchors_and_aliases_are_refused_with_their_line() -> None:
+    aliased = read_yaml(b"base: &b\n  hours: 24/7\nother:\n  - x\n  - *b\n")
     undefined = read_yaml(b"version: 1\nname: *nowhere\n")
+
+    assert aliased.data is None
+    assert [(p.code, p.line, p.params["anchor"]) for p in aliased.problems] == [
+        ("catalog.yaml_anchor", 1, "b")
+    ]
+    assert [(p.code, p.line) for p in undefined.problems] == [("catalog.yaml_anchor", 2)]
+
+
+def test_yaml_second_document_is_a_syntax_problem_with_its_line() -> None:
     two = read_yaml(b"version: 1\n---\nversion: 1\n")
 
-    assert [(p.code, p.line) for p in undefined.problems] == [("catalog.yaml_syntax", 2)]
     assert [(p.code, p.line) for p in two.problems] == [("catalog.yaml_syntax", 2)]
     assert two.problems[0].params["detail"] == "but found another document"
 

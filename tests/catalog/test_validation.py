@@ -1,11 +1,16 @@
+import copy
+import csv
+import io
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from email_validator import EmailNotValidError, validate_email
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from catalog.format import write_csv, write_yaml
+from catalog.format import CSV_COLUMNS, MODEL_KEYS, write_csv, write_yaml
 from catalog.model import AgeRange, Phone
 from catalog.places import Gazetteer
 from catalog.validation import (
@@ -577,3 +582,140 @@ def test_email_check_by_domain_agrees_with_the_whole_check(local: str, domain: s
         expected = False
 
     assert is_valid_email(address) is expected
+
+
+def test_alias_bomb_is_refused_at_once_with_its_line() -> None:
+    """Nine levels of ten aliases: 580 bytes that stand for 10**9 keywords when expanded."""
+    bomb = ['x0: &a0 ["lol"]']
+    bomb += [f"x{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 10)]
+    used = VALID.replace("[poverty]\n", "[poverty]\n        keywords: *a9\n", 1)
+
+    problem = only_error("\n".join(bomb) + "\n" + used)
+
+    assert len("\n".join(bomb)) < 600
+    assert problem.code == "catalog.yaml_anchor"
+    assert problem.line == 1
+
+
+def test_error_lines_show_a_short_preview_of_long_values() -> None:
+    long_phone = "12" * 5000
+    long_place = "Siedlce " * 1000
+
+    report = checked(
+        VALID.replace('"+48 25 600 00 01"', f'"{long_phone}"').replace(
+            "place: Polska", f"place: {long_place}"
+        )
+    )
+
+    shown = [str(value) for problem in report.errors for value in problem.params.values()]
+    assert shown
+    assert max(map(len, shown)) <= 80
+    assert any(value.endswith("…") for value in shown)
+
+
+def test_more_keywords_than_the_limit_is_an_error_with_the_count() -> None:
+    keywords = ", ".join(f"słowo{n}" for n in range(101))
+
+    problem = only_error(
+        VALID.replace(
+            "situations: [poverty]", f"situations: [poverty]\n        keywords: [{keywords}]"
+        )
+    )
+
+    assert problem.code == "catalog.too_many_keywords"
+    assert dict(problem.params) == {"count": 101, "limit": 100}
+    assert problem.field == "keywords"
+
+
+def test_an_empty_area_is_an_error_not_a_crash() -> None:
+    problem = only_error(VALID.replace("area: [miasto Siedlce, powiat siedlecki]", 'area: [""]'))
+
+    assert problem.code == "catalog.empty_value"
+    assert problem.field == "area"
+    assert problem.service_id == "mopr-przemoc"
+
+
+# --- generated bad catalogues: every input is accepted or reported, nothing escapes ---------
+
+_VALID_DATA: dict[str, Any] = yaml.safe_load(VALID)
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**20), max_value=10**20)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from(["", " ", "Siedlce", "Nowa Wieś", "Polska", "0", "-", "24/7", "x" * 300])
+    | st.text(max_size=30)
+)
+_PLACE_LISTS = st.lists(
+    st.sampled_from(["", " ", "Siedlce", "Nowa Wieś", "Polska", "1426"]), max_size=3
+)
+_VALUES = _PLACE_LISTS | st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+_FIELDS = {
+    "catalog": ["version", "name", "updated", "institutions", "extra"],
+    "institution": [*MODEL_KEYS["institution"], "extra"],
+    "service": [*MODEL_KEYS["service"], "extra"],
+}
+
+
+def _target(draw: st.DrawFn, data: dict[str, Any], level: str) -> dict[str, Any]:
+    """The catalogue itself, one of its institutions or one of their services."""
+    institutions = data.get("institutions")
+    if level == "catalog" or not isinstance(institutions, list) or not institutions:
+        return data
+    institution = draw(st.sampled_from(institutions))
+    if not isinstance(institution, dict):
+        return data
+    services = institution.get("services")
+    if level == "institution" or not isinstance(services, list) or not services:
+        return institution
+    service = draw(st.sampled_from(services))
+    return service if isinstance(service, dict) else institution
+
+
+@st.composite
+def _broken_catalogues(draw: st.DrawFn) -> dict[str, Any]:
+    """The valid catalogue with a few fields, at any level, set to anything at all."""
+    data: dict[str, Any] = copy.deepcopy(_VALID_DATA)
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        level = draw(st.sampled_from(sorted(_FIELDS)))
+        _target(draw, data, level)[draw(st.sampled_from(_FIELDS[level]))] = draw(_VALUES)
+    return data
+
+
+def _with_service_field(key: str, value: object) -> dict[str, Any]:
+    data: dict[str, Any] = copy.deepcopy(_VALID_DATA)
+    data["institutions"][0]["services"][0][key] = value
+    return data
+
+
+@settings(max_examples=200, deadline=None)
+@given(_broken_catalogues())
+@example(_with_service_field("area", [""]))  # the KeyError that once escaped
+@example(_with_service_field("area", [" ", "Polska"]))
+def test_no_generated_bad_yaml_catalogue_makes_the_checker_raise(data: dict[str, Any]) -> None:
+    report = checked(yaml.safe_dump(data, allow_unicode=True))
+
+    assert (report.catalog is None) == bool(report.errors)
+    assert all(problem.code.startswith("catalog.") for problem in report.problems)
+
+
+_CELLS = st.sampled_from(
+    ["", ";", "Siedlce", "Polska", "poverty", "112", "tak", "-", "=1+1"]
+) | st.text(max_size=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_CELLS, min_size=1, max_size=len(CSV_COLUMNS) + 2), max_size=4))
+def test_no_generated_bad_csv_catalogue_makes_the_checker_raise(rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([list(CSV_COLUMNS), *rows])
+
+    report = checked(buffer.getvalue(), filename="katalog.csv")
+
+    assert (report.catalog is None) == bool(report.errors)

@@ -60,3 +60,28 @@ institutions:
     assert "1016103" in str(ambiguous.errors[0].params["candidates"])
     assert "1611063" in str(ambiguous.errors[0].params["candidates"])
     assert qualified.errors == ()
+
+
+def test_a_village_in_several_gminas_lists_the_candidate_gminas(
+    full_gazetteer: Gazetteer,
+) -> None:
+    text = """\
+version: 1
+name: Nowa Wieś
+institutions:
+  - id: gops-x
+    name: GOPS
+    place: Nowa Wieś
+    phones: ["112"]
+    services:
+      - id: gops-x-zasilki
+        name: Zasiłki
+        situations: [poverty]
+"""
+
+    report = check(text.encode(), filename="k.yaml", places=full_gazetteer)
+
+    assert [problem.code for problem in report.errors] == ["catalog.ambiguous_place"]
+    candidates = str(report.errors[0].params["candidates"])
+    assert candidates.count("TERYT") >= 2
+    assert report.errors[0].line == 6

@@ -14,10 +14,12 @@ import pytest
 
 from bot.feedback import feedback_for
 from bot.i18n import t
+from bot.reload import Fetched, Reloader
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.stats import Conversation, stats_for
 from catalog.format import write_csv
+from catalog.validation import Report
 from tests.botapi import BotApiServer, FakeUser
 from tests.conftest import Route, body
 from tests.e2e.conftest import Bot
@@ -307,6 +309,21 @@ async def test_check_of_an_uploaded_file(bot: Bot, server: BotApiServer, runtime
     await bot.processed(server.document(ADMIN, "k.yaml", BROKEN, caption="/check"))
 
     assert server.sent_texts(ADMIN.id)[-1].startswith(t("admin.check.failed", "pl", count=2))
+    assert runtime.catalog is served
+
+
+async def test_a_failing_admin_command_apologises_and_goes_no_further(
+    bot: Bot, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served = runtime.catalog
+
+    async def broken(_self: Reloader, _fetched: Fetched) -> Report:
+        raise KeyError("")
+
+    monkeypatch.setattr(Reloader, "check", broken)
+    replies = await bot.say(ADMIN, "/check")
+
+    assert replies == [t("admin.failed", "pl")]
     assert runtime.catalog is served
 
 
