@@ -2,7 +2,7 @@
 
 Export (`export_hsds`) writes what the HSDS API returns for `/organizations?full_service=true`:
 one page of fully nested organizations, each with its locations, phones and services, plus the
-catalogue's `title` and `updated`. Everything format v1 holds has an HSDS place:
+catalogue's `title`, `updated` and `partnership`. Everything format v1 holds has an HSDS place:
 
 - ids are UUIDs made from our ids (`stable_id`), which stay in a `catalog_id` attribute;
 - the place of an institution is its location (name as written, TERYT code as
@@ -109,6 +109,8 @@ def export_hsds(catalog: Catalog, *, units: Units) -> Json:
     page: Json = {"title": catalog.name}
     if catalog.updated is not None:
         page["updated"] = catalog.updated.isoformat()
+    if catalog.partnership:
+        page["partnership"] = catalog.partnership
     count = len(organizations)
     return {
         **page,
@@ -359,8 +361,9 @@ def read_hsds(data: bytes, *, filename: str) -> RawDocument:
     reader = _Importer(published_taxonomy())
     head = found if isinstance(found, dict) else {}
     document: Json = {"version": 1, "name": str(head.get("title") or stem)}
-    if head.get("updated"):
-        document["updated"] = head["updated"]
+    for key in ("updated", "partnership"):
+        if head.get(key):
+            document[key] = head[key]
     document["institutions"] = [reader.institution(org) for org in organizations]
     problems = tuple(
         ReadProblem("catalog.hsds_dropped", {"field": field, "count": count}, severity="warning")
@@ -701,7 +704,8 @@ def _given(value: object) -> bool:
 
 def _zip_tables(data: bytes) -> tuple[dict[str, list[dict[str, str]]], Json]:
     """The CSV tables of a zipped data package, by file name ('services.csv'), and the
-    package's `title` and `updated` (the catalogue's name and date) from its datapackage.json."""
+    package's `title`, `updated` and `partnership` (the catalogue's own keys) from its
+    datapackage.json."""
     tables: dict[str, list[dict[str, str]]] = {}
     package: Json = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -713,7 +717,8 @@ def _zip_tables(data: bytes) -> tuple[dict[str, list[dict[str, str]]], Json]:
             elif base == DATA_PACKAGE:
                 found = json.loads(archive.read(name).decode("utf-8-sig"))
                 if isinstance(found, dict):
-                    package = {key: found[key] for key in ("title", "updated") if key in found}
+                    keys = ("title", "updated", "partnership")
+                    package = {key: found[key] for key in keys if key in found}
     return tables, package
 
 

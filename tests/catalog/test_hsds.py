@@ -42,6 +42,7 @@ RICH_CATALOG = """
 version: 1
 name: Katalog testowy HSDS
 updated: 2026-11-01
+partnership: siedlce
 institutions:
   - id: mopr-siedlce
     name: Miejski Ośrodek Pomocy Rodzinie w Siedlcach
@@ -226,6 +227,7 @@ def test_export_carries_teryt_codes_ages_situations_and_hours(
     assert pcpr["locations"][0]["external_identifier"] == "1426"
     assert national["services"][0]["service_areas"][0]["uri"] == POLAND_URI
     assert page["title"] == "Katalog testowy HSDS"
+    assert page["partnership"] == "siedlce"
 
 
 def test_ids_are_the_same_on_every_export(builtin_gazetteer: Gazetteer) -> None:
@@ -362,10 +364,8 @@ def flat_tables(page: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
     import csv
     import io
 
-    yield (
-        "datapackage.json",
-        json.dumps({"title": page["title"], "updated": page["updated"]}).encode(),
-    )
+    own = {key: page[key] for key in ("title", "updated", "partnership")}
+    yield "datapackage.json", json.dumps(own).encode()
     tables: dict[str, list[dict[str, Any]]] = {}
     nested = {
         "services": "services.csv",
