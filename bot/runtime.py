@@ -9,15 +9,22 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import TextIO
 
 from sqlalchemy import Engine
 
+from bot.i18n import t
 from bot.settings import Settings
 from catalog.model import Catalog
 from catalog.partnerships import merge, serving_order
 from catalog.places import Gazetteer
 from catalog.storage import CatalogDiff, Database, diff_catalogs
-from catalog.text import configure_lemmas
+from catalog.text import (
+    configure_lemmas,
+    ensure_lemma_tables,
+    lemma_tables_dir,
+    lemma_tables_ready,
+)
 from catalog.validation import load_sample
 
 
@@ -39,10 +46,16 @@ class Runtime:
             self.catalogs = {self.catalog.partnership: self.catalog}
 
     @classmethod
-    def open(cls, settings: Settings) -> Runtime:
-        """Open the database (creating it), the places and the catalogue to serve."""
+    def open(cls, settings: Settings, *, progress: TextIO | None = None) -> Runtime:
+        """Open the database (creating it), the places and the catalogue to serve.
+
+        With `progress` (a person's terminal, or a log), lemma tables this machine does not
+        have yet are built first, saying so there; without it they are built at first use.
+        """
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         configure_lemmas(settings.lemma_cache_dir)  # opened at first use, built there if absent
+        if progress is not None:
+            prepare_lemma_tables(settings, progress)
         database = Database(settings.effective_database_url)
         database.create_schema()
         # The imported places (their index kept beside the data), else the built-in ones.
@@ -105,3 +118,15 @@ class Runtime:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def prepare_lemma_tables(settings: Settings, stream: TextIO) -> None:
+    """Build the lemma tables now if this machine has none, with one line saying it happens once
+    and a progress bar when `stream` is a terminal: a first start is slow, never silent."""
+    if lemma_tables_ready(lemma_tables_dir(settings.lemma_cache_dir)):
+        return
+    print(t("lemmas.building_once", settings.language), file=stream, flush=True)
+    try:
+        ensure_lemma_tables(settings.lemma_cache_dir, progress=stream if stream.isatty() else None)
+    except (RuntimeError, OSError) as error:  # first use falls back to the slower dictionaries
+        print(t("lemmas.failed", settings.language, error=error), file=stream)

@@ -9,11 +9,13 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TextIO
 
 import simplemma
 from marisa_trie import HUGE_CACHE, BytesTrie  # type: ignore[import-not-found]  # no stubs
@@ -27,6 +29,7 @@ from simplemma.strategies.dictionaries.dictionary_factory import (
 )
 from simplemma.strategies.dictionaries.trie_dictionary_factory import TrieWrapDict
 from simplemma.utils import normalize_token
+from tqdm import tqdm
 
 LEMMA_LANGUAGES = ("pl", "uk")
 
@@ -245,14 +248,20 @@ def lemma_tables_ready(directory: Path, languages: Sequence[str] = LEMMA_LANGUAG
     return all((directory / f"{language}.dic").is_file() for language in languages)
 
 
-def ensure_lemma_tables(cache_dir: Path | None = None) -> Path:
+def ensure_lemma_tables(
+    cache_dir: Path | None = None,
+    *,
+    languages: Sequence[str] = LEMMA_LANGUAGES,
+    progress: TextIO | None = None,
+) -> Path:
     """The directory of the lemma tables, building them first (in a child process) if absent.
 
-    The child keeps the build's ~750 MB peak out of this process. Raises RuntimeError when
+    The child keeps the build's ~750 MB peak out of this process; it reports each step done,
+    which `progress` (a stream; None: nothing shown) shows as a bar. Raises RuntimeError when
     the build fails (e.g. the directory is not writable).
     """
     directory = lemma_tables_dir(cache_dir)
-    if lemma_tables_ready(directory):
+    if lemma_tables_ready(directory, languages):
         return directory
     _LOG.info(_LEMMA_BUILD_MESSAGE)
     package_root = str(Path(__file__).resolve().parents[1])
@@ -261,43 +270,75 @@ def ensure_lemma_tables(cache_dir: Path | None = None) -> Path:
         **os.environ,
         "PYTHONPATH": package_root if not path else os.pathsep.join((package_root, path)),
     }
-    done = subprocess.run(  # noqa: S603 - this interpreter running this module's own function
-        [sys.executable, "-c", _BUILD_IN_CHILD, str(directory)],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0 or not lemma_tables_ready(directory):
-        last = (done.stderr.strip().splitlines() or ["no error output"])[-1]
+    command = [sys.executable, "-c", _BUILD_IN_CHILD, str(directory), *languages]
+    with (
+        tempfile.TemporaryFile("w+", encoding="utf-8") as errors,
+        subprocess.Popen(  # noqa: S603 - this interpreter running this module's own function
+            command, env=environment, stdout=subprocess.PIPE, stderr=errors, text=True
+        ) as child,
+        tqdm(
+            total=len(languages) * len(LEMMA_BUILD_STEPS),
+            file=progress,
+            disable=progress is None,
+            unit=" steps",
+            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}]",
+        ) as bar,
+    ):
+        assert child.stdout is not None  # noqa: S101 - stdout=PIPE above
+        for step in child.stdout:
+            bar.set_description_str(step.split(" ")[0], refresh=False)  # the language
+            bar.update()
+        returncode = child.wait()
+        errors.seek(0)
+        error_output = errors.read()
+    if returncode != 0 or not lemma_tables_ready(directory, languages):
+        last = (error_output.strip().splitlines() or ["no error output"])[-1]
         raise RuntimeError(f"could not build the lemma tables in {directory}: {last}")
     return directory
 
 
+# What the child reports, per language, as it goes (its standard output, one step a line).
+LEMMA_BUILD_STEPS = ("read", "index", "save")
 _BUILD_IN_CHILD = (
     "import sys; from pathlib import Path; from catalog.text import build_lemma_tables; "
-    "build_lemma_tables(Path(sys.argv[1]))"
+    "build_lemma_tables(Path(sys.argv[1]), sys.argv[2:], "
+    "report=lambda step: print(step, flush=True))"
 )
 
 
-def build_lemma_tables(directory: Path, languages: Sequence[str] = LEMMA_LANGUAGES) -> None:
+def build_lemma_tables(
+    directory: Path,
+    languages: Sequence[str] = LEMMA_LANGUAGES,
+    *,
+    report: Callable[[str], None] | None = None,
+) -> None:
     """Build the missing tables into the directory, in this process (the child's work).
 
     Each file is written under a temporary name and renamed: readers never see half a file,
     and two processes building at once (one waits for the other's lock) both end well.
+    `report` hears each step of `LEMMA_BUILD_STEPS` as '<language> <step>'.
     """
+
+    def done(language: str, *steps: str) -> None:
+        for step in steps:
+            if report is not None:
+                report(f"{language} {step}")
+
     directory.mkdir(parents=True, exist_ok=True)
     with (directory / ".build.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         for language in languages:
             target = directory / f"{language}.dic"
             if target.is_file():
+                done(language, *LEMMA_BUILD_STEPS)
                 continue
             raw = _load_dictionary_from_disk(language)
+            done(language, "read")
             trie = BytesTrie(
                 ((key.decode(), value) for key, value in raw.items()), cache_size=HUGE_CACHE
             )
             del raw
+            done(language, "index")
             partial = directory / f".{language}.dic.{os.getpid()}.tmp"
             try:
                 trie.save(str(partial))
@@ -306,6 +347,7 @@ def build_lemma_tables(directory: Path, languages: Sequence[str] = LEMMA_LANGUAG
             finally:
                 partial.unlink(missing_ok=True)
             del trie
+            done(language, "save")
 
 
 class _MappedTries(CachingDictionaryFactory):

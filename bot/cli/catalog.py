@@ -78,7 +78,7 @@ def _add_max_bytes(parser: argparse.ArgumentParser) -> None:
 def check_command(arguments: argparse.Namespace) -> int:
     """Report every problem of a file; exit 1 on errors, 0 with only warnings."""
     settings = Settings()
-    with Runtime.open(settings) as runtime:
+    with Runtime.open(settings, progress=sys.stderr) as runtime:
         report = _check_file(arguments, runtime, settings)
         if report is None:
             return 1
@@ -90,7 +90,7 @@ def load_command(arguments: argparse.Namespace) -> int:
     """Check a file and, when it has no error, make it the served catalogue."""
     settings = Settings()
     lang = settings.language
-    with Runtime.open(settings) as runtime:
+    with Runtime.open(settings, progress=sys.stderr) as runtime:
         report = _check_file(arguments, runtime, settings)
         if report is None:
             return 1
@@ -124,7 +124,7 @@ def show_command(arguments: argparse.Namespace) -> int:
     sample."""
     settings = Settings()
     lang = settings.language
-    with Runtime.open(settings) as runtime:
+    with Runtime.open(settings, progress=sys.stderr) as runtime:
         chosen = arguments.partnership
         if chosen is not None and chosen not in runtime.catalogs:
             print(t("catalog.cli.no_partnership", lang, partnership=chosen), file=sys.stderr)
@@ -165,7 +165,7 @@ def _show(runtime: Runtime, partnership: str, lang: str) -> None:
 def export_command(arguments: argparse.Namespace) -> int:
     """Write the served catalogue as YAML or CSV; reading it back gives the same catalogue."""
     settings = Settings()
-    with Runtime.open(settings) as runtime:
+    with Runtime.open(settings, progress=sys.stderr) as runtime:
         partnership = arguments.partnership
         if partnership is None and len(runtime.catalogs) == 1:
             partnership = runtime.partnerships[0]

@@ -32,7 +32,7 @@ def chat(arguments: argparse.Namespace) -> int:
     """Open the runtime and chat on stdin/stdout until end of input."""
     settings = Settings()
     lang = arguments.lang or settings.language
-    with Runtime.open(settings) as runtime:
+    with Runtime.open(settings, progress=sys.stderr) as runtime:
         deps = Deps.of(runtime, state_ttl_hours=settings.state_ttl_hours)
         interactive = sys.stdin.isatty()
         return run(

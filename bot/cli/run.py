@@ -113,7 +113,7 @@ def _run(arguments: argparse.Namespace) -> int:
         print(t(f"cli.run.{refusal}", settings.language, url=_api_host(settings)), file=sys.stderr)
         return 2
 
-    with Runtime.open(settings) as runtime:
+    with Runtime.open(settings, progress=sys.stderr) as runtime:
         if not arguments.no_warm_up:
             _LOG.info("loading vocabularies")
             warm_up(runtime)

@@ -110,7 +110,7 @@ def on_runtime(run: ServedCommand) -> Callable[[argparse.Namespace], int]:
         from bot.runtime import Runtime  # the database and places open only when needed
 
         settings = Settings()
-        with Runtime.open(settings) as runtime:
+        with Runtime.open(settings, progress=sys.stderr) as runtime:
             return run(arguments, runtime, lang=settings.language, out=sys.stdout, err=sys.stderr)
 
     return command

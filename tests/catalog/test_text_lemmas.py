@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 from collections.abc import Iterator
@@ -101,6 +102,25 @@ def test_ready_tables_are_used_as_they_are(tmp_path: Path) -> None:
 
     assert found == directory
     assert {path.read_bytes() for path in directory.iterdir()} == {b"kept"}
+
+
+def test_a_build_shows_its_progress_step_by_step_on_the_stream_given(tmp_path: Path) -> None:
+    progress = io.StringIO()
+
+    directory = ensure_lemma_tables(tmp_path, languages=("ms",), progress=progress)
+
+    assert lemma_tables_ready(directory, ("ms",))
+    shown = progress.getvalue()
+    assert "ms: 100%" in shown
+    assert "3/3" in shown
+
+
+def test_a_build_without_a_stream_shows_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ensure_lemma_tables(tmp_path, languages=("ms",))
+
+    assert capsys.readouterr() == ("", "")
 
 
 def test_two_builders_at_once_leave_one_whole_table_and_no_temporary_files(
