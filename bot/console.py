@@ -1,9 +1,14 @@
-"""The terminal chat: the same dialog as the Telegram bot, buttons shown as numbered options.
+"""The terminal chat: the same dialog as the Telegram bot, buttons shown as options to type.
 
 "This was wrong" works as in Telegram; the report is only printed (nothing is stored here).
 Reads one answer per line, so it also works with piped input (`printf '%s\\n' 19 ... | drogowskaz
-chat`); end of input ends the chat. Typing an option's number presses that button, except at
-questions where a typed number is an answer (the age): there options are lettered (a, b, c).
+chat`); end of input ends the chat. A line starting with "/" is a command, as in Telegram
+(/start, /pomoc, /jezyk, /prywatnosc, /usun, /szukaj).
+
+Keys: the actions found on many screens keep one key on all of them (`ACTION_KEYS`: "<" back,
+"0" start again, "x" quick exit...); a card's own options carry its number ("!2": the second
+card is wrong), so a bare number typed after the results is never a report. The choices of the
+question are numbered, or lettered (a, b, c) where a typed number is the answer (the age).
 """
 
 from __future__ import annotations
@@ -11,16 +16,44 @@ from __future__ import annotations
 import html
 import re
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import TextIO
+from typing import Final, TextIO
 
-from bot.dialog import Choice, Deps, DialogState, Feedback, Input, Step, Text, start, step
+from bot.dialog import (
+    Choice,
+    Deps,
+    DialogState,
+    Feedback,
+    Input,
+    Step,
+    Text,
+    command_of,
+    start,
+    step,
+)
 from bot.i18n import t
 from bot.render import Button, Reply
 
 _TAG = re.compile(r"<[^>]+>")
 _LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.DOTALL)
+_CARD_NUMBER = re.compile(r"(\d+)\.\s")
+
+# Actions offered on many screens: one key each, the same everywhere, never an answer.
+ACTION_KEYS: Final[Mapping[str, str]] = {
+    "back": "<",
+    "skip": ">",
+    "restart": "0",  # no one is 0 years old
+    "more": "+",
+    "forget": "x",
+    "change:place": "m",
+    "change:situation": "s",
+    "change:age": "w",
+}
+# Works on every screen, shown or not: the way out must never depend on where one is.
+QUICK_EXIT = "forget"
+# A card's own buttons: the sign, then the card's number ("!2" reports the second card).
+CARD_KEYS: Final[Mapping[str, str]] = {"wrong": "!", "map": "@"}
 
 
 def plain(text: str) -> str:
@@ -41,23 +74,37 @@ class Console:
         self.options: dict[str, str] = {}
         command, self.state = start(lang)
         self._hinted: set[bool] = set()
+        self._intro = True  # the first screen also says what works at any time
         self.show(step(self.state, command, deps, clock()))
 
     def answer(self, line: str) -> None:
-        """Handle one line the person typed."""
+        """Handle one line the person typed: an option's key, a /command, or an answer."""
         line = line.strip()
         if not line:
             return
-        token = self.options.get(line.casefold())
-        event: Input = Choice(token) if token is not None else Text(line)
-        self.show(step(self.state, event, self.deps, self.clock()))
+        self.show(step(self.state, self.read(line), self.deps, self.clock()))
+
+    def read(self, line: str) -> Input:
+        """What a typed line means here."""
+        key = "".join(line.split()).casefold()
+        token = self.options.get(key)
+        if token is None and key == ACTION_KEYS[QUICK_EXIT]:
+            token = QUICK_EXIT
+        if token is not None:
+            return Choice(token)
+        if line.startswith("/"):
+            command = command_of(line)
+            if command is not None:
+                return command
+        return Text(line)
 
     def show(self, result: Step) -> None:
         """Print the replies of a step and remember its options."""
         lang = result.state.lang
         self.state = DialogState(lang=lang) if result.forget else result.state
         lettered = any(reply.numbers_are_answers for reply in result.replies)
-        names = iter(_letters() if lettered else _numbers())
+        names = _choice_keys(lettered)
+        shown = self.options
         self.options = {}
         for reply in result.replies:
             self._print_reply(reply, names, lang)
@@ -65,12 +112,20 @@ class Console:
             self._print_report(report, lang)
         if result.forget:
             self._print(t("console.deleted", lang))
-        if self.options and lettered not in self._hinted:
+        elif not self.options:
+            self.options = shown  # as in Telegram, the last options can still be chosen
+        confused = any(reply.kind == "not_understood" for reply in result.replies)
+        if self.options and (confused or lettered not in self._hinted):
             self._hinted.add(lettered)
             self._print(t("console.choose_letter" if lettered else "console.choose_number", lang))
+        if self._intro:
+            self._intro = False
+            self._print(t("console.keys", lang))
         self._print("")
 
-    def _print_reply(self, reply: Reply, names: Iterable[str], lang: str) -> None:
+    def _print_reply(self, reply: Reply, names: Iterator[str], lang: str) -> None:
+        if reply.kind == "forget":
+            return  # says how to delete a Telegram chat; here console.deleted says it all
         if reply.kind in ("card", "footer"):
             self._print("")  # cards apart, so each one's options stay with it
         if reply.text:
@@ -87,9 +142,14 @@ class Console:
                     longitude=place.longitude,
                 )
             )
-        labels = iter(names)
+        number: str | None = None  # the card's number, on a card's own buttons
+        if reply.kind == "card":
+            card = _CARD_NUMBER.match(plain(reply.text))
+            number = card.group(1) if card is not None else ""
         for row in reply.buttons:
-            self._print("   ".join(self._option(button, next(labels)) for button in row))
+            self._print(
+                "   ".join(self._option(button, _key(button, names, number)) for button in row)
+            )
         if reply.location_request:
             self._print(f"   ({t('console.location', lang)})")
 
@@ -138,6 +198,24 @@ def run(
         if echo and line.strip():
             print(f"> {line.strip()}", file=output)
         console.answer(line)
+
+
+def _key(button: Button, choices: Iterator[str], card_number: str | None) -> str:
+    """What to type for a button: its action's key, its card's sign and number (on a card), or
+    the next free key for the question's choices."""
+    action = ACTION_KEYS.get(button.token)
+    if action is not None:
+        return action
+    sign = CARD_KEYS.get(button.token.partition(":")[0])
+    if sign is not None and card_number is not None:
+        return sign + card_number
+    return next(choices)
+
+
+def _choice_keys(lettered: bool) -> Iterator[str]:
+    """Keys for a question's choices: 1, 2, 3... or a, b, c..., never an action's key."""
+    reserved = set(ACTION_KEYS.values())
+    return (key for key in (_letters() if lettered else _numbers()) if key not in reserved)
 
 
 def _letters() -> Iterable[str]:

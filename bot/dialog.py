@@ -62,6 +62,8 @@ MAX_WHO_WORDS = 3  # "dla syna", "moja mama": longer texts tell a story, not who
 STATE_VERSION = 1
 EMERGENCY = "112"
 CONTROL_WORDS: tuple[str, ...] = ("restart", "skip", "back", "unknown", "forget", "more")
+# Questions whose "not understood" says what they expect (dialog.not_understood.<step>).
+NOT_UNDERSTOOD_SAYS_WHAT: tuple[str, ...] = ("who", "age", "situation", "results")
 # What can be wrong on a card; the same as bot.feedback.FEEDBACK_KINDS (a test checks).
 REPORT_KINDS: tuple[str, ...] = ("phone", "address", "hours", "closed", "other")
 MAX_NOTE_CHARS = 300  # the note about a card; the same as bot.feedback.MAX_NOTE_CHARS
@@ -120,6 +122,18 @@ class Command:
 
 
 Input = Text | Choice | Location | Command
+
+
+def command_of(text: str, bot_username: str = "") -> Command | None:
+    """'/start@bot payload' -> Command('start', 'payload'); None when meant for another bot.
+
+    Shared by Telegram and the terminal chat, so a command means the same in both.
+    """
+    head, _, rest = text.strip().partition(" ")
+    name, _, addressee = head[1:].partition("@")
+    if addressee and addressee.lower() != bot_username.lower():
+        return None
+    return Command(name.lower(), rest.strip())
 
 
 # ----------------------------------------------------------------------------- dependencies
@@ -747,17 +761,27 @@ def _on_text(state: DialogState, text: str, deps: Deps, now: datetime, lead: lis
             state = _answered(replace(state, situations=merged, terms=terms), "situation")
             understood = True
     if place is not None:
-        return _on_place_answer(_answered(state, "who"), place, deps, now, lead)
+        placed = _on_place_answer(_answered(state, "who"), place, deps, now, lead)
+        return _noted_when_asked_again(state, placed, lead)
     if understood:
         advanced = _advance(_answered(state, "who"), deps, now, lead)
-        if advanced.state.step == state.step:  # same question again: say it was understood
-            noted = Reply(t("dialog.noted", state.lang), kind="noted")
-            return replace(advanced, replies=(*lead, noted, *advanced.replies[len(lead) :]))
-        return advanced
+        return _noted_when_asked_again(state, advanced, lead)
     if state.step in ("place", "choose_place"):
         return _on_place_answer(state, deps.places.find(text), deps, now, lead)
-    not_understood = Reply(t("dialog.not_understood", state.lang), kind="not_understood")
+    key = "dialog.not_understood"
+    if state.step in NOT_UNDERSTOOD_SAYS_WHAT:
+        key = f"{key}.{state.step}"  # says what this question expects
+    not_understood = Reply(t(key, state.lang), kind="not_understood")
     return Step(state, (*lead, not_understood, *_ask(state, deps, now)))
+
+
+def _noted_when_asked_again(before: DialogState, result: Step, lead: list[Reply]) -> Step:
+    """An answer to another question than the one asked ("Siedlce" at the age): the same
+    question comes again, so say first that the answer was taken."""
+    if result.state.step != before.step:
+        return result
+    noted = Reply(t("dialog.noted", before.lang), kind="noted")
+    return replace(result, replies=(*lead, noted, *result.replies[len(lead) :]))
 
 
 def _situations_in(text: str, deps: Deps) -> tuple[frozenset[str], bool] | None:

@@ -21,7 +21,7 @@ def register(commands: Any) -> None:
         help="talk to the bot in the terminal (buttons are numbered options)",
         description=(
             "The resident's conversation in a terminal, one answer per line; works with piped "
-            "input: printf '%%s\\n' 19 'szukam pracy' Siedlce | drogowskaz chat"
+            "input: printf '%s\\n' 19 'szukam pracy' Siedlce | drogowskaz chat"
         ),
     )
     parser.add_argument("--lang", choices=LANGUAGES, default=None, help="pl (default), uk or en")

@@ -82,21 +82,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_other))
 
 
-def command_of(text: str, bot_username: str) -> dialog.Command | None:
-    """'/start@bot payload' -> Command('start', 'payload'); None when meant for another bot."""
-    head, _, rest = text.strip().partition(" ")
-    name, _, addressee = head[1:].partition("@")
-    if addressee and addressee.lower() != bot_username.lower():
-        return None
-    return dialog.Command(name.lower(), rest.strip())
-
-
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A command in a private chat: a step of the dialog (/start with a deep-link payload)."""
     message = update.effective_message
     if message is None or message.text is None:
         return
-    command = command_of(message.text, context.bot.username)
+    command = dialog.command_of(message.text, context.bot.username)
     if command is not None:
         await converse(update, context, command)
 
@@ -106,7 +97,7 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    if command_of(message.text, context.bot.username) is None:
+    if dialog.command_of(message.text, context.bot.username) is None:
         return
     lang = language_of(update)
     link = f"https://t.me/{context.bot.username}"

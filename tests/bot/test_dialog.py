@@ -7,6 +7,7 @@ import json
 import pytest
 
 from bot.dialog import Choice, Command, DialogState, Location, Text
+from bot.i18n import t
 from tests.bot.test_dialog_fakes import Conversation
 
 
@@ -124,6 +125,39 @@ def test_text_that_means_nothing_gets_a_kind_reask() -> None:
     assert conversation.state.step == "situation"
     assert "Nie rozumiem" in conversation.text()
     assert "sit:done" in conversation.tokens()
+
+
+@pytest.mark.parametrize(
+    ("answers", "step"),
+    [
+        ([], "who"),
+        ([Choice("who:me")], "age"),
+        ([Text("40")], "situation"),
+        ([Text("40"), Text("szukam pracy"), Text("Siedlce")], "results"),
+    ],
+)
+def test_not_understood_says_what_the_question_expects(
+    answers: list[Text | Choice], step: str
+) -> None:
+    conversation = started()
+    for answer in answers:
+        conversation.send(answer)
+
+    result = conversation.send(Text("qwrtz"))
+
+    assert conversation.state.step == step
+    assert result.replies[0].text == t(f"dialog.not_understood.{step}", "pl")
+
+
+def test_a_place_typed_at_the_age_question_is_taken_and_the_age_asked_again_saying_so() -> None:
+    conversation = started()
+    conversation.send(Choice("who:me"))
+
+    result = conversation.send(Text("Siedlce"))
+
+    assert conversation.state.step == "age"
+    assert conversation.state.place_code is not None
+    assert [reply.kind for reply in result.replies] == ["noted", "question"]
 
 
 @pytest.mark.parametrize(
