@@ -44,7 +44,7 @@ def poster_command(arguments: argparse.Namespace) -> int:
     except FontMissingError as missing:
         print(t("poster.cli.no_font", lang, paths=str(missing)), file=sys.stderr)
         return 2
-    with Runtime.open(settings) as runtime:
+    with Runtime.open(settings, progress=sys.stderr) as runtime:
         answer = runtime.gazetteer.find(arguments.place)
         gmina = answer.gmina
         if gmina is None:
