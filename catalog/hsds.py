@@ -168,13 +168,20 @@ class _Exporter:
         if institution.geo is not None:
             data["latitude"], data["longitude"] = institution.geo
         if institution.address is not None:
-            data["addresses"] = [self.address(institution.address, location_id)]
+            province = (
+                self.units.unit(institution.place.code[:2]) if institution.place.code else None
+            )
+            data["addresses"] = [
+                self.address(institution.address, location_id, province.name if province else "")
+            ]
         contact = institution.contact
         data["languages"] = self.languages(contact, "location_id", location_id)
         data["schedules"] = self.schedules(contact.hours, "location_id", location_id)
         return data
 
-    def address(self, written: str, location_id: str) -> Json:
+    def address(self, written: str, location_id: str, province: str) -> Json:
+        """The written address cut into HSDS parts when it reads 'street, 00-000 town'; else
+        whole in `address_1` (the parts are joined back the same way on import)."""
         parts = _ADDRESS.match(written)
         street, postal, city = (
             (parts["street"], parts["postal"], parts["city"]) if parts else (written, "", "")
@@ -184,7 +191,7 @@ class _Exporter:
             "location_id": location_id,
             "address_1": street,
             "city": city,
-            "state_province": "",
+            "state_province": province,
             "postal_code": postal,
             "country": "PL",
             "address_type": "physical",
@@ -769,6 +776,64 @@ def _attach(by_id: Mapping[str, Json], parent: str | None, key: str, row: Json) 
 
 def _cells(row: Mapping[str, str | None]) -> Json:
     return {key: value for key, value in row.items() if key and value not in (None, "")}
+
+
+# nested lists of the JSON form and the table each becomes in the tabular form
+_TABLES: Mapping[str, str] = {
+    "services": "services.csv",
+    "locations": "locations.csv",
+    "phones": "phones.csv",
+    "schedules": "schedules.csv",
+    "languages": "languages.csv",
+    "service_areas": "service_areas.csv",
+    "addresses": "addresses.csv",
+    "attributes": "attributes.csv",
+}
+
+
+def export_tables(catalog: Catalog, *, units: Units) -> bytes:
+    """The catalogue as the HSDS tabular data package: a zip of its CSV files and a
+    datapackage.json (which also holds the catalogue's title, date and partnership)."""
+    page = export_hsds(catalog, units=units)
+    tables: dict[str, dict[str, Json]] = defaultdict(dict)  # table -> id -> row
+
+    def cut(item: Json, table: str) -> None:
+        row: Json = {}
+        for key, value in item.items():
+            if key in _TABLES and isinstance(value, list):
+                for child in value:
+                    cut(child, _TABLES[key])
+            elif key == "taxonomy_term":
+                term = {k: v for k, v in value.items() if k != "taxonomy_detail"}
+                tables["taxonomy_terms.csv"][term["id"]] = term
+            else:
+                row[key] = value
+        tables[table][row["id"]] = row
+
+    for organization in page["contents"]:
+        cut(organization, "organizations.csv")
+    detail = published_taxonomy().detail
+    tables["taxonomies.csv"][detail["id"]] = detail
+    own: Json = {key: page[key] for key in ("title", "updated", "partnership") if key in page}
+    descriptor: Json = {
+        "name": "drogowskaz-catalogue",
+        "profile": "tabular-data-package",
+        **own,
+        "resources": [
+            {"name": name.removesuffix(".csv"), "path": name, "profile": "tabular-data-resource"}
+            for name in sorted(tables)
+        ],
+    }
+    files = [(DATA_PACKAGE, json.dumps(descriptor, ensure_ascii=False, indent=2).encode())]
+    for name in sorted(tables):
+        rows = list(tables[name].values())
+        buffer = io.StringIO(newline="")
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        files.append((name, buffer.getvalue().encode()))
+    return tables_of(files)
 
 
 def tables_of(directory_files: Iterable[tuple[str, bytes]]) -> bytes:

@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from catalog.format import document_of, write_csv, write_yaml
 from catalog.handout import directory_sections
-from catalog.hsds import DATA_PACKAGE, tables_of, write_hsds
+from catalog.hsds import DATA_PACKAGE, export_tables, tables_of, write_hsds
 from catalog.partnerships import as_partnership
 from catalog.validation import Report, check
 
@@ -53,13 +53,15 @@ def register(commands: Any) -> None:
 
     exporting = catalog_commands.add_parser(
         "export",
-        help="write the catalogue as YAML, CSV, Open Referral HSDS 3.0 (JSON), or a printable "
-        "HTML directory (a page per situation)",
+        help="write the catalogue as YAML, CSV, Open Referral HSDS 3.0 (JSON, or hsds-csv: the "
+        "tabular data package as a zip), or a printable HTML directory (a page per situation)",
     )
     exporting.add_argument(
         "--partnership", type=str.lower, help="whose catalogue (needed when several are served)"
     )
-    exporting.add_argument("--format", choices=("yaml", "csv", "hsds", "html"), default="yaml")
+    exporting.add_argument(
+        "--format", choices=("yaml", "csv", "hsds", "hsds-csv", "html"), default="yaml"
+    )
     exporting.add_argument("--output", type=Path, help="file to write (default: standard output)")
     exporting.set_defaults(handler=export_command)
 
@@ -180,6 +182,13 @@ def export_command(arguments: argparse.Namespace) -> int:
             )
             return 1
         catalog = runtime.catalogs[partnership]
+        if arguments.format == "hsds-csv":  # a zip: a file, never the terminal
+            if arguments.output is None:
+                print(t("catalog.cli.output_needed", settings.language), file=sys.stderr)
+                return 2
+            arguments.output.write_bytes(export_tables(catalog, units=runtime.gazetteer))
+            print(t("catalog.cli.exported", settings.language, path=str(arguments.output)))
+            return 0
         document = document_of(catalog)  # rebuilt: the catalogue keeps no file
         if arguments.format == "hsds":
             text = write_hsds(catalog, units=runtime.gazetteer)

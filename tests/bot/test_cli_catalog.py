@@ -175,7 +175,9 @@ def test_failed_load_keeps_the_catalogue_in_use(
     assert hash_shown(capsys) == before
 
 
-@pytest.mark.parametrize(("form", "suffix"), [("yaml", "yaml"), ("csv", "csv"), ("hsds", "json")])
+@pytest.mark.parametrize(
+    ("form", "suffix"), [("yaml", "yaml"), ("csv", "csv"), ("hsds", "json"), ("hsds-csv", "zip")]
+)
 def test_export_then_load_gives_the_same_catalogue(
     form: str, suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

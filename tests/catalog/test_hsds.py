@@ -7,7 +7,6 @@ The schemas and examples are read from ../shared/data/hsds-3.0 (CC BY-SA 4.0, no
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from catalog.hsds import (
     POLAND_URI,
     TERYT_URI,
     export_hsds,
+    export_tables,
     is_hsds,
     published_taxonomy,
     read_hsds,
@@ -222,6 +222,7 @@ def test_export_carries_teryt_codes_ages_situations_and_hours(
     assert {"poverty", "unemployment"} <= set(situations)
     assert mopr["locations"][0]["external_identifier"] == "1464011"
     assert mopr["locations"][0]["addresses"][0]["postal_code"] == "08-110"
+    assert mopr["locations"][0]["addresses"][0]["state_province"] == "mazowieckie"
     assert mopr["locations"][0]["schedules"][0]["byday"] == "MO,TU,WE,TH,FR"
     assert mopr["locations"][0]["schedules"][0]["opens_at"] == "07:30"
     assert pcpr["locations"][0]["external_identifier"] == "1426"
@@ -351,7 +352,7 @@ def test_official_tabular_data_package_imports(builtin_gazetteer: Gazetteer) -> 
 
 def test_a_data_package_of_our_export_round_trips(builtin_gazetteer: Gazetteer) -> None:
     catalog = rich(builtin_gazetteer)
-    package = tables_of(flat_tables(export_hsds(catalog, units=builtin_gazetteer)))
+    package = export_tables(catalog, units=builtin_gazetteer)
 
     report = check(package, filename="package.zip", places=builtin_gazetteer)
 
@@ -359,45 +360,36 @@ def test_a_data_package_of_our_export_round_trips(builtin_gazetteer: Gazetteer) 
     assert report.catalog.document == catalog.document
 
 
-def flat_tables(page: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
-    """Our nested export cut into HSDS tables, as a spreadsheet tool would (test helper)."""
+@needs_hsds
+def test_each_table_of_the_exported_package_validates_row_by_row(
+    builtin_gazetteer: Gazetteer, schemas: Registry[Any]
+) -> None:
     import csv
     import io
+    import zipfile
 
-    own = {key: page[key] for key in ("title", "updated", "partnership")}
-    yield "datapackage.json", json.dumps(own).encode()
-    tables: dict[str, list[dict[str, Any]]] = {}
-    nested = {
-        "services": "services.csv",
-        "locations": "locations.csv",
-        "phones": "phones.csv",
-        "schedules": "schedules.csv",
-        "languages": "languages.csv",
-        "service_areas": "service_areas.csv",
-        "addresses": "addresses.csv",
-        "attributes": "attributes.csv",
+    package = export_tables(rich(builtin_gazetteer), units=builtin_gazetteer)
+    schema_of = {
+        json.loads(path.read_text())["path"]: path.name
+        for path in (HSDS / "schema").glob("*.json")
+        if "path" in json.loads(path.read_text())
     }
 
-    def walk(item: dict[str, Any], table: str) -> None:
-        row = {}
-        for key, value in item.items():
-            if key in nested and isinstance(value, list):
-                for child in value:
-                    walk(child, nested[key])
-            elif key == "taxonomy_term":
-                tables.setdefault("taxonomy_terms.csv", []).append(
-                    {k: v for k, v in value.items() if k != "taxonomy_detail"}
-                )
-            else:
-                row[key] = value
-        tables.setdefault(table, []).append(row)
+    found = []
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        names = archive.namelist()
+        for name in names:
+            if name.endswith(".csv"):
+                required = set(schemas.contents(schema_of[name]).get("required", []))
+                for row in csv.DictReader(io.StringIO(archive.read(name).decode())):
+                    # an empty cell is missing, except in a required column: an empty text
+                    typed = {k: v for k, v in row.items() if v != "" or k in required}
+                    typed = {k: v for k, v in typed.items() if k not in NUMBERS}
+                    typed |= {k: float(v) for k, v in row.items() if v != "" and k in NUMBERS}
+                    found += errors_of(typed, schema_of[name], schemas)
+    assert "services.csv" in names
+    assert "datapackage.json" in names
+    assert found == []
 
-    for organization in page["contents"]:
-        walk(organization, "organizations.csv")
-    for name, rows in tables.items():
-        columns = list(dict.fromkeys(key for row in rows for key in row))
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-        yield name, buffer.getvalue().encode()
+
+NUMBERS = frozenset({"latitude", "longitude", "minimum_age", "maximum_age"})
