@@ -32,6 +32,7 @@ from bench.generate import Figure, print_figures
 from catalog.evaluation import Evaluation, Question, evaluate, questions_from
 from catalog.model import Area, Catalog, Service
 from catalog.places import Gazetteer
+from catalog.reading import Need
 from catalog.search import Match, Query, SearchIndex, SearchResult
 from catalog.text import fold, folded_words, preload_lemmas
 from catalog.validation import check
@@ -131,7 +132,7 @@ def timed(
         times.append((time.perf_counter() - start) * 1000)
         return result
 
-    return evaluate(questions, clocked, resolve), times
+    return evaluate(questions, clocked, resolve, lambda text: Need(text=text)), times
 
 
 def p99(values: Sequence[float]) -> float:

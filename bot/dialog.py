@@ -41,10 +41,11 @@ from bot.render import (
     venue,
 )
 from catalog.model import Service
-from catalog.places import PlaceAnswer, Unit
-from catalog.search import Query, SearchIndex, SearchResult
+from catalog.places import PlaceAnswer, ServesGmina, Unit
+from catalog.reading import Expecting, Need, read
+from catalog.search import ADULT_AGE, Query, SearchIndex, SearchResult, for_children
 from catalog.taxonomy import SITUATIONS
-from catalog.text import clean, fold, folded_words
+from catalog.text import clean, folded_words
 from catalog.vocabulary import is_danger
 
 if TYPE_CHECKING:
@@ -57,8 +58,6 @@ PAGE_SIZE = 5
 SEARCH_LIMIT = 50
 MAX_TERMS = 300  # characters of free text kept for the search
 MAX_SENT = 300  # message ids remembered for the quick exit
-MIN_AGE, MAX_AGE = 1, 110
-MAX_WHO_WORDS = 3  # "dla syna", "moja mama": longer texts tell a story, not who it is for
 STATE_VERSION = 1
 EMERGENCY = "112"
 CONTROL_WORDS: tuple[str, ...] = ("restart", "skip", "back", "unknown", "forget", "more")
@@ -76,17 +75,6 @@ AGE_RANGES: Mapping[str, int] = {
     "26-59": 40,
     "60-": 65,
 }
-
-_BARE_NUMBER = re.compile(r"^\s*([-+]?\d{1,4})\s*[.!]?\s*$")
-# "19 lat", "16-latek", "20 years", "17 років"; "mam 19," "I'm 30" (but not "mam 2 dzieci").
-_AGE_AFTER = re.compile(
-    r"\b(\d{1,3})\s*-?\s*(?:lat\w*|rok\w*|letni\w*|years?|yrs?|y\.?o\.?|рок\w*|рік|літ\w*)(?!\w)"
-)
-_AGE_BEFORE = re.compile(
-    r"(?:\bmam|\bma|\bjestem|\bi'?m|\bi am|\bage|\bwiek|мені|йому|їй|\bвік)\s*:?\s*"
-    r"(\d{1,3})\s*(?:$|[,.;!?])"
-)
-
 
 # ----------------------------------------------------------------------------- inputs
 
@@ -142,12 +130,18 @@ def command_of(text: str, bot_username: str = "") -> Command | None:
 class Places(Protocol):
     """What the dialog needs from the gazetteer."""
 
-    def find(self, text: str) -> PlaceAnswer:
+    def find(self, text: str, *, prefer: ServesGmina | None = None) -> PlaceAnswer:
         """Resolve a place the person typed."""
         ...
 
-    def extract(self, text: str) -> tuple[PlaceAnswer | None, str]:
+    def extract(
+        self, text: str, *, prefer: ServesGmina | None = None
+    ) -> tuple[PlaceAnswer | None, str]:
         """Find a place mentioned inside a longer text; return the text without it."""
+        ...
+
+    def unit(self, code: str) -> Unit | None:
+        """A województwo, powiat or gmina by its code."""
         ...
 
     def locate(self, lat: float, lon: float) -> PlaceAnswer:
@@ -160,6 +154,15 @@ class Searcher(Protocol):
 
     def search(self, query: Query, *, limit: int = 10) -> SearchResult:
         """Services that serve this person, best first."""
+        ...
+
+    def covers(self, gmina: str) -> bool:
+        """True when the catalogue serves the gmina locally."""
+        ...
+
+    @property
+    def local_areas(self) -> tuple[str, ...]:
+        """The codes of the catalogue's local area."""
         ...
 
 
@@ -185,6 +188,10 @@ class Deps:
     catalog: Services
     is_danger: Callable[[str], bool]
     state_ttl_hours: float = 24.0  # told to the person in /prywatnosc
+
+    def served(self, gmina: str) -> bool:
+        """True when the catalogue serves the gmina locally (same-name places: this one)."""
+        return self.search.covers(gmina)
 
     @classmethod
     def of(cls, runtime: Runtime, *, state_ttl_hours: float = 24.0) -> Deps:
@@ -231,6 +238,8 @@ class DialogState:
     sent: tuple[int, ...] = ()
     report: str | None = None
     report_kind: str | None = None
+    adult: bool = False  # no age given, but surely an adult ("mąż mnie bije")
+    lang_chosen: bool = False  # picked with /jezyk: never switched by what they write
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form of the state."""
@@ -251,6 +260,8 @@ class DialogState:
             "sent": list(self.sent),
             "report": self.report,
             "report_kind": self.report_kind,
+            "adult": self.adult,
+            "lang_chosen": self.lang_chosen,
         }
 
     @classmethod
@@ -276,6 +287,8 @@ class DialogState:
                 sent=tuple(int(message) for message in data.get("sent", ())),
                 report=_str_or_none(data.get("report")),
                 report_kind=_known_kind(data.get("report_kind")),
+                adult=bool(data.get("adult", False)),
+                lang_chosen=bool(data.get("lang_chosen", False)),
             )
         except (AttributeError, KeyError, TypeError, ValueError):
             return cls()
@@ -420,7 +433,7 @@ def _on_choice(state: DialogState, token: str, deps: Deps, now: datetime) -> Ste
     if kind == "forget":
         return _forget(state)
     if kind == "lang" and value in LANGUAGES:
-        state = replace(state, lang=value)
+        state = replace(state, lang=value, lang_chosen=True)
         if state.step == "start":
             return _on_command(state, Command("start"), deps, now)
         return Step(state, (Reply(t("dialog.language.changed", value)), *_ask(state, deps, now)))
@@ -695,8 +708,11 @@ def _on_text(state: DialogState, text: str, deps: Deps, now: datetime, lead: lis
     text = text.strip()
     if not text:
         return Step(state, (*lead, *_ask(state, deps, now)))
-    if deps.is_danger(text):
-        lead.insert(0, _danger_reply(state, deps))  # before anything else, even the greeting
+    need = read(text, deps.places, expecting=_EXPECTING.get(state.step), served=deps.served)
+    state = _in_their_language(state, need)
+    if need.danger:
+        known = _with_need_age(state, need)
+        lead.insert(0, _danger_reply(known, deps))  # before anything else, even the greeting
     word = _control_word(text)
     if word == "restart":
         return _on_command(state, Command("start"), deps, now)
@@ -710,64 +726,57 @@ def _on_text(state: DialogState, text: str, deps: Deps, now: datetime, lead: lis
     if word == "more" and state.step == "results":
         return _on_choice(state, "more", deps, now)
 
-    number = _BARE_NUMBER.match(text)
     # A typed number picks one of the places offered (for people who do not tap buttons).
-    if number is not None and state.step == "choose_place":
-        index = int(number.group(1)) - 1
+    option = _OPTION_NUMBER.match(text)
+    if option is not None and state.step == "choose_place":
+        index = int(option.group(1)) - 1
         if 0 <= index < len(state.options):
             return _on_choice(state, f"place:{state.options[index][0]}", deps, now)
-    # A bare number answers the age, at the first two questions.
-    if number is not None and state.step in ("who", "age"):
-        age = int(number.group(1))
-        if not MIN_AGE <= age <= MAX_AGE:
-            asked = replace(state, step="age")
-            return Step(asked, (*lead, _age_out_of_range(asked)))
-        answered = replace(state, age=age, age_range=None)
-        return _advance(_answered(answered, "who", "age"), deps, now, lead)
-
-    # At the place question the whole text is first read as a place.
-    if state.step in ("place", "choose_place"):
-        answer = deps.places.find(text)
-        if answer.gmina is not None or answer.candidates or answer.outside_poland:
-            return _on_place_answer(state, answer, deps, now, lead)
+    if need.age_out_of_range:
+        asked = replace(state, step="age")
+        return Step(asked, (*lead, _age_out_of_range(asked)))
 
     understood = False
-    rest = text
-    place: PlaceAnswer | None = None
-    if state.step not in ("place", "choose_place") or "place" not in state.done:
-        place, rest = deps.places.extract(text)
-        if place is not None and not (place.gmina or place.candidates or place.outside_poland):
-            place = None
-    typed_age = _typed_age(rest)
-    if typed_age is not None:
-        if not MIN_AGE <= typed_age <= MAX_AGE:
-            asked = replace(state, step="age")
-            return Step(asked, (*lead, _age_out_of_range(asked)))
-        state = _answered(replace(state, age=typed_age, age_range=None), "age")
+    place = need.place
+    if need.age is not None:
+        state = _answered(_with_need_age(state, need), "age")
         understood = True
-    who = _typed_who(rest) if len(folded_words(rest)) <= MAX_WHO_WORDS else None
-    answers_who = who is not None and state.step == "who" and place is None
-    if who is not None and state.who is None:
-        state = _answered(replace(state, who=who), "who")
+    elif need.adult and state.age is None:
+        state = replace(state, adult=True)
+    if need.who is not None and state.who is None:
+        state = _answered(replace(state, who=need.who), "who")
         understood = True
     # "dla mamy" answers who it is for; it says nothing yet about the situation.
-    detected = _situations_in(rest, deps) if _has_words(rest) and not answers_who else None
-    if detected is not None:
-        keys, meaningful = detected
-        # Words that only match catalogue text count as a situation where one was asked for.
-        if keys or (meaningful and state.step == "situation"):
-            merged = tuple(dict.fromkeys((*state.situations, *sorted(keys))))
-            terms = f"{state.terms} {rest}".strip()[-MAX_TERMS:]
-            state = _answered(replace(state, situations=merged, terms=terms), "situation")
-            understood = True
+    answers_who = need.who is not None and state.step == "who" and place is None and not need.named
+    keys = tuple(key for key in need.keys if key in SITUATIONS)
+    # Words that only the catalogue's own texts know count where a situation was asked.
+    if (
+        not keys
+        and not answers_who
+        and state.step == "situation"
+        and _has_words(need.text)
+        and deps.search.search(Query(text=need.text), limit=1).understood
+    ):
+        understood = True
+        state = _answered(replace(state, terms=_terms(state, need)), "situation")
+    if keys and not answers_who:
+        merged = tuple(dict.fromkeys((*state.situations, *keys)))
+        terms = _terms(state, need)
+        state = _answered(replace(state, situations=merged, terms=terms), "situation")
+        understood = True
     if place is not None:
+        if need.place_weak and place.gmina is not None:  # a guess: asked, never used silently
+            options = ((place.gmina.teryt, unit_label(place.gmina, state.lang)),)
+            asking = replace(_answered(state, "who"), step="choose_place", options=options)
+            return Step(asking, (*lead, *_ask(asking, deps, now)))
         placed = _on_place_answer(_answered(state, "who"), place, deps, now, lead)
         return _noted_when_asked_again(state, placed, lead)
     if understood:
         advanced = _advance(_answered(state, "who"), deps, now, lead)
         return _noted_when_asked_again(state, advanced, lead)
     if state.step in ("place", "choose_place"):
-        return _on_place_answer(state, deps.places.find(text), deps, now, lead)
+        answer = deps.places.find(text, prefer=deps.served)
+        return _on_place_answer(state, answer, deps, now, lead)
     key = "dialog.not_understood"
     if state.step in NOT_UNDERSTOOD_SAYS_WHAT:
         key = f"{key}.{state.step}"  # says what this question expects
@@ -784,26 +793,38 @@ def _noted_when_asked_again(before: DialogState, result: Step, lead: list[Reply]
     return replace(result, replies=(*lead, noted, *result.replies[len(lead) :]))
 
 
-def _situations_in(text: str, deps: Deps) -> tuple[frozenset[str], bool] | None:
-    result = deps.search.search(Query(text=text), limit=1)
-    return frozenset(key for key in result.situations if key in SITUATIONS), result.understood
+# The question a step asks, for the reader: a bare number is an age only where one is asked.
+_EXPECTING: Mapping[str, Expecting] = {
+    "start": "who",
+    "who": "who",
+    "age": "age",
+    "situation": "situation",
+    "place": "place",
+    "choose_place": "place",
+    "results": "situation",
+}
+_OPTION_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.!]?\s*$")
 
 
-def _typed_age(text: str) -> int | None:
-    folded = fold(text)
-    for pattern in (_AGE_AFTER, _AGE_BEFORE):
-        found = pattern.search(folded)
-        if found is not None:
-            return int(found.group(1))
-    return None
+def _with_need_age(state: DialogState, need: Need) -> DialogState:
+    if need.age is None:
+        return replace(state, adult=state.adult or need.adult)
+    return replace(state, age=need.age, age_range=None, adult=False)
 
 
-def _typed_who(text: str) -> str | None:
-    said = set(folded_words(text))
-    for who in ("child", "other", "me"):
-        if said & set(_words_of(f"dialog.words.who.{who}")):
-            return who
-    return None
+def _in_their_language(state: DialogState, need: Need) -> DialogState:
+    """Answer in the language the person writes in (Russian in Ukrainian), unless they chose
+    one with /jezyk."""
+    wanted = need.reply_language
+    if state.lang_chosen or wanted is None or wanted == state.lang or wanted not in LANGUAGES:
+        return state
+    return replace(state, lang=wanted)
+
+
+def _terms(state: DialogState, need: Need) -> str:
+    """The words kept for matching the catalogue's texts: what was read, without the place,
+    ages, names and streets, which the reader took out."""
+    return f"{state.terms} {need.text}".strip()[-MAX_TERMS:]
 
 
 def _control_word(text: str) -> str | None:
@@ -1015,6 +1036,9 @@ def _query(state: DialogState) -> Query:
         situations=frozenset(state.situations),
         age=state.age,
         gmina=state.place_code,
+        adult=state.adult,
+        main=state.situations[0] if state.situations else None,
+        who=state.who,
     )
 
 
@@ -1022,11 +1046,13 @@ def _results(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -
     lang = state.lang
     state = replace(state, step="results")
     result = deps.search.search(_query(state), limit=SEARCH_LIMIT)
-    services = [match.service for match in result.matches if not match.service.crisis]
-    crisis = [match.service for match in result.matches if match.service.crisis]
-    found = services + crisis  # local offices first, helplines after them
+    found = _in_showing_order(result)
+    if state.page == 0 and state.place_code is not None and not result.covered:
+        lead = [*lead, Reply(_outside_area(state, deps), kind="outside_area")]
     if not found:
         return _nothing_found(state, deps, now, lead)
+    if state.page == 0 and result.fallback:
+        lead = [*lead, Reply(t("dialog.results.general_office", lang), kind="general_office")]
     pages = (len(found) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(state.page, pages - 1)
     if state.page >= pages:
@@ -1043,6 +1069,41 @@ def _results(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -
     replies.extend(numbered(shown, lang, now, first + 1))
     replies.append(_footer(state, deps, now, more=page + 1 < pages))
     return Step(state, tuple(replies))
+
+
+def _in_showing_order(result: SearchResult) -> list[Service]:
+    """Local offices first and helplines after them; but a line the ranking put in the first
+    three for safety (violence, a child at risk) or for danger stays there."""
+    matches = list(result.matches)
+    head = matches[:3] if result.danger or _safety_line_in_top(matches) else []
+    rest = matches[len(head) :]
+    ordered = [match.service for match in head]
+    ordered += [match.service for match in rest if not match.service.crisis]
+    ordered += [match.service for match in rest if match.service.crisis]
+    return ordered
+
+
+def _safety_line_in_top(matches: Sequence[Any]) -> bool:
+    return any(match.service.crisis for match in matches[:3]) and any(
+        not match.service.crisis for match in matches[:3]
+    )
+
+
+def _outside_area(state: DialogState, deps: Deps) -> str:
+    """ "Ten katalog obejmuje: …": the place is outside the catalogue's local area."""
+    names = []
+    for code in deps.search.local_areas:
+        unit = deps.places.unit(code)
+        if unit is not None:
+            names.append(area_label(unit, state.lang))
+    return _t("dialog.results.outside_area", state.lang, areas=", ".join(names) or "—")
+
+
+def area_label(unit: Unit, lang: str) -> str:
+    """An area as people name it: "województwo mazowieckie", "powiat siedlecki", "Siedlce"."""
+    if unit.level == "gmina":
+        return unit.name
+    return t(f"dialog.place.level.{unit.level}", lang, name=unit.name)
 
 
 def _summary(state: DialogState, count: int) -> str:
@@ -1148,6 +1209,9 @@ def crisis_lines(state: DialogState, deps: Deps) -> list[Service]:
             continue  # 112 is already said first
         if not service.serves_age(state.age):
             continue
+        grown_up = state.adult or (state.age is not None and state.age >= ADULT_AGE)
+        if grown_up and for_children(service):
+            continue  # no children's line for an adult
         if not service.serves_place(state.place_code):
             continue
         found.append(service)

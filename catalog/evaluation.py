@@ -8,9 +8,11 @@ them away, so it is counted separately and must be zero. Pure: the caller resolv
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from catalog.reading import Need, PlaceFinder
+from catalog.reading import read as read_need
 from catalog.search import Query, SearchIndex, SearchResult
 
 HIT_AT = 3
@@ -35,6 +37,7 @@ class Outcome:
     gmina: str | None  # None when the place did not resolve
     results: tuple[str, ...]  # service ids, best first
     leaks: tuple[str, ...]  # results outside the person's place or age
+    asked: bool = False  # the place was not in the words: given apart, as the bot would ask
 
     @property
     def hit(self) -> bool:
@@ -59,6 +62,11 @@ class Evaluation:
     def leaks(self) -> int:
         """Results that do not serve the person's place or age, over all questions."""
         return sum(len(outcome.leaks) for outcome in self.outcomes)
+
+    @property
+    def asked(self) -> int:
+        """Questions whose place had to be given apart (not found in the words)."""
+        return sum(outcome.asked for outcome in self.outcomes)
 
     @property
     def misses(self) -> tuple[Outcome, ...]:
@@ -95,30 +103,41 @@ def evaluate(
     questions: Iterable[Question],
     search: Callable[[Query], SearchResult],
     resolve: Callable[[str], str | None],
+    read: Callable[[str], Need],
     *,
     limit: int = 10,
 ) -> Evaluation:
-    """Run every question and check each result against the person's place and age.
+    """Run every question as the bot reads it, and check each result against the person's
+    place and age.
 
-    `resolve` turns the written place into a 6-digit gmina code (None when it cannot); a
-    question whose place does not resolve is searched with the place unknown.
+    The bot reads `q` as the person's message. When the words name a place, `q` is all it is
+    given (`place` and `age` are then only the truth the results are checked against); when
+    they name none, the bot asks, and the place and age are given apart, as the person would
+    answer. `resolve` turns a written place into a 6-digit gmina code (None when it cannot).
     """
     outcomes = []
     for question in questions:
-        gmina = resolve(question.place) if question.place else None
-        query = Query(
-            text=question.text, situations=question.situations, age=question.age, gmina=gmina
-        )
+        truth = resolve(question.place) if question.place else None
+        need = read(question.text)
+        named = need.place is not None and need.place.gmina is not None and not need.place_weak
+        asked = not named and bool(question.place)
+        if named and need.place is not None and need.place.gmina is not None:
+            gmina: str | None = need.place.gmina.code
+        else:
+            gmina = truth
+            if question.age is not None and need.age is None:
+                need = replace(need, age=question.age, adult=False)
+        query = need.query(gmina=gmina)
+        query = replace(query, situations=query.situations | question.situations)
         result = search(query)
         matches = result.matches[:limit]
         leaks = tuple(
             match.service.id
             for match in matches
-            if not match.service.serves_place(gmina) or not match.service.serves_age(question.age)
+            if not match.service.serves_place(truth) or not match.service.serves_age(question.age)
         )
-        outcomes.append(
-            Outcome(question, gmina, tuple(match.service.id for match in matches), leaks)
-        )
+        results = tuple(match.service.id for match in matches)
+        outcomes.append(Outcome(question, truth, results, leaks, asked))
     return Evaluation(tuple(outcomes))
 
 
@@ -126,10 +145,15 @@ def evaluate_index(
     index: SearchIndex,
     questions: Iterable[Question],
     resolve: Callable[[str], str | None],
+    places: PlaceFinder,
     *,
     limit: int = 10,
 ) -> Evaluation:
-    """`evaluate` with a search index."""
+    """`evaluate` with a search index and the reader (places the catalogue serves first)."""
     return evaluate(
-        questions, lambda query: index.search(query, limit=limit), resolve, limit=limit
+        questions,
+        lambda query: index.search(query, limit=limit),
+        resolve,
+        lambda text: read_need(text, places, served=index.covers),
+        limit=limit,
     )

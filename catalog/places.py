@@ -22,8 +22,8 @@ import pickle
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -83,6 +83,7 @@ class PlaceAnswer:
     # parallel to candidates: the village or town of the query's name in that gmina, if any
     candidate_localities: tuple[str | None, ...] = ()
     distance_km: float | None = None  # for a pin: how far the nearest known place is
+    weak: bool = False  # found in a sentence only by a capital letter: a guess to confirm
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,6 +450,7 @@ class _Match:
 
 
 _GRID = 0.1  # degrees per cell of the pin index
+ServesGmina = Callable[[str], bool]  # does the catalogue in use serve this gmina (6-digit code)?
 
 
 class Gazetteer:
@@ -605,8 +607,12 @@ class Gazetteer:
 
     # --- free text --------------------------------------------------------------------------
 
-    def find(self, text: str) -> PlaceAnswer:
-        """Resolve what a person wrote ('w Siedlcach', '08-110', 'Мехув') to their gmina."""
+    def find(self, text: str, *, prefer: ServesGmina | None = None) -> PlaceAnswer:
+        """Resolve what a person wrote ('w Siedlcach', '08-110', 'Мехув') to their gmina.
+
+        `prefer` tells which gminas the catalogue in use serves: among places of one name,
+        those are kept ('Tomaszów' with a catalogue of powiat tomaszowski).
+        """
         text = clean(text)
         postal = _POSTAL.search(text)
         if postal:
@@ -622,14 +628,14 @@ class Gazetteer:
             query = self._parse(variant)
             if not query.words:
                 continue
-            answer = self._answer(query, fuzzy=False)
+            answer = self._answer(query, fuzzy=False, prefer=prefer)
             if answer.gmina or answer.candidates:
                 return answer
             fallback = fallback or answer
         for variant in variants[:4]:
             query = self._parse(variant)
             if query.words:
-                answer = self._answer(query, fuzzy=True)
+                answer = self._answer(query, fuzzy=True, prefer=prefer)
                 if answer.gmina or answer.candidates:
                     return answer
                 if answer.suggestions and not (fallback and fallback.suggestions):
@@ -676,7 +682,7 @@ class Gazetteer:
             words.pop(0)
         return _Query(tuple(words), mode, tuple(w for w in within if w))
 
-    def _answer(self, query: _Query, *, fuzzy: bool) -> PlaceAnswer:
+    def _answer(self, query: _Query, *, fuzzy: bool, prefer: ServesGmina | None) -> PlaceAnswer:
         if query.mode == "wojewodztwo":
             code = self._woj_code(query.words)
             return self._area_answer(code) if code is not None else PlaceAnswer()
@@ -704,7 +710,7 @@ class Gazetteer:
             if fuzzy:
                 return PlaceAnswer(suggestions=self._suggest(query.words))
             return PlaceAnswer()
-        return self._decide(match, query.mode, within)
+        return self._decide(match, query.mode, within, prefer)
 
     def _gmina_and_locality(self, words: Sequence[str]) -> PlaceAnswer | None:
         """'Warszawa Mokotów', 'Siedlce Stok Lacki': a gmina, then a place inside it."""
@@ -722,7 +728,13 @@ class Gazetteer:
                 return PlaceAnswer(gmina=self._units[code], locality=name)
         return None
 
-    def _decide(self, match: _Match, mode: str, within: Sequence[tuple[str, ...]]) -> PlaceAnswer:
+    def _decide(
+        self,
+        match: _Match,
+        mode: str,
+        within: Sequence[tuple[str, ...]],
+        prefer: ServesGmina | None = None,
+    ) -> PlaceAnswer:
         gminas = self._filter_within(match.gminas, within)
         localities = {
             code: name
@@ -730,6 +742,12 @@ class Gazetteer:
             if self._filter_within([code], within)
         }
         prefix_towns = self._filter_within(match.prefix_towns, within)
+        if prefer is not None and any(
+            prefer(code) for code in (*gminas, *prefix_towns, *localities)
+        ):  # same-name places the catalogue does not serve are not asked about
+            gminas = [code for code in gminas if prefer(code)]
+            prefix_towns = [code for code in prefix_towns if prefer(code)]
+            localities = {code: name for code, name in localities.items() if prefer(code)}
         if mode == "town":
             towns = [code for code in gminas if self._rank[code] <= 2]
             gminas = towns or gminas
@@ -785,7 +803,11 @@ class Gazetteer:
         if not fuzzy:
             # 'Tomaszów' also names the towns 'Tomaszów Mazowiecki' and 'Tomaszów Lubelski'
             joined = " ".join(words)
-            for key in self._first.get(words[0], ()):
+            firsts = list(self._first.get(words[0], ()))
+            if len(words) == 1:  # 'koło Tomaszowa': the first word of a town's name, inflected
+                firsts += self._first_by_stem.get(stem(words[0]), [])
+                joined = next((key.split(" ")[0] for key in firsts), joined)
+            for key in firsts:
                 if key.startswith(joined + " ") and key not in keys:
                     for code in self._gmina_names.get(key, ()):
                         if self._rank[code] <= 2 and code not in match.prefix_towns:
@@ -797,18 +819,32 @@ class Gazetteer:
     def _keys_for(self, words: Sequence[str], *, fuzzy: bool) -> list[str]:
         """The index keys a name matches: exact, by stems, by abbreviation, or by typo."""
         key = " ".join(words)
-        if key in self._gmina_names or key in self._locality_names:
+        if key in self._gmina_names:
             return [key]
-        stemmed = stem_key(words)
-        keys = list(self._stems.get(stemmed, ()))
-        if stemmed in self._gmina_names or stemmed in self._locality_names:
-            keys.append(stemmed)
+        if key in self._locality_names:
+            # 'z Miechowa', 'z Siedlec': an inflected gmina seat beats a village whose own
+            # name has that spelling
+            seats = [k for k in self._stemmed_keys(words) if k in self._gmina_names]
+            return [key, *seats]
+        keys = self._stemmed_keys(words)
         if keys:
             return keys
         keys = self._abbreviated(words)
         if keys or not fuzzy:
             return keys
         return self._typo_keys(key)
+
+    def _stemmed_keys(self, words: Sequence[str]) -> list[str]:
+        """Names with the same stems; for a plural name's genitive ('z Mordów', 'z Siedlec')
+        also without its '-ów' or the 'e' that comes and goes ('Siedlec' -> 'Siedlce')."""
+        keys: list[str] = []
+        for variant in _genitive_variants(words):
+            stemmed = stem_key(variant)
+            found = list(self._stems.get(stemmed, ()))
+            if stemmed in self._gmina_names or stemmed in self._locality_names:
+                found.append(stemmed)
+            keys.extend(key for key in found if key not in keys)
+        return keys
 
     def _abbreviated(self, words: Sequence[str]) -> list[str]:
         """'Tomaszow Maz', 'Gorzów Wlkp.': later words may be cut short."""
@@ -833,6 +869,15 @@ class Gazetteer:
             for key in keys:
                 parts = tuple(key.split(" "))
                 index[(stem(parts[0]), len(parts), parts[1][:1])].append((key, parts))
+        return index
+
+    @cached_property
+    def _first_by_stem(self) -> dict[str, list[str]]:
+        """Names of several words by the stem of their first word ('tomasz' -> 'tomaszow
+        mazowiecki', ...)."""
+        index: dict[str, list[str]] = defaultdict(list)
+        for first, keys in self._first.items():
+            index[stem(first)].extend(key for key in keys if " " in key)
         return index
 
     @cached_property
@@ -1010,7 +1055,9 @@ class Gazetteer:
 
     # --- a place inside a sentence ----------------------------------------------------------
 
-    def extract(self, text: str) -> tuple[PlaceAnswer | None, str]:
+    def extract(
+        self, text: str, *, prefer: ServesGmina | None = None
+    ) -> tuple[PlaceAnswer | None, str]:
         """Find a place mentioned inside a longer text ('mąż mnie bije, Siedlce').
 
         Returns the answer (None when no place is mentioned) and the text without the place.
@@ -1033,9 +1080,12 @@ class Gazetteer:
             for start in range(len(tokens) - size + 1):
                 span = tokens[start : start + size]
                 previous = tokens[start - 1].folded if start else ""
-                answer = self._extract_span(span, previous, whole=size == len(tokens))
+                answer = self._extract_span(
+                    span, previous, whole=size == len(tokens), prefer=prefer
+                )
                 if answer is not None:
                     begin, end = span[0].start, span[-1].end
+                    answer, end = self._qualified(answer, tokens, start + size, end, prefer)
                     lead = start - 1  # 'w gminie Siedlce': the leading words go with the place
                     while lead >= 0 and tokens[lead].folded in _PLACE_LEADS:
                         begin, lead = tokens[lead].start, lead - 1
@@ -1043,7 +1093,7 @@ class Gazetteer:
         return None, text
 
     def _extract_span(
-        self, span: Sequence[_Token], previous: str, *, whole: bool
+        self, span: Sequence[_Token], previous: str, *, whole: bool, prefer: ServesGmina | None
     ) -> PlaceAnswer | None:
         """The place a span of words names, if it surely is one (see `extract`)."""
         first, last = span[0].folded, span[-1].folded
@@ -1071,6 +1121,13 @@ class Gazetteer:
             if not exact and not (self._has_stem(words) or abbreviated):
                 continue
             match = self._match_name(words, fuzzy=False)
+            if previous in _GENITIVE_LEADS and match.gminas:
+                # 'z Siedlec': the genitive of Siedlce, or the gmina Siedlec; both are asked
+                # about (or the one the catalogue serves is taken)
+                for key in self._stemmed_keys(words):
+                    for code in self._gmina_names.get(key, ()):
+                        if code not in match.gminas:
+                            match.gminas.append(code)
             if match.empty():
                 continue
             towns = [code for code in match.gminas if self._rank[code] <= 2]
@@ -1087,15 +1144,66 @@ class Gazetteer:
                 if previous in _TOWN_WORDS
                 else "any"
             )
-            answer = self._decide(match, mode, ())
+            answer = self._decide(match, mode, (), prefer)
             if answer.gmina or answer.candidates:
-                return answer
+                weak = village_only and not (after_lead or whole or exact)
+                return replace(answer, weak=weak) if weak else answer
         return None
 
+    def _qualified(
+        self,
+        answer: PlaceAnswer,
+        tokens: Sequence[_Token],
+        after: int,
+        end: int,
+        prefer: ServesGmina | None,
+    ) -> tuple[PlaceAnswer, int]:
+        """'Ujazd koło Tomaszowa', 'Ujazd gm. Ujazd', 'Ujazd (łódzkie)': the words after a
+        place that say where it lies narrow its candidates. Returns the answer and where the
+        place's words end (with the qualifier, which is taken out of the text too)."""
+        if not answer.candidates:
+            return answer, end
+        position = after
+        while position < len(tokens) and tokens[position].folded in _QUALIFIER_LEADS:
+            position += 1
+        for size in range(min(3, len(tokens) - position), 0, -1):
+            words = [token.folded for token in tokens[position : position + size]]
+            areas = self._qualifier_codes(words)
+            if areas is None and position > after:  # 'koło Tomaszowa': a place near it
+                written = " ".join(token.text for token in tokens[position:][:size])
+                near = self.find(written, prefer=prefer)
+                units = [near.gmina] if near.gmina else list(near.candidates)
+                areas = [unit.code[:4] for unit in units if unit is not None] or None
+            if areas is None:
+                continue
+            inside = [
+                (unit, locality)
+                for unit, locality in zip(
+                    answer.candidates,
+                    answer.candidate_localities or (None,) * len(answer.candidates),
+                    strict=False,
+                )
+                if any(unit.code.startswith(area) for area in areas)
+            ]
+            if not inside:
+                continue
+            qualified_end = tokens[position + size - 1].end
+            if len(inside) == 1:
+                return PlaceAnswer(gmina=inside[0][0], locality=inside[0][1]), qualified_end
+            narrowed = replace(
+                answer,
+                candidates=tuple(unit for unit, _ in inside),
+                candidate_localities=tuple(locality for _, locality in inside),
+            )
+            return narrowed, qualified_end
+        return answer, end
+
     def _has_stem(self, words: Sequence[str]) -> bool:
-        stemmed = stem_key(words)
         long_enough = all(len(_WORD_ALIASES.get(word, word)) >= 4 for word in words)
-        return long_enough and (stemmed in self._stems or stemmed in self._gmina_names)
+        return long_enough and any(
+            stem_key(variant) in self._stems or stem_key(variant) in self._gmina_names
+            for variant in _genitive_variants(words)
+        )
 
     # --- pins -------------------------------------------------------------------------------
 
@@ -1223,11 +1331,28 @@ _COMMON_TEXT = """
     pcpr ops ohp hej czesc dzien help
 """
 _COMMON_WORDS = frozenset(_COMMON_TEXT.split())
+_GENITIVE_LEADS = frozenset({"z", "ze", "do", "spod", "kolo", "k", "od", "obok", "niedaleko"})
+# Words between a place and what says where it lies: 'X koło Y', 'X gm. Y', 'X pow. Z'.
+_QUALIFIER_LEADS = frozenset(
+    {"kolo", "k", "pod", "gm", "gmina", "gminie", "pow", "powiat", "woj", "wojewodztwo", "obok"}
+)
+
+
+def _genitive_variants(words: Sequence[str]) -> list[tuple[str, ...]]:
+    """The words, then their last word as the nominative of a plural name might be:
+    'mordow' -> 'mord' (Mordy), 'siedlec' -> 'siedlc' (Siedlce)."""
+    variants = [tuple(words)]
+    last = words[-1] if words else ""
+    if len(last) >= 6 and last.endswith("ow"):
+        variants.append((*words[:-1], last[:-2]))
+    if len(last) >= 5 and last[-2] == "e" and last[-3] not in "aeiouy" and last[-1] == "c":
+        variants.append((*words[:-1], last[:-2] + last[-1]))
+    return variants
 
 
 def _remove(text: str, start: int, end: int) -> str:
     """The text without one span, tidy around the cut."""
-    rest = (text[:start].rstrip(" ,;-") + " " + text[end:].lstrip(" ,;.-")).strip()
+    rest = (text[:start].rstrip(" ,;-(") + " " + text[end:].lstrip(" ,;.-)")).strip()
     return re.sub(r"\s+", " ", rest)
 
 

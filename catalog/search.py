@@ -44,6 +44,8 @@ _FIELD_CODES: Mapping[str, int] = {
     field_name: _WEIGHTS.index(weight) for field_name, weight in _FIELD_WEIGHTS.items()
 }
 _NO_WEIGHT = 0
+ADULT_AGE = 18
+CONTEXT_WEIGHT = 0.5  # a situation beside the main one counts half
 TEXT_WEIGHT = 0.8  # a text match counts a bit less than a situation the person named
 SPECIFIC_WEIGHT = 0.25  # a service about this situation only beats one doing ten things
 LOCALITY: Mapping[Level, float] = {
@@ -71,6 +73,9 @@ class Query:
     situations: frozenset[str] = frozenset()
     age: int | None = None  # of the person who needs help, not of the one writing
     gmina: str | None = None  # 6-digit code; None: place unknown -> only country-wide services
+    adult: bool = False  # no age, but surely an adult ("mąż mnie bije"): no children's services
+    main: str | None = None  # the main situation; the others only give context
+    who: str | None = None  # "me", "child", "other": a child at risk gets children's lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +96,8 @@ class SearchResult:
     situations: frozenset[str]  # given plus detected from the text
     danger: bool = False  # the text signals immediate danger: crisis lines come first
     understood: bool = True  # False when the text meant nothing to us ("asdf")
+    covered: bool = True  # the person's gmina is inside the catalogue's local area (or unknown)
+    fallback: bool = False  # nothing local fits: the gmina's general office comes first
 
 
 class SearchIndex:
@@ -113,6 +120,10 @@ class SearchIndex:
             # Ages as small numbers (-1 and 1,000 for open ends), 2 bytes each.
             self._low = array("h", [_low(service) for service in self._services])
             self._high = array("h", [_high(service) for service in self._services])
+            # Lines and services made for children ("-18", or a crisis line for the young with
+            # no lower bound): never offered to an adult, even one whose age is not known.
+            self._for_children = [for_children(service) for service in self._services]
+            self._childrens_lines = [childrens_line(service) for service in self._services]
             self._age_bonus = [
                 AGE_TARGETED.get((s.ages.low is not None) + (s.ages.high is not None), 0.0)
                 for s in self._services
@@ -185,7 +196,16 @@ class SearchIndex:
         weights = dict(understanding.situations)
         for key in query.situations:
             weights[key] = 1.0
+        if query.main in weights:
+            weights = {
+                key: weight if key == query.main else min(weight, CONTEXT_WEIGHT)
+                for key, weight in weights.items()
+            }
         eligible = self._eligible(query)
+        grown_up = query.adult or (query.age is not None and query.age >= ADULT_AGE)
+        if grown_up:  # the age filter has done the rest when the age is known
+            unfit = self._for_children if query.age is None else self._childrens_lines
+            eligible = {i: level for i, level in eligible.items() if not unfit[i]}
         text_scores, text_understood = self._text_scores(understanding, eligible)
         has_text = bool(understanding.tokens)
         understood = not has_text or understanding.understood or text_understood
@@ -200,10 +220,22 @@ class SearchIndex:
             age_known=query.age is not None,
             danger=understanding.danger,
         )
+        covered = query.gmina is None or self.covers(query.gmina)
+        fallback = False
         if understanding.danger:
             ordered = self._crisis_first(ranked, frozenset(understanding.situations), limit)
         else:
             ordered = _national_not_crowding(ranked, limit)
+            ordered = self._safe_lines_in_top(ordered, eligible, query, weights)
+            if (
+                query.gmina is not None
+                and covered
+                and weights
+                and not any(level != "country" for _, _, level in ranked)
+            ):
+                offices = self._general_offices(eligible)
+                fallback = bool(offices)
+                ordered = offices + [item for item in ordered if item not in offices]
         matches = tuple(
             Match(
                 self._services[index],
@@ -214,7 +246,85 @@ class SearchIndex:
             for negative_score, index, level in ordered[:limit]
         )
         danger = understanding.danger
-        return SearchResult(matches, situations, danger=danger, understood=understood)
+        return SearchResult(
+            matches,
+            situations,
+            danger=danger,
+            understood=understood,
+            covered=covered,
+            fallback=fallback,
+        )
+
+    def covers(self, gmina: str) -> bool:
+        """True when some service of the catalogue serves this gmina locally (not only the
+        national lines): the person lives inside the catalogue's area."""
+        return any(gmina[:length] in self._by_area for length in (6, 4, 2))
+
+    @property
+    def local_areas(self) -> tuple[str, ...]:
+        """The catalogue's area as the widest codes it serves locally (no '' for Poland)."""
+        codes = sorted(code for code in self._by_area if code)
+        widest = [
+            code for code in codes if not any(code.startswith(o) for o in codes if o != code)
+        ]
+        return tuple(widest)
+
+    def _general_offices(self, eligible: Mapping[int, Level]) -> list[_Ranked]:
+        """The gmina's social-help office (MOPS, GOPS, OPS: the local service for poverty and
+        general help), the first contact when nothing local fits the situation; failing that,
+        the most local general services."""
+        general = [
+            (index, level)
+            for index, level in eligible.items()
+            if level != "country" and not self._services[index].crisis
+        ]
+        for wanted in ("gmina", "powiat", "wojewodztwo"):
+            offices: list[_Ranked] = [
+                (-1.0, index, level)
+                for index, level in general
+                if level == wanted and "poverty" in self._situations[index]
+            ]
+            if offices:
+                return sorted(offices)[:2]
+        return []
+
+    def _safe_lines_in_top(
+        self,
+        ordered: list[_Ranked],
+        eligible: Mapping[int, Level],
+        query: Query,
+        weights: Mapping[str, float],
+    ) -> list[_Ranked]:
+        """For violence and a child at risk, a fitting 24/7 line in the first three, beside
+        the local service (adults: Niebieska Linia, 112, the town's crisis line; children:
+        116 111, 800 12 12 12, 112)."""
+        main = query.main or (max(weights, key=lambda key: weights[key]) if weights else None)
+        child = query.who == "child" or (query.age is not None and query.age < ADULT_AGE)
+        if main != "domestic_violence" and not (child and main == "family"):
+            return ordered
+        top = ordered[:TOP]
+        if any(self._services[index].crisis for _, index, _ in top):
+            return ordered
+        lines = [
+            item
+            for item in ordered
+            if self._services[item[1]].crisis and main in self._situations[item[1]]
+        ]
+        if not lines:
+            lines = [
+                (0.0, index, level)
+                for index, level in sorted(eligible.items())
+                if self._services[index].crisis
+                and main in self._situations[index]
+                and (child or not self._for_children[index])
+            ]
+        if not lines:
+            return ordered
+        if child:
+            lines.sort(key=lambda item: (not self._for_children[item[1]], item))
+        line = lines[0]
+        rest = [item for item in ordered if item != line]
+        return [*rest[:1], line, *rest[1:]]
 
     def _ranked(
         self,
@@ -432,6 +542,20 @@ def _national_not_crowding(ranked: Sequence[_Ranked], limit: int) -> list[_Ranke
     while len(head) < TOP and rest:  # nothing local left: national lines fill the places
         head.append(rest.pop(0))
     return head + rest
+
+
+def for_children(service: Service) -> bool:
+    """A service made for children: ages up to 18 at most, or a crisis line for the young
+    (116 111, 800 12 12 12) that sets no lower age."""
+    high, low = service.ages.high, service.ages.low
+    if high is not None and high <= ADULT_AGE and (low is None or low < ADULT_AGE):
+        return True
+    return childrens_line(service)
+
+
+def childrens_line(service: Service) -> bool:
+    """A crisis line for the young that sets no lower age (116 111, 800 12 12 12)."""
+    return service.crisis and "youth" in service.situations and service.ages.low is None
 
 
 def _low(service: Service) -> int:

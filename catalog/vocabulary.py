@@ -23,7 +23,8 @@ from rapidfuzz.distance import Levenshtein
 from catalog.taxonomy import SITUATIONS
 from catalog.text import fold, lemma, words
 
-VOCABULARY_LANGUAGES = ("pl", "uk", "en")
+VOCABULARY_LANGUAGES = ("pl", "uk", "en", "ru")
+PEOPLE = ("me", "on_behalf", "child", "other", "adult", "spouse")  # see `people` in pl.yaml
 STRONG = 1.0  # a phrase that names the situation ("nie mam gdzie spać")
 HINT = 0.5  # a word that points at it without naming it ("syn", "mama")
 MAX_GAP = 2  # other words allowed between two words of a phrase
@@ -200,6 +201,7 @@ class Phrase:
     weight: float = STRONG
     danger: bool = False
     written: str = ""
+    language: str = ""  # of the vocabulary file it comes from
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +214,8 @@ class Understanding:
     content: tuple[int, ...]  # positions of the words that are not stopwords
     matched: frozenset[int] = field(default_factory=frozenset)  # positions a phrase used
     hints: frozenset[int] = field(default_factory=frozenset)  # positions that only hint ("syn")
+    # Words matched per vocabulary language: evidence of the language a short text is in.
+    languages: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def understood(self) -> bool:
@@ -232,8 +236,10 @@ class Vocabulary:
         not_danger: Sequence[Phrase] = (),
         stopwords: Iterable[str] = (),
         aliases: Iterable[Iterable[str]] = (),
+        people: Sequence[Phrase] = (),
     ) -> None:
         self.phrases = tuple(phrases)
+        self.people = tuple(people)
         self.not_danger = tuple(not_danger)
         self.stopwords = frozenset(stopwords)
         self.aliases: dict[str, frozenset[str]] = {}
@@ -241,14 +247,16 @@ class Vocabulary:
             members = frozenset(fold(word) for word in group)
             for member in members:
                 self.aliases[member] = self.aliases.get(member, frozenset()) | members
-        forms = {
-            form for p in (*self.phrases, *self.not_danger) for t in p.terms for form in t.forms
-        }
+        every = (*self.phrases, *self.not_danger, *self.people)
+        forms = {form for p in every for t in p.terms for form in t.forms}
         self._lexicon = Lexicon(forms)
-        self._stems = tuple(
-            sorted({t.stem for p in (*self.phrases, *self.not_danger) for t in p.terms if t.stem})
-        )
+        self._stems = tuple(sorted({t.stem for p in every for t in p.terms if t.stem}))
         self._by_first = _by_first_term(self.phrases)
+        self._people: dict[str, tuple[str, ...]] = {}
+        for phrase in self.people:
+            key = " ".join(fold(word) for word in words(phrase.written))
+            self._people[key] = (*self._people.get(key, ()), phrase.situations[0])
+        self._longest_person = max((len(key.split()) for key in self._people), default=1)
         self._not_danger_by_first = _by_first_term(self.not_danger)
 
     @classmethod
@@ -258,25 +266,40 @@ class Vocabulary:
         not_danger: list[Phrase] = []
         stopwords: set[str] = set()
         aliases: list[list[str]] = []
+        people: list[Phrase] = []
         for document in documents:
+            lang = str(document.get("language") or "")
             aliases.extend(
                 [str(word) for word in group] for group in document.get("aliases") or ()
             )
             for section, weight in (("situations", STRONG), ("hints", HINT)):
                 for key, entries in (document.get(section) or {}).items():
                     _check_key(key)
-                    phrases.extend(_phrase(entry, (key,), weight) for entry in entries or ())
+                    phrases.extend(
+                        _phrase(entry, (key,), weight, language=lang) for entry in entries or ()
+                    )
             for key, entries in (document.get("danger") or {}).items():
                 situations = () if key == "any" else (_check_key(key),)
                 phrases.extend(
-                    _phrase(entry, situations, STRONG, danger=True) for entry in entries or ()
+                    _phrase(entry, situations, STRONG, danger=True, language=lang)
+                    for entry in entries or ()
                 )
             not_danger.extend(
-                _phrase(entry, (), 0.0) for entry in document.get("not_danger") or ()
+                _phrase(entry, (), 0.0, language=lang)
+                for entry in document.get("not_danger") or ()
             )
+            for role, entries in (document.get("people") or {}).items():
+                if role not in PEOPLE:
+                    msg = f"vocabulary: unknown people key {role!r}"
+                    raise ValueError(msg)
+                people.extend(
+                    _phrase(entry, (role,), 0.0, language=lang) for entry in entries or ()
+                )
             for word in document.get("stopwords") or ():
                 stopwords.update(token.surface for token in tokenize(str(word)))
-        return cls(phrases, not_danger=not_danger, stopwords=stopwords, aliases=aliases)
+        return cls(
+            phrases, not_danger=not_danger, stopwords=stopwords, aliases=aliases, people=people
+        )
 
     def is_stopword(self, token: Token) -> bool:
         """True for words that carry no meaning for search ("i", "mam", "pomoc")."""
@@ -291,11 +314,16 @@ class Vocabulary:
             for used in _find(phrase, matches):
                 excluded.update(used)
         found: list[tuple[Phrase, frozenset[int]]] = []
+        languages: dict[str, int] = {}
         for phrase in _candidates(self.phrases, self._by_first, matches):
             for occurrence in _find(phrase, matches):
                 if phrase.danger and excluded.intersection(occurrence):
                     continue
                 found.append((phrase, frozenset(occurrence)))
+                if phrase.language:
+                    languages[phrase.language] = languages.get(phrase.language, 0) + len(
+                        occurrence
+                    )
                 break
         situations: dict[str, float] = {}
         danger = False
@@ -312,7 +340,24 @@ class Vocabulary:
                 situations[key] = max(situations.get(key, 0.0), phrase.weight)
         content = tuple(i for i, token in enumerate(tokens) if not self.is_stopword(token))
         hints = frozenset(matched - named)
-        return Understanding(situations, danger, tokens, content, frozenset(matched), hints)
+        return Understanding(
+            situations, danger, tokens, content, frozenset(matched), hints, languages
+        )
+
+    def people_in(self, tokens: Sequence[Token]) -> dict[str, list[tuple[int, ...]]]:
+        """The people a text speaks of ("syn", "w imieniu", "mąż"): role -> word positions.
+
+        Written forms only, no typos or lemmas: the words are short ("mi", "ma", "me") and a
+        near miss would say who needs help wrongly.
+        """
+        surfaces = [token.surface for token in tokens]
+        found: dict[str, list[tuple[int, ...]]] = {}
+        for start in range(len(surfaces)):
+            for size in range(min(self._longest_person, len(surfaces) - start), 0, -1):
+                key = " ".join(surfaces[start : start + size])
+                for role in self._people.get(key, ()):
+                    found.setdefault(role, []).append(tuple(range(start, start + size)))
+        return found
 
     def _term_scores(self, token: Token) -> dict[str, float]:
         """Every vocabulary form (and 'stem*') this token matches."""
@@ -387,7 +432,12 @@ def _check_key(key: str) -> str:
 
 
 def _phrase(
-    entry: object, situations: tuple[str, ...], weight: float, *, danger: bool = False
+    entry: object,
+    situations: tuple[str, ...],
+    weight: float,
+    *,
+    danger: bool = False,
+    language: str = "",
 ) -> Phrase:
     written = str(entry)
     terms: list[Term] = []
@@ -404,7 +454,7 @@ def _phrase(
     if not terms:
         msg = f"vocabulary: empty phrase {written!r}"
         raise ValueError(msg)
-    return Phrase(tuple(terms), situations, weight, danger, written)
+    return Phrase(tuple(terms), situations, weight, danger, written, language)
 
 
 def load_documents(languages: Iterable[str] = VOCABULARY_LANGUAGES) -> list[Mapping[str, Any]]:

@@ -46,7 +46,9 @@ def run(
             t("search.test.bad_file", lang, path=str(arguments.questions), reason=reason), file=err
         )
         return EXIT_FAILED
-    evaluation = evaluate_index(SearchIndex.of(catalog), questions, _resolver(served.gazetteer))
+    evaluation = evaluate_index(
+        SearchIndex.of(catalog), questions, _resolver(served.gazetteer), served.gazetteer
+    )
     print("\n".join(report_lines(evaluation, lang)), file=out)
     return EXIT_OK if evaluation.leaks == 0 and not evaluation.misses else EXIT_FAILED
 
@@ -67,6 +69,7 @@ def report_lines(evaluation: Evaluation, lang: str) -> list[str]:
     lines = [
         tn("search.test.hits", count, lang, hits=hits, percent=f"{percent:g}"),
         t("search.test.leaks", lang, leaks=evaluation.leaks),
+        t("search.test.asked", lang, asked=evaluation.asked),
     ]
     for outcome in evaluation.outcomes:
         if outcome.gmina is None and outcome.question.place:

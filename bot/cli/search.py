@@ -10,32 +10,34 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from bot.i18n import t
 from bot.settings import Settings
 from catalog.model import Catalog
-from catalog.places import PlaceAnswer, ReferenceAnswer, Unit
-from catalog.search import Match, Query, SearchIndex, SearchResult
+from catalog.places import PlaceAnswer, ReferenceAnswer, ServesGmina, Unit
+from catalog.reading import MAX_AGE, MIN_AGE, Need, read
+from catalog.search import Match, SearchIndex, SearchResult
 from catalog.taxonomy import SITUATIONS
 from catalog.validation import check
 
 EXIT_OK = 0
 EXIT_BAD_CATALOG = 1
 EXIT_BAD_PLACE = 2
-MAX_AGE = 120
 
 
 class Places(Protocol):
     """What the search command needs from the gazetteer."""
 
-    def find(self, text: str) -> PlaceAnswer:
+    def find(self, text: str, *, prefer: ServesGmina | None = None) -> PlaceAnswer:
         """Resolve what a person wrote to their gmina."""
         ...
 
-    def extract(self, text: str) -> tuple[PlaceAnswer | None, str]:
+    def extract(
+        self, text: str, *, prefer: ServesGmina | None = None
+    ) -> tuple[PlaceAnswer | None, str]:
         """A place mentioned inside a longer text, and the text without it."""
         ...
 
@@ -142,9 +144,9 @@ def run(
         else:
             print(_place_error_text(answer, lang), file=err)
         return EXIT_BAD_PLACE
-    unit, result = answer
+    unit, result, need = answer
     if arguments.json:
-        print(json.dumps(result_json(unit, result), ensure_ascii=False), file=out)
+        print(json.dumps(result_json(unit, result, need), ensure_ascii=False), file=out)
     else:
         print("\n".join(result_lines(unit, result, lang)), file=out)
     return EXIT_OK
@@ -159,42 +161,41 @@ def _search(
     age: int | None,
     situations: frozenset[str],
     limit: int,
-) -> ErrorAnswer | tuple[Unit | None, SearchResult]:
-    """The person's gmina (see `locate`) and the services that serve them, best first."""
-    answer = locate(places, place, text)
-    if isinstance(answer, ErrorAnswer):
-        return answer
-    unit, rest = answer
-    query = Query(text=rest, situations=situations, age=age, gmina=unit.code if unit else None)
-    return unit, index.search(query, limit=limit)
-
-
-def locate(places: Places, place: str | None, text: str) -> ErrorAnswer | tuple[Unit | None, str]:
-    """The person's gmina from --place, else from a place named in the text.
-
-    Returns the gmina (None when no place was given or named) and the text left to search.
-    """
+) -> ErrorAnswer | tuple[Unit | None, SearchResult, Need]:
+    """The person's need read from their words (the place and age given apart win), their
+    gmina, and the services that serve them, best first."""
+    need = read(text, places, served=index.covers)
     if place:
-        return _one_gmina(places.find(place), text)
-    if not text.strip():
-        return None, text
-    found, rest = places.extract(text)
-    if found is None:
-        return None, text
-    return _one_gmina(found, rest)
+        need = replace(need, place=places.find(place, prefer=index.covers), place_weak=False)
+    if age is not None:
+        need = replace(need, age=age, adult=False)
+    found = _one_gmina(need)
+    if isinstance(found, ErrorAnswer):
+        return found
+    query = need.query(gmina=found.code if found else None)
+    query = replace(query, situations=query.situations | situations)
+    return found, index.search(query, limit=limit), need
 
 
-def _one_gmina(answer: PlaceAnswer, text: str) -> ErrorAnswer | tuple[Unit | None, str]:
+def _one_gmina(need: Need) -> ErrorAnswer | Unit | None:
+    """The gmina to search in; a place that is not one gmina (or only a guess) is an error
+    listing the candidates, as the bot would ask."""
+    answer = need.place
+    if answer is None:
+        return None
+    if answer.gmina is not None and not need.place_weak:
+        return answer.gmina
     if answer.gmina is not None:
-        return answer.gmina, text
+        return ErrorAnswer("place_ambiguous", (describe_place(answer.gmina),))
     if answer.candidates:
-        return ErrorAnswer("place_ambiguous", tuple(_describe(unit) for unit in answer.candidates))
+        described = tuple(describe_place(unit) for unit in answer.candidates)
+        return ErrorAnswer("place_ambiguous", described)
     if answer.outside_poland:
         return ErrorAnswer("place_outside_poland", ())
     return ErrorAnswer("place_unknown", answer.suggestions)
 
 
-def _describe(unit: Unit) -> str:
+def describe_place(unit: Unit) -> str:
     """A candidate as a person could type it back to choose it ("Siedlce, powiat siedlecki")."""
     parts = [unit.name]
     if unit.powiat:
@@ -234,14 +235,20 @@ def match_json(match: Match) -> dict[str, object]:
     }
 
 
-def result_json(unit: Unit | None, result: SearchResult) -> dict[str, object]:
-    """The whole answer as JSON."""
+def result_json(unit: Unit | None, result: SearchResult, need: Need) -> dict[str, object]:
+    """The whole answer as JSON, with what was understood from the words."""
     return {
         "place": place_json(unit),
         "results": [match_json(match) for match in result.matches],
-        "situations": sorted(result.situations),
-        "danger": result.danger,
+        "situations": list(need.keys) or sorted(result.situations),
+        "danger": result.danger or need.danger,
         "understood": result.understood,
+        "who": need.who,
+        "age": need.age,
+        "adult": need.adult,
+        "language": need.language,
+        "covered": result.covered,
+        "fallback": result.fallback,
     }
 
 
@@ -251,7 +258,7 @@ def result_lines(unit: Unit | None, result: SearchResult, lang: str) -> list[str
     if unit is None:
         lines.append(t("search.cli.no_place", lang))
     else:
-        lines.append(t("search.cli.place", lang, place=_describe(unit)))
+        lines.append(t("search.cli.place", lang, place=describe_place(unit)))
     if result.danger:
         lines.append(t("search.cli.danger", lang))
     if not result.understood:
@@ -329,7 +336,7 @@ def _requests(lines: Iterable[str]) -> Iterator[_Request | ErrorAnswer]:
                 raise TypeError
             age = data.get("age")
             situations = frozenset(str(key) for key in data.get("situations") or ())
-            if age is not None and not (isinstance(age, int) and 0 <= age <= MAX_AGE):
+            if age is not None and not (isinstance(age, int) and MIN_AGE <= age <= MAX_AGE):
                 raise TypeError
             if situations - frozenset(SITUATIONS):
                 raise TypeError
@@ -341,8 +348,8 @@ def _requests(lines: Iterable[str]) -> Iterator[_Request | ErrorAnswer]:
 
 def _age(text: str) -> int:
     value = int(text)
-    if not 0 <= value <= MAX_AGE:
-        msg = f"age must be between 0 and {MAX_AGE}"
+    if not MIN_AGE <= value <= MAX_AGE:
+        msg = f"age must be between {MIN_AGE} and {MAX_AGE}"
         raise argparse.ArgumentTypeError(msg)
     return value
 

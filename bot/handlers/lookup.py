@@ -17,7 +17,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -44,7 +44,8 @@ from bot.render import card_payload, escape, map_url, service_card
 from bot.stats import stats_for
 from catalog.model import Catalog, Service
 from catalog.places import PlaceAnswer, Unit
-from catalog.search import Query, SearchIndex
+from catalog.reading import Need, read
+from catalog.search import SearchIndex
 from catalog.text import fold, folded_words
 
 _LOG = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class LookupResult:
     place: Unit | None = None
     other_places: tuple[Unit, ...] = ()  # same name, not chosen
     text: str = ""  # the words left after the place was taken out
+    need: Need = field(default_factory=Need)  # what was read from the words
 
 
 def lookup(
@@ -76,9 +78,10 @@ def lookup(
     The catalogue is passed whole (taken once by the caller), so a reload happening meanwhile
     cannot mix two catalogues in one answer.
     """
-    answer, rest = places.extract(text) if text.strip() else (None, "")
-    place, others = _chosen_place(answer)
-    rest = rest.strip(" ,.;:-") if answer is not None else text.strip()
+    index = SearchIndex.of(catalog)
+    need = read(text, places, served=index.covers) if text.strip() else Need()
+    place, others = _chosen_place(need.place)
+    rest = need.text.strip(" ,.;:-")
     gminas = [unit.code for unit in (place, *others) if unit is not None]
     named = [
         service
@@ -86,9 +89,9 @@ def lookup(
         if not gminas or any(_near(service, code) for code in gminas)
     ]
     found: list[Service] = list(named)
-    if rest or place is not None:
-        query = Query(text=rest, gmina=place.code if place is not None else None)
-        result = SearchIndex.of(catalog).search(query, limit=max(limit, 10))
+    if rest or place is not None or need.age is not None:
+        query = need.query(gmina=place.code if place is not None else None)
+        result = index.search(query, limit=max(limit, 10))
         if result.understood or not rest:
             found.extend(match.service for match in result.matches)
     unique = list(dict.fromkeys(found))
@@ -98,6 +101,7 @@ def lookup(
         place=place,
         other_places=others,
         text=rest,
+        need=need,
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from bot.cli import build_parser, evaluate, main, search
 from catalog.model import Catalog
-from catalog.places import Gazetteer, PlaceAnswer, ReferenceAnswer
+from catalog.places import Gazetteer, PlaceAnswer, ReferenceAnswer, ServesGmina
 from tests.builders import (
     GMINA_SIEDLCE_UNIT,
     MIASTO_SIEDLCE_UNIT,
@@ -59,13 +59,15 @@ class Places:
 
     builtin: Gazetteer
 
-    def find(self, text: str) -> PlaceAnswer:
+    def find(self, text: str, *, prefer: ServesGmina | None = None) -> PlaceAnswer:
         if text.strip().casefold() == "siedlce gmina albo miasto":
             return PlaceAnswer(candidates=(MIASTO_SIEDLCE_UNIT, GMINA_SIEDLCE_UNIT))
-        return self.builtin.find(text)
+        return self.builtin.find(text, prefer=prefer)
 
-    def extract(self, text: str) -> tuple[PlaceAnswer | None, str]:
-        return self.builtin.extract(text)
+    def extract(
+        self, text: str, *, prefer: ServesGmina | None = None
+    ) -> tuple[PlaceAnswer | None, str]:
+        return self.builtin.extract(text, prefer=prefer)
 
     def reference(self, text: str) -> ReferenceAnswer:
         return self.builtin.reference(text)
@@ -174,7 +176,8 @@ def test_batch_answers_one_json_line_per_question(served: Served, tmp_path: Path
     answers = [json.loads(line) for line in out.splitlines()]
     assert [a.get("error") for a in answers] == [None, "place_ambiguous", None, "bad_request"]
     assert [r["service_id"] for r in answers[0]["results"]] == ["gops-mordy"]
-    assert [r["service_id"] for r in answers[2]["results"]] == ["ohp"]
+    # Only a national service fits: the person's gmina office comes first (no dead end).
+    assert [r["service_id"] for r in answers[2]["results"]] == ["gops-mordy", "ohp"]
     assert code == 2
 
 

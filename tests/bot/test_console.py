@@ -88,7 +88,7 @@ def test_interactive_prompt_is_shown_before_each_answer() -> None:
 
 
 def test_the_place_question_says_to_type_the_place_instead_of_a_location() -> None:
-    shown = chat("19", "szukam pracy", lang="en")
+    shown = chat("19", "looking for a job", lang="en")
 
     assert "In the terminal, type the place name instead of a location." in shown
 
@@ -117,7 +117,7 @@ def test_this_was_wrong_offers_the_kinds_as_numbered_options_and_prints_the_repo
 
 
 def test_the_report_can_be_sent_without_a_note_from_the_terminal() -> None:
-    shown = chat("mąż mnie bije, Siedlce", "38", "!1", "4", "1", lang="en")
+    shown = chat("my husband beats me, Siedlce", "38", "!1", "4", "1", lang="en")
 
     assert (
         "(To the coordinators: Przeciwdziałanie przemocy domowej — It no longer works.)" in shown

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot.dialog import Deps, DialogState, Input, Step, step
 from catalog.model import AgeRange, Area, Contact, Institution, Phone, Service
-from catalog.places import PlaceAnswer, Unit
+from catalog.places import PlaceAnswer, ServesGmina, Unit
 from catalog.search import Match, Query, SearchResult
 from catalog.text import fold, folded_words
 
@@ -45,7 +45,7 @@ _ANSWERS: dict[str, PlaceAnswer] = {
 class FakePlaces:
     """Knows Siedlce (town and rural gmina), Mordy, two gminas called Nowa Wieś and Berlin."""
 
-    def find(self, text: str) -> PlaceAnswer:
+    def find(self, text: str, *, prefer: ServesGmina | None = None) -> PlaceAnswer:  # noqa: ARG002
         """The answer for a known name, else nothing."""
         key = " ".join(folded_words(text)).removeprefix("w ").removeprefix("in ")
         if key in _ANSWERS:
@@ -54,7 +54,12 @@ class FakePlaces:
             return PlaceAnswer()
         return PlaceAnswer()
 
-    def extract(self, text: str) -> tuple[PlaceAnswer | None, str]:
+    def extract(
+        self,
+        text: str,
+        *,
+        prefer: ServesGmina | None = None,  # noqa: ARG002
+    ) -> tuple[PlaceAnswer | None, str]:
         """A known name inside a longer text, and the text without it."""
         folded = fold(text)
         for name, answer in _ANSWERS.items():
@@ -65,6 +70,11 @@ class FakePlaces:
                 rest = (text[:position] + text[position + len(name) :]).strip(" ,.")
                 return answer, rest
         return None, text
+
+    def unit(self, code: str) -> Unit | None:
+        """The gminas this fake knows, by code."""
+        known = [answer.gmina for answer in _ANSWERS.values() if answer.gmina is not None]
+        return next((unit for unit in known if unit.code == code), None)
 
     def locate(self, lat: float, lon: float) -> PlaceAnswer:
         """Pins near Siedlce are in the town; anything else is outside Poland."""
@@ -267,6 +277,21 @@ class FakeSearch:
         matches.sort(key=lambda m: (-m.score, order[m.level]))
         understood = bool(detected) or not query.text
         return SearchResult(tuple(matches[:limit]), situations, understood=understood)
+
+    def covers(self, gmina: str) -> bool:
+        """True when a service that is not national serves the gmina."""
+        return any(
+            area.code and area.contains(gmina)
+            for service in self.catalog.services
+            for area in service.areas
+        )
+
+    @property
+    def local_areas(self) -> tuple[str, ...]:
+        """The codes the fake catalogue serves locally."""
+        return tuple(
+            sorted({area.code for s in self.catalog.services for area in s.areas if area.code})
+        )
 
 
 def fake_deps() -> Deps:

@@ -247,9 +247,11 @@ def test_national_lines_fill_the_top_when_nothing_local_fits() -> None:
     lines = [crisis_line(f"line-{n}", situations=["domestic_violence"]) for n in range(3)]
     index = index_of(*lines, service("local", situations=["poverty"], areas=[MORDY]))
 
-    top = ids(index, Query(text="przemoc", gmina=MORDY_GMINA), limit=3)
+    result = index.search(Query(text="przemoc", gmina=MORDY_GMINA), limit=3)
 
-    assert top == ["line-0", "line-1", "line-2"]
+    # No dead end: the gmina's general office first, then the national lines.
+    assert [match.service.id for match in result.matches] == ["local", "line-0", "line-1"]
+    assert result.fallback
 
 
 def test_same_question_gives_the_same_order_whatever_the_catalogue_order() -> None:

@@ -34,11 +34,14 @@ WHO_PL = t("dialog.who.question", "pl")
 
 
 class _NoPlaces:
-    def find(self, text: str) -> PlaceAnswer:  # noqa: ARG002
+    def find(self, text: str, **_: object) -> PlaceAnswer:  # noqa: ARG002
         return PlaceAnswer()
 
-    def extract(self, text: str) -> tuple[PlaceAnswer | None, str]:
+    def extract(self, text: str, **_: object) -> tuple[PlaceAnswer | None, str]:
         return None, text
+
+    def unit(self, code: str) -> None:  # noqa: ARG002
+        return None
 
     def locate(self, lat: float, lon: float) -> PlaceAnswer:  # noqa: ARG002
         return PlaceAnswer()
@@ -47,6 +50,11 @@ class _NoPlaces:
 class _NoSearch:
     def search(self, query: Query, *, limit: int = 10) -> SearchResult:  # noqa: ARG002
         return SearchResult(matches=(), situations=query.situations)
+
+    def covers(self, gmina: str) -> bool:  # noqa: ARG002
+        return False
+
+    local_areas: tuple[str, ...] = ()
 
 
 class _NoCatalog:

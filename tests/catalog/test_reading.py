@@ -1,0 +1,251 @@
+"""One reading of a message: who, age, situations, place, language and danger."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalog.model import Service
+from catalog.places import Gazetteer
+from catalog.reading import Need, read
+from catalog.search import Query, SearchIndex
+from tests.builders import MORDY, POLSKA, SIEDLCE, catalog_with, crisis_line, service
+
+MORDY_GMINA = "142605"
+
+
+def reading(text: str, gazetteer: Gazetteer) -> Need:
+    return read(text, gazetteer)
+
+
+@pytest.mark.parametrize(
+    ("text", "who", "age"),
+    [
+        ("mam 17 lat i szukam pracy", "me", 17),
+        ("mam 19, rzuciłam szkołę", "me", 19),
+        ("mam dwadzieścia lat, szukam pracy", "me", 20),
+        ("siedemnastolatek szuka pracy", None, 17),
+        ("praca dla 16-latka", None, 16),
+        ("syn (15 lat) ćpa, co robić?", "child", 15),
+        ("babcia (81 l.) potrzebuje opieki", "other", 81),
+        ("Dzień dobry, piszę w imieniu taty. Ma 79 lat, po wylewie", "other", 79),
+        ("mam 45 lat, syn ma 16 i pije", "child", 16),
+        ("сину 15 років, він вживає наркотики", "child", 15),
+        ("мені сімнадцять, шукаю роботу", "me", 17),
+        ("мне 17 лет, ищу работу", "me", 17),
+        ("I'm seventeen and need a job", "me", 17),
+        ("My mother is 80 and needs care at home", "other", 80),
+        ("mam 2 dzieci i szukam pracy", None, None),
+    ],
+)
+def test_who_and_the_age_of_the_person_who_needs_help_are_read(
+    text: str, who: str | None, age: int | None, builtin_gazetteer: Gazetteer
+) -> None:
+    need = reading(text, builtin_gazetteer)
+
+    assert (need.who, need.age) == (who, age)
+
+
+def test_an_age_no_person_has_is_flagged_not_used(builtin_gazetteer: Gazetteer) -> None:
+    need = read("150", builtin_gazetteer, expecting="age")
+
+    assert need.age is None
+    assert need.age_out_of_range
+
+
+def test_a_bare_number_is_an_age_only_where_an_age_is_asked(builtin_gazetteer: Gazetteer) -> None:
+    assert read("19", builtin_gazetteer, expecting="age").age == 19
+    assert read("19", builtin_gazetteer, expecting="situation").age is None
+
+
+@pytest.mark.parametrize(
+    "text", ["mąż mnie bije", "my husband hits me", "чоловік мене б'є", "żona pije"]
+)
+def test_a_spouse_makes_the_writer_an_adult(text: str, builtin_gazetteer: Gazetteer) -> None:
+    need = reading(text, builtin_gazetteer)
+
+    assert need.adult
+    assert need.age is None
+
+
+def test_the_main_situation_comes_before_context_ones(builtin_gazetteer: Gazetteer) -> None:
+    need = reading("wyszedłem z więzienia, nie mam pracy", builtin_gazetteer)
+
+    assert need.main == "after_prison"
+    assert dict(need.situations)["unemployment"] < 1.0
+
+
+def test_an_old_person_who_cannot_cope_needs_care_first(builtin_gazetteer: Gazetteer) -> None:
+    need = reading("tata ma 79 lat, po wylewie, nie daje rady sam w domu", builtin_gazetteer)
+
+    assert need.main == "elderly_care"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gdyby mnie nie było, wszystkim byłoby lepiej",
+        "nie widzę sensu życia",
+        "lepiej beze mnie",
+        "якби мене не було",
+        "всем будет лучше без меня",
+        "everyone would be better off without me",
+    ],
+)
+def test_passive_wording_of_suicide_is_danger(text: str, builtin_gazetteer: Gazetteer) -> None:
+    assert reading(text, builtin_gazetteer).danger
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ta praca mnie zabija",
+        "umieram ze śmiechu",
+        "zabiłbym za kawę",
+        "this job is killing me",
+        "ця робота мене вбиває",
+    ],
+)
+def test_idioms_are_not_danger(text: str, builtin_gazetteer: Gazetteer) -> None:
+    assert not reading(text, builtin_gazetteer).danger
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("szukam pracy w Siedlcach", "pl"),
+        ("stracilem prace", "pl"),
+        ("Я з України, живу в Седльцях, шукаю роботу", "uk"),
+        ("мне 17 лет, ищу работу", "ru"),
+        ("I lost my flat and have nowhere to sleep", "en"),
+        ("ok", None),
+    ],
+)
+def test_the_language_of_the_text_is_read(
+    text: str, language: str | None, builtin_gazetteer: Gazetteer
+) -> None:
+    assert reading(text, builtin_gazetteer).language == language
+
+
+def test_russian_is_answered_in_ukrainian(builtin_gazetteer: Gazetteer) -> None:
+    need = reading("мне нужна помощь, ищу работу", builtin_gazetteer)
+
+    assert need.language == "ru"
+    assert need.reply_language == "uk"
+
+
+def test_names_and_streets_are_no_places(builtin_gazetteer: Gazetteer) -> None:
+    need = reading(
+        "Nazywam się Anna Nowak, mieszkam na ul. Św. Antoniego w Siedlcach, nie mam na jedzenie",
+        builtin_gazetteer,
+    )
+
+    assert need.place is not None and need.place.gmina is not None
+    assert need.place.gmina.name == "Siedlce"
+    assert "Nowak" not in need.text
+    assert "Antoniego" not in need.text
+
+
+@pytest.mark.fulldata
+def test_an_inflected_gmina_seat_beats_a_village_of_that_spelling(
+    full_gazetteer: Gazetteer,
+) -> None:
+    need = reading("mam 17 lat, jestem z Miechowa, rzuciłem szkołę", full_gazetteer)
+
+    assert need.place is not None and need.place.gmina is not None
+    assert need.place.gmina.name == "Miechów"
+
+
+@pytest.mark.fulldata
+def test_same_name_places_the_catalogue_serves_are_preferred(full_gazetteer: Gazetteer) -> None:
+    tomaszowski = "1016"
+
+    need = read("Tomaszów, szukam pracy", full_gazetteer, served=lambda g: g[:4] == tomaszowski)
+
+    assert need.place is not None and need.place.gmina is not None
+    assert need.place.gmina.name == "Tomaszów Mazowiecki"
+
+
+@pytest.mark.fulldata
+def test_a_place_near_another_means_within_it(full_gazetteer: Gazetteer) -> None:
+    need = reading("Ujazd koło Tomaszowa, szukam pracy", full_gazetteer)
+
+    assert need.place is not None and need.place.gmina is not None
+    assert need.place.gmina.wojewodztwo == "łódzkie"
+    assert "Tomaszowa" not in need.text
+
+
+# ----------------------------------------------------------------------------- safe ranking
+
+
+def violence_lines() -> list[Service]:
+    return [
+        crisis_line("niebieska-linia", situations=["domestic_violence"]),
+        crisis_line("116-111", situations=["youth", "domestic_violence"], ages="-18"),
+        crisis_line("800-12-12-12", situations=["youth", "family", "domestic_violence"]),
+    ]
+
+
+def test_an_adult_facing_violence_gets_a_24h_line_in_the_top_three_and_no_childrens_line() -> None:
+    index = SearchIndex(
+        catalog_with(
+            *violence_lines(),
+            service("mops-przemoc", situations=["domestic_violence"], areas=[MORDY]),
+            service("mops-rodzina", situations=["family", "domestic_violence"], areas=[MORDY]),
+            service("pcpr", situations=["domestic_violence", "family"], areas=[MORDY]),
+        )
+    )
+
+    query = Query(text="mąż mnie bije", gmina=MORDY_GMINA, adult=True, main="domestic_violence")
+    ids = [match.service.id for match in index.search(query).matches]
+
+    assert "niebieska-linia" in ids[:3]
+    assert ids[0] != "niebieska-linia"  # the local service stays first
+    assert "116-111" not in ids
+    assert "800-12-12-12" not in ids
+
+
+def test_a_child_at_risk_gets_a_childrens_line_in_the_top_three() -> None:
+    index = SearchIndex(
+        catalog_with(
+            *violence_lines(),
+            service("mops-przemoc", situations=["domestic_violence"], areas=[MORDY]),
+            service("pcpr", situations=["domestic_violence", "family"], areas=[MORDY]),
+            service("oik", situations=["domestic_violence"], areas=[MORDY]),
+        )
+    )
+
+    query = Query(text="ojciec mnie bije", gmina=MORDY_GMINA, age=14, main="domestic_violence")
+    ids = [match.service.id for match in index.search(query).matches]
+
+    assert {"116-111", "800-12-12-12"} & set(ids[:3])
+
+
+def test_nothing_local_for_the_situation_gives_the_gmina_office_first() -> None:
+    index = SearchIndex(
+        catalog_with(
+            service("gops-mordy", situations=["poverty", "family"], areas=[MORDY]),
+            service("mopr-siedlce", situations=["poverty"], areas=[SIEDLCE]),
+            crisis_line("987", situations=["homelessness"]),
+        )
+    )
+
+    result = index.search(Query(text="nie mam gdzie spać", gmina=MORDY_GMINA))
+
+    assert [match.service.id for match in result.matches] == ["gops-mordy", "987"]
+    assert result.fallback
+    assert result.covered
+
+
+def test_a_place_outside_the_catalogue_is_not_covered() -> None:
+    index = SearchIndex(
+        catalog_with(
+            service("gops-mordy", situations=["poverty"], areas=[MORDY]),
+            service("line", situations=["poverty"], areas=[POLSKA]),
+        )
+    )
+
+    result = index.search(Query(text="bieda", gmina="126101"))  # Kraków
+
+    assert not result.covered
+    assert not result.fallback
+    assert [match.service.id for match in result.matches] == ["line"]
