@@ -279,13 +279,15 @@ class SearchIndex:
             if level != "country" and not self._services[index].crisis
         ]
         for wanted in ("gmina", "powiat", "wojewodztwo"):
-            offices: list[_Ranked] = [
-                (-1.0, index, level)
+            offices = [
+                index
                 for index, level in general
                 if level == wanted and "poverty" in self._situations[index]
             ]
             if offices:
-                return sorted(offices)[:2]
+                # The office that takes the widest range of matters is the social-help centre.
+                offices.sort(key=lambda index: (-len(self._situations[index]), index))
+                return [(-1.0, index, wanted) for index in offices[:2]]
         return []
 
     def _safe_lines_in_top(

@@ -139,7 +139,8 @@ def test_names_and_streets_are_no_places(builtin_gazetteer: Gazetteer) -> None:
         builtin_gazetteer,
     )
 
-    assert need.place is not None and need.place.gmina is not None
+    assert need.place is not None
+    assert need.place.gmina is not None
     assert need.place.gmina.name == "Siedlce"
     assert "Nowak" not in need.text
     assert "Antoniego" not in need.text
@@ -151,7 +152,8 @@ def test_an_inflected_gmina_seat_beats_a_village_of_that_spelling(
 ) -> None:
     need = reading("mam 17 lat, jestem z Miechowa, rzuciłem szkołę", full_gazetteer)
 
-    assert need.place is not None and need.place.gmina is not None
+    assert need.place is not None
+    assert need.place.gmina is not None
     assert need.place.gmina.name == "Miechów"
 
 
@@ -161,7 +163,8 @@ def test_same_name_places_the_catalogue_serves_are_preferred(full_gazetteer: Gaz
 
     need = read("Tomaszów, szukam pracy", full_gazetteer, served=lambda g: g[:4] == tomaszowski)
 
-    assert need.place is not None and need.place.gmina is not None
+    assert need.place is not None
+    assert need.place.gmina is not None
     assert need.place.gmina.name == "Tomaszów Mazowiecki"
 
 
@@ -169,7 +172,8 @@ def test_same_name_places_the_catalogue_serves_are_preferred(full_gazetteer: Gaz
 def test_a_place_near_another_means_within_it(full_gazetteer: Gazetteer) -> None:
     need = reading("Ujazd koło Tomaszowa, szukam pracy", full_gazetteer)
 
-    assert need.place is not None and need.place.gmina is not None
+    assert need.place is not None
+    assert need.place.gmina is not None
     assert need.place.gmina.wojewodztwo == "łódzkie"
     assert "Tomaszowa" not in need.text
 

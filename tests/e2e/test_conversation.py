@@ -249,3 +249,25 @@ async def test_a_card_takes_a_report_that_it_was_wrong_for_the_coordinators(
     assert thanks[0]["text"] == t("dialog.wrong.sent", "pl")  # the question, edited in place
     reports = feedback_for(runtime).recent()
     assert [report.service_id for report in reports] == ["pup-siedlce-praca"]
+
+
+async def test_a_ukrainian_message_is_answered_in_ukrainian_whatever_telegram_says(
+    bot: Bot,
+) -> None:
+    olena = FakeUser(1090, "Олена", "pl")
+    await bot.say(olena, "/start")
+
+    replies = await bot.say(olena, "Я з України, живу в Седльцях, шукаю роботу")
+
+    assert t("dialog.age.question.me", "uk") in joined(replies)
+    assert t("dialog.age.question.me", "pl") not in joined(replies)
+
+
+async def test_a_language_chosen_with_the_command_is_kept(bot: Bot) -> None:
+    olena = FakeUser(1091, "Олена", "pl")
+    await bot.say(olena, "/start")
+    await bot.say(olena, "/jezyk pl")
+
+    replies = await bot.say(olena, "Я з України, живу в Седльцях, шукаю роботу")
+
+    assert t("dialog.age.question.me", "pl") in joined(replies)

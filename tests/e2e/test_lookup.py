@@ -227,3 +227,20 @@ async def test_inline_cards_of_services_with_an_address_have_a_map_button(
     buttons = url_buttons(answer["results"][0])
     assert buttons[0]["text"] == t("card.button.map", "pl")
     assert buttons[0]["url"].startswith("https://www.openstreetmap.org/search?query=ul.%20Kili")
+
+
+async def test_one_message_in_three_languages_finds_violence_help_and_a_24h_line(
+    bot: Bot,
+) -> None:
+    for text in (
+        "/szukaj mąż mnie bije, Siedlce",
+        "/szukaj чоловік мене б'є, Седльце",
+        "/szukaj my husband beats me, Siedlce",
+    ):
+        replies = await bot.say(WORKER, text)
+
+        cards = replies[1:]
+        assert "Siedlce" in replies[0]
+        assert any("przemoc" in card.casefold() for card in cards[:3]), text
+        assert any("800 120 002" in card or "112" in card for card in cards[:3]), text
+        assert not any("116 111" in card for card in cards), text  # no children's line

@@ -1,0 +1,70 @@
+"""The four paths that take a person's words read one message the same way: the dialog,
+/szukaj and inline (`lookup`), `drogowskaz search` and `catalog test`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.cli.search import _search
+from bot.dialog import Deps, DialogState, Text, step
+from bot.handlers.lookup import lookup
+from bot.runtime import Runtime
+from bot.settings import Settings
+from catalog.evaluation import Question, evaluate_index
+from catalog.search import SearchIndex
+from catalog.vocabulary import is_danger
+
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    folder: Path = tmp_path_factory.mktemp("runtime")
+    settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'db.sqlite'}")
+    with Runtime.open(settings) as opened:
+        yield opened
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "syn (15 lat) ćpa, co robić? Siedlce",
+        "mąż mnie bije, Siedlce",
+        "мені сімнадцять, шукаю роботу, Седльце",
+        "My mother is 80 and needs care at home, we live in Siedlce",
+    ],
+)
+def test_every_path_reads_one_message_alike(message: str, runtime: Any) -> None:
+    sample_catalog, places = runtime.catalog, runtime.gazetteer
+    index = SearchIndex.of(sample_catalog)
+    deps = Deps(places=places, search=index, catalog=sample_catalog, is_danger=is_danger)
+
+    dialog = step(DialogState(step="who"), Text(message), deps, NOW).state
+    looked_up = lookup(message, sample_catalog, places).need
+    searched = _search(
+        index,
+        places,
+        text=message,
+        place=None,
+        age=None,
+        situations=frozenset(),
+        limit=5,
+    )
+    assert isinstance(searched, tuple)
+    unit, _, from_cli = searched
+    tested = evaluate_index(index, [Question(message, "Siedlce")], lambda _: "146401", places)
+
+    assert looked_up == from_cli
+    assert (dialog.who, dialog.age, dialog.situations[:1]) == (
+        from_cli.who,
+        from_cli.age,
+        from_cli.keys[:1],
+    )
+    assert unit is not None
+    assert dialog.place_code == unit.code
+    assert not tested.outcomes[0].asked  # catalog test read the place from the words too
