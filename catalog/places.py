@@ -682,7 +682,9 @@ class Gazetteer:
             words.pop(0)
         return _Query(tuple(words), mode, tuple(w for w in within if w))
 
-    def _answer(self, query: _Query, *, fuzzy: bool, prefer: ServesGmina | None) -> PlaceAnswer:
+    def _answer(
+        self, query: _Query, *, fuzzy: bool, prefer: ServesGmina | None = None
+    ) -> PlaceAnswer:
         if query.mode == "wojewodztwo":
             code = self._woj_code(query.words)
             return self._area_answer(code) if code is not None else PlaceAnswer()
