@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import ipaddress
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +30,9 @@ from catalog.validation import Report, check
 
 _LOG = logging.getLogger(__name__)
 
-FetchFailure = Literal["no_source", "not_found", "too_large", "timeout", "http_status", "network"]
+FetchFailure = Literal[
+    "no_source", "not_found", "too_large", "timeout", "http_status", "network", "redirect_refused"
+]
 CHUNK_BYTES: Final = 64 * 1024
 
 
@@ -69,12 +72,23 @@ def filename_for_url(url: str, content_type: str = "") -> str:
     return name or "catalog.yaml"
 
 
-async def fetch(source: str | None, *, max_bytes: int, time_limit: float) -> Fetched:
+async def fetch(
+    source: str | None,
+    *,
+    max_bytes: int,
+    time_limit: float,
+    allow_private_redirects: bool = False,
+) -> Fetched:
     """The catalogue from a file path or an http(s) URL: at most `max_bytes`, in `time_limit` s."""
     if not source:
         raise FetchError("no_source")
     if is_url(source):
-        return await fetch_url(source, max_bytes=max_bytes, time_limit=time_limit)
+        return await fetch_url(
+            source,
+            max_bytes=max_bytes,
+            time_limit=time_limit,
+            allow_private_redirects=allow_private_redirects,
+        )
     return await asyncio.to_thread(read_path, source, max_bytes=max_bytes)
 
 
@@ -102,16 +116,31 @@ async def fetch_url(
     max_bytes: int,
     time_limit: float,
     transport: httpx.AsyncBaseTransport | None = None,
+    allow_private_redirects: bool = False,
 ) -> Fetched:
     """Download a catalogue, streaming, stopping as soon as it exceeds the size limit.
 
     `time_limit` bounds the whole download, not each read: a server trickling bytes is cut off.
+    The configured URL is the operator's; where it redirects is the remote server's say, so a
+    redirect to anything but a public http(s) address (loopback, private, link-local: the
+    host's own services, a cloud's metadata endpoint) is refused unless allowed.
     """
+    requests = 0
+
+    async def guard(request: httpx.Request) -> None:
+        nonlocal requests
+        requests += 1
+        if requests > 1 and not allow_private_redirects:
+            await refuse_unless_public(request.url)
+
     try:
         async with (
             asyncio.timeout(time_limit),
             httpx.AsyncClient(
-                timeout=time_limit, follow_redirects=True, transport=transport
+                timeout=time_limit,
+                follow_redirects=True,
+                transport=transport,
+                event_hooks={"request": [guard]},
             ) as client,
             client.stream("GET", url) as response,
         ):
@@ -128,11 +157,31 @@ async def fetch_url(
                     raise FetchError("too_large", detail=f">{max_bytes}")
                 chunks.append(chunk)
             content_type = response.headers.get("content-type", "")
+            final_url = str(response.url)  # after redirects: a short link's file name counts
     except (TimeoutError, httpx.TimeoutException) as error:
         raise FetchError("timeout") from error
     except httpx.HTTPError as error:
         raise FetchError("network", detail=type(error).__name__) from error
-    return Fetched(data=b"".join(chunks), filename=filename_for_url(url, content_type))
+    return Fetched(data=b"".join(chunks), filename=filename_for_url(final_url, content_type))
+
+
+async def refuse_unless_public(url: httpx.URL) -> None:
+    """Raise FetchError('redirect_refused') unless the URL is http(s) and every address its
+    host resolves to is a public one."""
+    host = url.host
+    if url.scheme not in ("http", "https") or not host:
+        raise FetchError("redirect_refused", detail=str(url.scheme))
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port)
+    except OSError as error:
+        raise FetchError("network", detail=type(error).__name__) from error
+    for *_, address in found:
+        ip = ipaddress.ip_address(str(address[0]).split("%")[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if not ip.is_global:
+            raise FetchError("redirect_refused", detail=host)
 
 
 ReloadStatus = Literal["loaded", "same", "refused", "store_failed", "not_yours"]

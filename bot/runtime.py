@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TextIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import DatabaseError
 
 from bot.i18n import t
 from bot.settings import Settings
@@ -26,6 +27,21 @@ from catalog.text import (
     lemma_tables_ready,
 )
 from catalog.validation import load_sample
+
+
+class BrokenDatabaseError(Exception):
+    """The database cannot be opened or read (a damaged file, not a database, unreachable).
+
+    Says which database (the file, or the URL without its password) and what failed, so that
+    the command line can print one line with what to do instead of a traceback.
+    """
+
+    def __init__(self, url: str, detail: str) -> None:
+        parsed = make_url(url)
+        self.is_file = parsed.get_backend_name() == "sqlite"
+        self.where = parsed.database or "" if self.is_file else parsed.render_as_string()
+        self.detail = detail
+        super().__init__(f"{self.where}: {detail}")
 
 
 @dataclass
@@ -51,16 +67,22 @@ class Runtime:
 
         With `progress` (a person's terminal, or a log), lemma tables this machine does not
         have yet are built first, saying so there; without it they are built at first use.
+        Raises `BrokenDatabaseError` when the database cannot be read.
         """
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         configure_lemmas(settings.lemma_cache_dir)  # opened at first use, built there if absent
         if progress is not None:
             prepare_lemma_tables(settings, progress)
         database = Database(settings.effective_database_url)
-        database.create_schema()
-        # The imported places (their index kept beside the data), else the built-in ones.
-        gazetteer = Gazetteer.load(database.engine, cache=settings.places_index_file)
-        loaded = database.load_catalogs() or [load_sample(gazetteer)]
+        try:
+            database.create_schema()
+            # The imported places (their index kept beside the data), else the built-in ones.
+            gazetteer = Gazetteer.load(database.engine, cache=settings.places_index_file)
+            loaded = database.load_catalogs() or [load_sample(gazetteer)]
+        except DatabaseError as error:
+            database.dispose()
+            detail = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
+            raise BrokenDatabaseError(database.url, detail) from error
         return cls(
             settings=settings,
             database=database,

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     state_ttl_hours: float = Field(default=24.0, gt=0)
     max_catalog_bytes: int = 5_000_000
     download_timeout_seconds: float = 20.0
+    # A catalogue URL may redirect only to public http(s) addresses unless this is set (tests,
+    # or a catalogue server inside the partnership's own network).
+    allow_private_catalog_redirects: bool = False
     bot_username: str | None = None  # for the t.me links printed on posters (without '@')
     poster_font: Path | None = None  # a TTF with Polish and Cyrillic letters; default: DejaVu Sans
 

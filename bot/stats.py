@@ -18,6 +18,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, Table, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from catalog.format import spreadsheet_safe
 from catalog.storage import add_partnership_column, table_of, upsert_statement
 
 # What is counted; the key says which one ("situation" -> a taxonomy key, "gmina" -> a 6-digit
@@ -123,16 +124,15 @@ class StatsReport:
         for metric in METRICS:
             for key, count in self.keys(metric):
                 name = (names or {}).get(key, "") if metric in (GMINA, POWIAT) else ""
-                writer.writerow(
-                    [
-                        self.first_day.isoformat(),
-                        self.last_day.isoformat(),
-                        metric,
-                        key,
-                        name,
-                        show_count(count),
-                    ]
-                )
+                row = [
+                    self.first_day.isoformat(),
+                    self.last_day.isoformat(),
+                    metric,
+                    key,
+                    name,
+                    show_count(count),
+                ]
+                writer.writerow([spreadsheet_safe(cell) for cell in row])
         return buffer.getvalue()
 
 

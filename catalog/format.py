@@ -795,10 +795,20 @@ class _CsvReader:
         if not self.usable:
             return
         cells = {
-            column: cell.strip()
+            column: _unescaped(cell.strip())
             for column, cell in zip(self.header, row, strict=False)
             if column and cell.strip()
         }
+        for column, cell in zip(self.header, row, strict=False):
+            if column and looks_like_formula(cell):
+                self.problems.append(
+                    ReadProblem(
+                        "catalog.csv_formula",
+                        {"column": column, "value": cell.strip()},
+                        line=number,
+                        severity="warning",
+                    )
+                )
         key = cells.get("institution_id", f"\0row{number}")
         institution = self.institutions.get(key)
         if institution is None:
@@ -877,6 +887,32 @@ class _CsvReader:
         return RawDocument(data, "csv", self.lines, tuple(self.problems))
 
 
+# What a spreadsheet runs as a formula when a cell starts with it (OWASP, "CSV Injection").
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_LIKE = re.compile(r"[+-][\d\s()./-]*")  # '+48 25 600 00 01', '-17', '-12.5': data
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell as written to CSV: one starting like a formula gets a leading apostrophe, which
+    spreadsheets read as "this is text" (OWASP's advice); reading our CSV takes it off again."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def _unescaped(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:2].startswith(FORMULA_STARTS) else cell
+
+
+def looks_like_formula(cell: str) -> bool:
+    """True for a cell a spreadsheet would run ('=HYPERLINK(…)', '@cmd', '+SUM(…)'), not for a
+    phone number or an age range; an apostrophe in front (our own export) makes it text."""
+    if cell.startswith(("\t", "\r")):
+        return True
+    text = cell.strip()
+    if text.startswith(("=", "@")):
+        return True
+    return text.startswith(("+", "-")) and not _NUMBER_LIKE.fullmatch(text)
+
+
 def _cell_value(name: str, cell: str) -> object:
     if name in LIST_FIELDS:
         return [part.strip() for part in cell.split(";") if part.strip()]
@@ -891,7 +927,10 @@ def _geo_value(cell: str) -> list[str]:
 
 
 def write_csv(document: CatalogDocument, *, delimiter: str = ",") -> str:
-    """The document as CSV, one row per service; extra columns only when they are needed."""
+    """The document as CSV, one row per service; extra columns only when they are needed.
+
+    Cells that a spreadsheet would run as formulas are neutralised (`spreadsheet_safe`).
+    """
     rows = list(_csv_rows(document))
     used_extras = [
         column
@@ -903,7 +942,7 @@ def write_csv(document: CatalogDocument, *, delimiter: str = ",") -> str:
     writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=delimiter, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({column: row.get(column, "") for column in columns})
+        writer.writerow({column: spreadsheet_safe(row.get(column, "")) for column in columns})
     return buffer.getvalue()
 
 

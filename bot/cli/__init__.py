@@ -7,6 +7,11 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli import catalog, chat, health, lemmas, places, poster, run, search
+from bot.i18n import t
+from bot.runtime import BrokenDatabaseError
+from bot.settings import Settings
+
+EXIT_DATABASE = 2  # the database cannot be read: nothing was done
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +31,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
     handler = arguments.handler
-    code: int = handler(arguments)
+    try:
+        code: int = handler(arguments)
+    except BrokenDatabaseError as broken:  # one line with the file and what to do, no traceback
+        key = "cli.database.broken_file" if broken.is_file else "cli.database.unusable"
+        language = Settings().language
+        print(t(key, language, where=broken.where, detail=broken.detail), file=sys.stderr)
+        return EXIT_DATABASE
     return code
 
 

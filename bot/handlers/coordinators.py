@@ -170,6 +170,7 @@ async def _catalog_command(
                 settings.catalog,
                 max_bytes=settings.max_catalog_bytes,
                 time_limit=settings.download_timeout_seconds,
+                allow_private_redirects=settings.allow_private_catalog_redirects,
             )
     except FetchError as error:
         _LOG.warning("catalogue fetch failed: %s", error.reason)

@@ -34,6 +34,7 @@ FLOOD_LIMIT: Final = 20  # updates per chat ...
 FLOOD_WINDOW_SECONDS: Final = 10.0  # ... in this many seconds; beyond that, a polite pause
 DELETE_BATCH: Final = 100  # deleteMessages takes at most 100 ids
 MAX_TRACKED_CHATS: Final = 10_000
+DANGER: Final = "danger"  # the kind of the reply with the crisis lines (bot.dialog)
 
 
 @dataclass
@@ -186,7 +187,16 @@ async def converse(
             await _delete_messages(context, chat.id, (*result.delete_messages, *incoming))
             await send_replies(context.bot, chat.id, result.replies)
             return
-        await services.writer.save(chat.id, result.state.to_dict())
+        try:
+            await services.writer.save(chat.id, result.state.to_dict())
+        except Exception:
+            # A full disk or a locked database must not silence the crisis lines: they are
+            # sent without the state (the error handler then logs and apologises).
+            danger = [reply for reply in result.replies if reply.kind == DANGER]
+            if danger:
+                _LOG.error("state not saved; the crisis lines are sent all the same")
+                await send_replies(context.bot, chat.id, danger)
+            raise
         if result.feedback:  # stored before the person is thanked for it
             await services.writer.run(record_reports, services, result.feedback)
         sent = await send_replies(
@@ -214,15 +224,22 @@ def _advance(
     lang: str,
 ) -> tuple[dialog.DialogState, dialog.Step]:
     """Read the chat's state (unless known), then step the dialog. Blocking: run in a thread."""
+    deps = dialog.Deps.of(services.runtime, state_ttl_hours=services.settings.state_ttl_hours)
     stored = known
     if known is _UNREAD:
-        conversation = services.store.load(chat_id)
+        try:
+            conversation = services.store.load(chat_id)
+        except Exception:
+            if not (isinstance(event, dialog.Text) and deps.is_danger(event.text)):
+                raise
+            # danger words are answered from a fresh state when the stored one cannot be read
+            _LOG.error("state not read; answering the danger words without it")
+            conversation = None
         stored = None if conversation is None else conversation.state
     state = (
         dialog.DialogState(lang=lang) if stored is None else dialog.DialogState.from_dict(stored)
     )
     state = state.with_sent(incoming)
-    deps = dialog.Deps.of(services.runtime, state_ttl_hours=services.settings.state_ttl_hours)
     return state, dialog.step(state, event, deps, datetime.now(UTC))
 
 

@@ -1,4 +1,5 @@
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -337,3 +338,28 @@ def test_check_and_load_refuse_a_file_over_the_size_limit_unless_lifted(
     assert refused.err.count("larger than the limit of 500 bytes") == 2
     assert "--max-bytes" in refused.err
     assert "Loaded catalogue" not in refused.out
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda _data: b"this is not a database at all " * 100,
+        lambda data: data[:100] + b"\xff" * (len(data) - 100),  # the header kept, pages lost
+    ],
+    ids=["not-a-database", "pages-overwritten"],
+)
+def test_a_damaged_database_file_is_one_line_with_the_file_and_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: Callable[[bytes], bytes]
+) -> None:
+    main(["catalog", "load", str(write(tmp_path / "k.yaml", GOOD))])
+    database = tmp_path / "data" / "drogowskaz.sqlite"
+    database.write_bytes(damage(database.read_bytes()))
+    capsys.readouterr()
+
+    code = main(["catalog", "show"])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert str(database) in err
+    assert "Restore it from a backup, or move it aside" in err

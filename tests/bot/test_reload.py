@@ -188,6 +188,48 @@ async def test_an_error_status_is_reported(file_server: Callable[[str, Route], s
     assert error.value.detail == "404"
 
 
+def redirect(to: str) -> Route:
+    """A route that sends the client elsewhere."""
+
+    async def handler(_: web.Request) -> web.Response:
+        raise web.HTTPFound(to)
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/",  # a cloud's metadata endpoint
+        "http://10.0.0.7/katalog.yaml",
+        "file:///etc/passwd",
+        "same-server",  # loopback: 127.0.0.1
+    ],
+)
+async def test_a_redirect_to_a_non_public_address_is_refused(
+    file_server: Callable[[str, Route], str], target: str
+) -> None:
+    kept = file_server("/katalog.yaml", body(b"version: 1"))
+    url = file_server("/moved", redirect(kept if target == "same-server" else target))
+
+    with pytest.raises(FetchError) as error:
+        await fetch(url, max_bytes=LIMIT, time_limit=5)
+
+    assert error.value.reason == "redirect_refused"
+
+
+async def test_a_redirect_to_a_private_address_is_followed_when_the_setting_allows_it(
+    file_server: Callable[[str, Route], str],
+) -> None:
+    kept = file_server("/katalog.yaml", body(b"version: 1"))
+    url = file_server("/moved", redirect(kept))
+
+    fetched = await fetch(url, max_bytes=LIMIT, time_limit=5, allow_private_redirects=True)
+
+    assert fetched.data == b"version: 1"
+    assert fetched.filename == "katalog.yaml"
+
+
 # --------------------------------------------------------------------------- reloading
 
 

