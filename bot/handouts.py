@@ -19,6 +19,7 @@ from fpdf import FPDF
 
 from bot.i18n import t
 from bot.render import PlaceLink, contact_lines, place_payload, service_title
+from catalog.handout import POSTER_LEAST
 from catalog.model import Catalog, Service
 
 FONT_DIRECTORIES = (
@@ -27,6 +28,8 @@ FONT_DIRECTORIES = (
     Path("/usr/local/share/fonts"),
 )
 FONT_FILE, BOLD_FONT_FILE = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
+FOOTER_TOP = 297.0 - 24.0  # mm: the 112 line sits below this; contacts end above it
+CONTACT_SIZES = (10.5, 9.5, 8.5)  # points, tried in order until the contacts fit
 _FAMILY = "poster"
 
 
@@ -66,52 +69,101 @@ def find_font(configured: Path | None) -> tuple[Path, Path | None]:
 
 def poster_pdf(poster: Poster, lang: str, *, font: tuple[Path, Path | None]) -> bytes:
     """One A4 page: title, what the bot does, the QR code and its link, the local contacts."""
+    pdf, _ = poster_layout(poster, lang, font=font)
+    return bytes(pdf.output())
+
+
+def poster_layout(
+    poster: Poster, lang: str, *, font: tuple[Path, Path | None]
+) -> tuple[FPDF, int]:
+    """The page and how many contacts it shows: all of them in the largest type that fits
+    above the 112 line, else smaller type, else fewer contacts (never fewer than three)."""
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=False)
-    pdf.set_margins(18, 16, 18)
+    pdf.set_margins(18, 14, 18)
     regular, bold = font
     pdf.add_font(_FAMILY, "", str(regular))
     pdf.add_font(_FAMILY, "B", str(bold or regular))
     pdf.add_page()
+    _head(pdf, poster, lang)
+    services = poster.services
+    least = min(len(services), POSTER_LEAST)
+    tries = [
+        (count, size) for count in range(len(services), least - 1, -1) for size in CONTACT_SIZES
+    ]
+    room = FOOTER_TOP - pdf.get_y()
+    count, size = next(
+        (
+            (count, size)
+            for count, size in tries
+            if _contacts(pdf, services[:count], size, lang, dry_run=True) <= room
+        ),
+        tries[-1] if tries else (0, CONTACT_SIZES[0]),
+    )
+    _contacts(pdf, services[:count], size, lang, dry_run=False)
+    pdf.set_y(FOOTER_TOP + 4)
+    pdf.set_font(_FAMILY, "B", 12)
+    emergency = t("poster.emergency", lang)
+    pdf.multi_cell(pdf.epw, 6, emergency, align="C", new_x="LMARGIN", new_y="NEXT")
+    return pdf, count
+
+
+def _head(pdf: FPDF, poster: Poster, lang: str) -> None:
+    """Title, what the bot does, the QR code and its link, the contacts' heading."""
     width = pdf.epw
     title = (
         t("poster.title_situation", lang, situation=poster.situation_label)
         if poster.situation_label
         else t("poster.title", lang)
     )
-    pdf.set_font(_FAMILY, "B", 30)
-    pdf.multi_cell(width, 13, title, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    pdf.set_font(_FAMILY, "", 14)
+    pdf.set_font(_FAMILY, "B", 28)
+    pdf.multi_cell(width, 12, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font(_FAMILY, "", 13)
     lead = t("poster.lead", lang, place=poster.place_name)
-    pdf.multi_cell(width, 7, lead, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    side = 72.0
+    pdf.multi_cell(width, 6.5, lead, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    side = 64.0
     pdf.image(_qr_png(poster.url), x=(pdf.w - side) / 2, y=pdf.get_y(), w=side, h=side)
-    pdf.set_y(pdf.get_y() + side + 2)
-    pdf.set_font(_FAMILY, "", 12)
-    pdf.multi_cell(width, 6, t("poster.scan", lang), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(_FAMILY, "B", 13)
-    pdf.multi_cell(width, 7, poster.url, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(5)
-    if poster.services:
-        pdf.set_font(_FAMILY, "B", 15)
-        heading = t("poster.contacts", lang, place=poster.place_name)
-        pdf.multi_cell(width, 8, heading, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1)
-    for service in poster.services:
-        institution = service.institution
-        pdf.set_font(_FAMILY, "B", 12)
-        name = institution.short_name or institution.name
-        pdf.multi_cell(width, 6, name, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(_FAMILY, "", 10.5)
-        details = [service.name, *contact_lines(service, lang)]
-        pdf.multi_cell(width, 5, "\n".join(details), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(2)
-    pdf.set_y(-22)
+    pdf.set_y(pdf.get_y() + side + 1)
+    pdf.set_font(_FAMILY, "", 11)
+    pdf.multi_cell(width, 5.5, t("poster.scan", lang), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(_FAMILY, "B", 12)
-    pdf.multi_cell(width, 6, t("poster.emergency", lang), align="C", new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    pdf.multi_cell(width, 6.5, poster.url, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    if poster.services:
+        pdf.set_font(_FAMILY, "B", 14)
+        heading = t("poster.contacts", lang, place=poster.place_name)
+        pdf.multi_cell(width, 7, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+
+
+def _contacts(
+    pdf: FPDF, services: Sequence[Service], size: float, lang: str, *, dry_run: bool
+) -> float:
+    """Write the contacts in this type size, or only measure them: their height in mm."""
+    line = size * 0.47  # mm per line of this type size
+    height = 0.0
+    for service in services:
+        institution = service.institution
+        name = institution.short_name or institution.name
+        text = "\n".join([service.name, *contact_lines(service, lang)])
+        for style, points, step, content in (
+            ("B", size + 1.5, line + 0.8, name),
+            ("", size, line, text),
+        ):
+            pdf.set_font(_FAMILY, style, points)
+            if dry_run:
+                measured = pdf.multi_cell(
+                    pdf.epw, step, content, align="L", dry_run=True, output="HEIGHT"
+                )
+                height += float(measured)  # type: ignore[arg-type]  # output="HEIGHT": a float
+            else:
+                pdf.multi_cell(pdf.epw, step, content, align="L", new_x="LMARGIN", new_y="NEXT")
+        height += 1.5
+        if not dry_run:
+            pdf.ln(1.5)
+    return height
 
 
 def _qr_png(url: str) -> io.BytesIO:

@@ -14,7 +14,8 @@ from PIL import Image
 
 from bot.cli import main
 from bot.dialog import Command, Deps
-from bot.handouts import find_font
+from bot.handouts import Poster, find_font, poster_layout
+from bot.i18n import t
 from bot.render import PlaceLink, place_link_of
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -24,6 +25,7 @@ from catalog.search import SearchIndex
 from catalog.taxonomy import SITUATIONS
 from catalog.validation import load_sample
 from tests.bot.test_dialog_fakes import Conversation
+from tests.builders import contact, institution, service
 
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftoppm") is None, reason="poppler-utils (pdftoppm) is not installed"
@@ -64,6 +66,16 @@ def text_of(pdf: Path) -> str:
         text=True,
     )
     return " ".join(found.stdout.split())
+
+
+def text_of_lines(pdf: Path) -> list[str]:
+    found = subprocess.run(  # noqa: S603
+        ["pdftotext", "-layout", str(pdf), "-"],  # noqa: S607
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return found.stdout.splitlines()
 
 
 def qr_codes(page: Path) -> list[str]:
@@ -107,6 +119,38 @@ def test_ukrainian_youth_poster_speaks_ukrainian_and_lists_the_local_youth_servi
     assert "Молодь" in text
     assert "OHP" in text
     assert "112" in text
+
+
+@needs_poppler
+def test_many_long_contacts_still_leave_the_112_line_clear(tmp_path: Path) -> None:
+    services = tuple(
+        service(
+            f"usluga-{number}",
+            name="Poradnictwo specjalistyczne, interwencja kryzysowa i wsparcie rodzin " * 2,
+            institution=institution(
+                f"instytucja-{number}",
+                name=f"Ośrodek Interwencji Kryzysowej i Poradnictwa Rodzinnego nr {number}",
+                address="ul. Bardzo Długa Nazwa Ulicy Imienia Kogoś 123/45, 08-110 Siedlce",
+            ),
+            contact=contact(
+                phones=("+48 25 600 00 01", "+48 25 600 00 02", "+48 25 600 00 03"),
+                email="sekretariat.osrodka@przyklad-dlugiej-domeny.example.org",
+                website="https://www.przyklad-dlugiej-domeny.example.org/pomoc/kontakt",
+                hours="Mo-Fr 07:30-15:30; Sa 09:00-13:00",
+            ),
+        )
+        for number in range(1, 6)
+    )
+    poster = Poster("drogowskaz_bot", "Siedlce", PlaceLink("1464011"), services)
+    pdf = tmp_path / "long.pdf"
+
+    document, shown = poster_layout(poster, "pl", font=find_font(None))
+    pdf.write_bytes(bytes(document.output()))
+
+    assert 3 <= shown <= 5
+    lines = [line.strip() for line in text_of_lines(pdf)]
+    assert t("poster.emergency", "pl") in lines  # a line of its own: nothing runs into it
+    assert len(pages(pdf)) == 1
 
 
 def test_poster_without_a_bot_name_says_how_to_give_it(
