@@ -41,6 +41,7 @@ from bot.render import (
     venue,
 )
 from catalog.model import Service
+from catalog.outcome import Outcome, search_outcome
 from catalog.places import PlaceAnswer, ServesGmina, Unit
 from catalog.reading import Expecting, Need, read
 from catalog.search import ADULT_AGE, Query, SearchIndex, SearchResult, for_children
@@ -315,7 +316,8 @@ class Step:
     """The result of one input: the new state and what to send.
 
     `forget` asks the front end to delete the stored state (and not to store `state`) and to
-    delete the messages in `delete_messages`; `feedback` goes to the coordinators.
+    delete the messages in `delete_messages`; `feedback` goes to the coordinators; `outcome`
+    (local, fallback, national, none) is counted for the partnership's unmet needs.
     """
 
     state: DialogState
@@ -323,6 +325,7 @@ class Step:
     forget: bool = False
     delete_messages: tuple[int, ...] = ()
     feedback: tuple[Feedback, ...] = field(default=())
+    outcome: Outcome | None = None  # of the search, when this step shows results
 
 
 # ----------------------------------------------------------------------------- the transition
@@ -1053,6 +1056,7 @@ def _results(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -
         return _nothing_found(state, deps, now, lead)
     if state.page == 0 and result.fallback:
         lead = [*lead, Reply(t("dialog.results.general_office", lang), kind="general_office")]
+    outcome = search_outcome(result.matches, fallback=result.fallback)
     pages = (len(found) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(state.page, pages - 1)
     if state.page >= pages:
@@ -1068,7 +1072,7 @@ def _results(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -
         replies.append(Reply(_summary(state, len(found)), kind="results"))
     replies.extend(numbered(shown, lang, now, first + 1))
     replies.append(_footer(state, deps, now, more=page + 1 < pages))
-    return Step(state, tuple(replies))
+    return Step(state, tuple(replies), outcome=outcome)
 
 
 def _in_showing_order(result: SearchResult) -> list[Service]:
@@ -1158,7 +1162,7 @@ def _nothing_found(state: DialogState, deps: Deps, now: datetime, lead: list[Rep
     else:
         replies.append(Reply(t("dialog.results.no_caseworker", lang), kind="caseworker"))
     replies.append(_footer(state, deps, now, more=False))
-    return Step(state, tuple(replies))
+    return Step(state, tuple(replies), outcome="fallback" if contacts else "none")
 
 
 def caseworkers(services: Sequence[Service], gmina: str | None) -> list[Service]:

@@ -18,7 +18,9 @@ from typing import Any, Final
 from sqlalchemy import Engine, Table, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from bot.i18n import t
 from catalog.format import spreadsheet_safe
+from catalog.outcome import UNMET, Outcome
 from catalog.storage import add_partnership_column, table_of, upsert_statement
 
 # What is counted; the key says which one ("situation" -> a taxonomy key, "gmina" -> a 6-digit
@@ -31,6 +33,7 @@ AGE_BAND: Final = "age_band"
 RESULTS: Final = "results"
 FEEDBACK: Final = "feedback"
 LOOKUPS: Final = "lookups"
+NEED: Final = "need"  # key: "<gmina>|<situation>|<age band>|<outcome>" (see record_conversation)
 METRICS: Final = (CONVERSATIONS, LOOKUPS, SITUATION, GMINA, POWIAT, AGE_BAND, RESULTS, FEEDBACK)
 
 FOUND: Final = "found"
@@ -94,6 +97,7 @@ class Conversation:
     gmina: str | None = None  # 6-digit TERYT prefix
     age: int | None = None
     found: bool = True
+    outcome: Outcome | None = None  # local, fallback, national, none (catalog.outcome)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +138,102 @@ class StatsReport:
                 ]
                 writer.writerow([spreadsheet_safe(cell) for cell in row])
         return buffer.getvalue()
+
+
+def need_key(conversation: Conversation, situation: str) -> str:
+    """The counter of one search's outcome: gmina, situation, age band, outcome."""
+    gmina = conversation.gmina[:6] if conversation.gmina else UNKNOWN
+    return f"{gmina}|{situation}|{age_band(conversation.age)}|{conversation.outcome}"
+
+
+@dataclass(frozen=True, slots=True)
+class NeedCell:
+    """How many searches in a gmina, about a situation, no local service answered."""
+
+    gmina: str
+    situation: str
+    unmet: int
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsReport:
+    """Unmet needs over a period, most searched first.
+
+    One number per gmina and situation and nothing beside it (no totals, no age bands, no
+    split by outcome): with those, a count hidden as "<5" could be worked out by subtraction.
+    """
+
+    first_day: date
+    last_day: date
+    cells: tuple[NeedCell, ...]
+
+    def to_csv(self, *, names: Mapping[str, str] | None = None) -> str:
+        """The same cells as on screen, small counts masked alike."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(
+            ["first_day", "last_day", "gmina", "gmina_name", "situation", "unmet_searches"]
+        )
+        for cell in self.cells:
+            row = [
+                self.first_day.isoformat(),
+                self.last_day.isoformat(),
+                cell.gmina,
+                (names or {}).get(cell.gmina, ""),
+                cell.situation,
+                show_count(cell.unmet),
+            ]
+            writer.writerow([spreadsheet_safe(value) for value in row])
+        return buffer.getvalue()
+
+
+def needs_text(
+    report: NeedsReport, names: Mapping[str, str], lang: str, *, most: int | None = None
+) -> str:
+    """The unmet needs as lines: gmina · situation: count (the `most` first), and why."""
+    lines = [
+        t(
+            "admin.needs.title",
+            lang,
+            first=report.first_day.isoformat(),
+            last=report.last_day.isoformat(),
+        )
+    ]
+    if not report.cells:
+        lines.append(t("admin.needs.none", lang))
+    for cell in report.cells[:most]:
+        place = f"{names.get(cell.gmina, cell.gmina)} ({cell.gmina})"
+        situation = (
+            t("admin.stats.unknown", lang)
+            if cell.situation == UNKNOWN
+            else t(f"situation.{cell.situation}", lang)
+        )
+        lines.append(f"  {place} · {situation}: {show_count(cell.unmet)}")
+    if most is not None and len(report.cells) > most:
+        lines.append(t("admin.needs.more", lang, count=len(report.cells) - most))
+    lines.append(t("admin.needs.explained", lang))
+    return "\n".join(lines)
+
+
+def _most_needed_first(cell: NeedCell) -> tuple[int, str, str]:
+    """Bigger counts first; the small ones (shown "<5") by place, not by their hidden size."""
+    shown = cell.unmet if cell.unmet >= SMALL_COUNT else 0
+    return -shown, cell.gmina, cell.situation
+
+
+def unit_names(codes: Iterable[str], places: Any) -> dict[str, str]:
+    """Names of gminas (6 digits) and powiats (4: 'powiat siedlecki') known to the gazetteer."""
+    names: dict[str, str] = {}
+    for code in codes:
+        if code == UNKNOWN or code in names:
+            continue
+        try:
+            unit = places.unit(code)
+        except (LookupError, ValueError, NotImplementedError):
+            unit = None
+        if unit is not None:
+            names[code] = unit.name if len(code) == 6 else f"powiat {unit.name}"
+    return names
 
 
 class Stats:
@@ -204,14 +304,15 @@ class Stats:
         """Count a resident's search that reached results (or found nothing), also for the
         partnerships of the place where the person lives."""
         counts = [(CONVERSATIONS, TOTAL), (AGE_BAND, age_band(conversation.age))]
-        counts += [(SITUATION, situation) for situation in sorted(conversation.situations)]
-        if not conversation.situations:
-            counts.append((SITUATION, UNKNOWN))
+        situations = sorted(conversation.situations) or [UNKNOWN]
+        counts += [(SITUATION, situation) for situation in situations]
         if conversation.gmina:
             counts += [(GMINA, conversation.gmina[:6]), (POWIAT, conversation.gmina[:4])]
         else:
             counts += [(GMINA, UNKNOWN), (POWIAT, UNKNOWN)]
         counts.append((RESULTS, FOUND if conversation.found else NOT_FOUND))
+        if conversation.outcome is not None:
+            counts += [(NEED, need_key(conversation, situation)) for situation in situations]
         self.add(counts, day=day, partnerships=partnerships)
 
     def record_lookup(self, *, found: bool, day: date | None = None) -> None:
@@ -223,6 +324,28 @@ class Stats:
     ) -> None:
         """Count a "this was wrong" report by its kind (also for the service's partnership)."""
         self.add([(FEEDBACK, TOTAL), (FEEDBACK, kind)], day=day, partnerships=[partnership])
+
+    def needs(self, first: date, last: date, *, partnership: str = "") -> NeedsReport:
+        """Searches no local service answered, per gmina and situation, over the days: of
+        the whole deployment, or of one partnership."""
+        unmet: Counter[tuple[str, str]] = Counter()
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(DailyCounter)
+                .where(col(DailyCounter.metric) == NEED)
+                .where(col(DailyCounter.day) >= first)
+                .where(col(DailyCounter.day) <= last)
+                .where(col(DailyCounter.partnership) == partnership)
+            )
+            for row in rows:
+                gmina, situation, _, outcome = [*row.key.split("|"), "", "", ""][:4]
+                if gmina != UNKNOWN and outcome in UNMET:
+                    unmet[(gmina, situation)] += row.count
+        cells = sorted(
+            (NeedCell(gmina, situation, count) for (gmina, situation), count in unmet.items()),
+            key=_most_needed_first,
+        )
+        return NeedsReport(first_day=first, last_day=last, cells=tuple(cells))
 
     def report(
         self, days: int, *, today: date | None = None, partnership: str = ""

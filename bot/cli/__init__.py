@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import catalog, chat, health, lemmas, places, poster, run, search
+from bot.cli import catalog, chat, health, lemmas, places, poster, run, search, stats
 from bot.i18n import t
 from bot.runtime import BrokenDatabaseError
 from bot.settings import Settings
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Drogowskaz: find the local institution that can help.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (chat, catalog, places, search, run, health, lemmas, poster):
+    for module in (chat, catalog, places, search, run, health, lemmas, poster, stats):
         module.register(commands)
     return parser
 

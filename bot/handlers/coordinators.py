@@ -15,6 +15,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Collection, Coroutine, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from telegram import Document, InputFile, Message, Update
@@ -52,8 +53,10 @@ from bot.stats import (
     TOTAL,
     UNKNOWN,
     StatsReport,
+    needs_text,
     show_count,
     stats_for,
+    unit_names,
 )
 from catalog.validation import ID_PATTERN, Problem, Report
 
@@ -61,7 +64,8 @@ _LOG = logging.getLogger(__name__)
 
 HANDLER_GROUP: Final = -10  # before the residents' catch-all command handler
 LOOP_GROUP: Final = -100  # first of all: notes the bot's event loop
-COMMANDS: Final = ("reload", "check", "feedback", "stats", "koordynator")
+COMMANDS: Final = ("reload", "check", "feedback", "stats", "potrzeby", "koordynator")
+NEEDS_SHOWN: Final = 30  # cells on screen; the CSV has them all
 MAX_MESSAGE_CHARS: Final = 3500  # under Telegram's 4096, with room for the last lines
 MAX_DAYS: Final = 3660
 DEFAULT_DAYS: Final = 30
@@ -441,18 +445,8 @@ def parse_stats_args(
 
 def place_names(report: StatsReport, places: Any) -> dict[str, str]:
     """Names of the gminas and powiats in the report ('146401' -> 'Siedlce')."""
-    names: dict[str, str] = {}
-    for metric in (GMINA, POWIAT):
-        for code, _ in report.keys(metric):
-            if code == UNKNOWN or code in names:
-                continue
-            try:
-                unit = places.unit(code)
-            except (LookupError, ValueError, NotImplementedError):
-                unit = None
-            if unit is not None:
-                names[code] = unit.name if metric == GMINA else f"powiat {unit.name}"
-    return names
+    codes = [code for metric in (GMINA, POWIAT) for code, _ in report.keys(metric)]
+    return unit_names(codes, places)
 
 
 def stats_text(
@@ -526,6 +520,39 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Sc
     await message.reply_document(
         InputFile(report.to_csv(names=names).encode("utf-8"), filename=csv_name),
         caption=t("admin.stats.csv", lang),
+    )
+
+
+async def on_needs(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope) -> None:
+    """/potrzeby [days] [partnership]: gminas x situations no local service answered, on
+    screen and as CSV (scoped like /stats)."""
+    message = update.effective_message
+    if message is None:
+        return
+    lang = language_of(update)
+    runtime = _runtime(context)
+    parsed = parse_stats_args(context.args or [], scope, runtime.catalogs)
+    if parsed is None:
+        await message.reply_text(t("admin.needs.usage", lang))
+        return
+    days, partnership = parsed
+    last = datetime.now(UTC).date()
+    first = last - timedelta(days=days - 1)
+    needs = functools.partial(stats_for(runtime).needs, first, last, partnership=partnership)
+    report = await asyncio.to_thread(needs)
+    codes = [cell.gmina for cell in report.cells]
+    names = await asyncio.to_thread(unit_names, codes, runtime.gazetteer)
+    text = "\n".join(
+        [*_partnership_line(partnership, lang), needs_text(report, names, lang, most=NEEDS_SHOWN)]
+    )
+    await _send_long(message, text, (), lang)
+    prefix = f"drogowskaz-potrzeby-{partnership}" if partnership else "drogowskaz-potrzeby"
+    await message.reply_document(
+        InputFile(
+            report.to_csv(names=names).encode("utf-8"),
+            filename=f"{prefix}-{report.first_day}-{report.last_day}.csv",
+        ),
+        caption=t("admin.needs.csv", lang),
     )
 
 
@@ -650,6 +677,7 @@ def register_coordinator_handlers(
         ("check", on_check),
         ("feedback", on_feedback),
         ("stats", on_stats),
+        ("potrzeby", on_needs),
     ):
         application.add_handler(
             CommandHandler(command, admins_only(command, handler)), group=HANDLER_GROUP

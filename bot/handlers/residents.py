@@ -261,6 +261,7 @@ def _record_search(services: BotServices, result: dialog.Step) -> None:
                 gmina=gmina,
                 age=result.state.age,
                 found=found,
+                outcome=result.outcome,
             ),
             partnerships=partnerships_at(services.runtime.catalogs.values(), gmina),
         )

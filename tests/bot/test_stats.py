@@ -19,6 +19,7 @@ from bot.stats import (
     age_band,
     show_count,
 )
+from catalog.outcome import Outcome
 
 DAY = date(2026, 11, 23)
 
@@ -108,3 +109,104 @@ def test_csv_export_masks_small_counts_and_names_places(engine: Engine) -> None:
     gminas = {row["key"]: (row["name"], row["count"]) for row in rows if row["metric"] == "gmina"}
     assert gminas == {"146201": ("Siedlce", "6"), "143501": ("", "<5")}
     assert {row["first_day"] for row in rows} == {"2026-11-17"}
+
+
+# --- unmet needs ----------------------------------------------------------------------------
+
+
+def searched(
+    stats: Stats,
+    gmina: str | None,
+    situation: str,
+    outcome: Outcome,
+    *,
+    age: int = 30,
+    times: int = 1,
+) -> None:
+    for _ in range(times):
+        stats.record_conversation(
+            Conversation(
+                situations=frozenset({situation}),
+                gmina=gmina,
+                age=age,
+                outcome=outcome,
+            ),
+            day=DAY,
+        )
+
+
+def test_needs_count_searches_no_local_service_answered_one_number_per_cell(
+    engine: Engine,
+) -> None:
+    stats = Stats(engine)
+    searched(stats, "146401", "mental_health", "national", times=4)
+    searched(stats, "146401", "mental_health", "fallback", age=17, times=3)
+    searched(stats, "146401", "mental_health", "local", times=9)
+    searched(stats, "142605", "housing", "none", times=2)
+    searched(stats, None, "youth", "national", times=8)
+
+    report = stats.needs(DAY, DAY)
+
+    assert [(c.gmina, c.situation, c.unmet) for c in report.cells] == [
+        ("146401", "mental_health", 7),
+        ("142605", "housing", 2),
+    ]
+
+
+def test_needs_csv_masks_small_counts_and_names_the_gminas(engine: Engine) -> None:
+    stats = Stats(engine)
+    searched(stats, "146401", "mental_health", "national", times=6)
+    searched(stats, "142605", "housing", "fallback", times=2)
+
+    text = stats.needs(DAY, DAY).to_csv(names={"146401": "Siedlce"})
+
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["gmina"], r["gmina_name"], r["situation"], r["unmet_searches"]) for r in rows] == [
+        ("146401", "Siedlce", "mental_health", "6"),
+        ("142605", "", "housing", "<5"),
+    ]
+
+
+def test_needs_outside_the_period_are_not_counted(engine: Engine) -> None:
+    stats = Stats(engine)
+    searched(stats, "146401", "mental_health", "national", times=6)
+
+    assert stats.needs(date(2026, 11, 24), date(2026, 12, 31)).cells == ()
+
+
+def test_a_search_without_an_outcome_counts_no_need(engine: Engine) -> None:
+    stats = Stats(engine)
+    stats.record_conversation(
+        Conversation(situations=frozenset({"youth"}), gmina="146401"), day=DAY
+    )
+
+    assert stats.needs(DAY, DAY).cells == ()
+    assert stats.report(1, today=DAY).total(CONVERSATIONS) == 1
+
+
+def test_stats_needs_on_the_command_line_prints_the_same_cells_as_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+    from bot.runtime import Runtime
+    from bot.settings import Settings
+    from bot.stats import stats_for
+
+    monkeypatch.setenv("DROGOWSKAZ_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DROGOWSKAZ_LANGUAGE", "en")
+    monkeypatch.delenv("DROGOWSKAZ_DATABASE_URL", raising=False)
+    with Runtime.open(Settings()) as runtime:
+        searched(stats_for(runtime), "146401", "mental_health", "national", times=5)
+        searched(stats_for(runtime), "142605", "housing", "none", times=1)
+
+    assert main(["stats", "needs", "--since", "2026-11-01", "--until", "2026-11-30", "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["gmina_name"], r["situation"], r["unmet_searches"]) for r in rows] == [
+        ("Siedlce", "mental_health", "5"),
+        ("Mordy", "housing", "<5"),
+    ]
+
+    assert main(["stats", "needs", "--since", "2026-11-01", "--until", "2026-11-30"]) == 0
+    text = capsys.readouterr().out
+    assert "Siedlce (146401) · Mental health crisis, loneliness: 5" in text
+    assert "Mordy (142605) · Housing, housing allowance: <5" in text
