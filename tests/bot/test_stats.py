@@ -210,3 +210,17 @@ def test_stats_needs_on_the_command_line_prints_the_same_cells_as_csv(
     text = capsys.readouterr().out
     assert "Siedlce (146401) · Mental health crisis, loneliness: 5" in text
     assert "Mordy (142605) · Housing, housing allowance: <5" in text
+
+
+def test_needs_of_one_partnership_count_only_its_searches(engine: Engine) -> None:
+    stats = Stats(engine)
+    conversation = Conversation(
+        situations=frozenset({"housing"}), gmina="142605", age=30, outcome="none"
+    )
+    for _ in range(6):
+        stats.record_conversation(conversation, day=DAY, partnerships=["siedlce"])
+    stats.record_conversation(conversation, day=DAY)
+
+    assert [c.unmet for c in stats.needs(DAY, DAY, partnership="siedlce").cells] == [6]
+    assert [c.unmet for c in stats.needs(DAY, DAY).cells] == [7]
+    assert stats.needs(DAY, DAY, partnership="miechow").cells == ()
