@@ -49,6 +49,10 @@ async def test_thirty_searches_give_the_unmet_cells_with_small_counts_hidden(bot
     assert sum(count for _, count in SEARCHES) == 30
     report = stats_for(bot.runtime).report(1)
     assert report.total("conversations") == 30
+    stored = report.counts["need"]  # day, gmina, situation, age band, outcome: never shown
+    assert stored["146401|domestic_violence|26-39|local"] == 6
+    assert stored["142605|housing|26-39|fallback"] == 3  # the gmina's office offered instead
+    assert stored["120805|addiction|26-39|national"] == 3
 
     text = "\n".join(await bot.say(ADMIN, "/potrzeby 7"))
 
