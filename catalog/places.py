@@ -1114,7 +1114,8 @@ class Gazetteer:
         written = " ".join(token.text for token in span)
         variants = cyrillic_to_polish(written)[:16] if cyrillic else [written]
         for variant in variants:
-            words = folded_words(variant)
+            # each word was folded once, when the sentence was split
+            words = folded_words(variant) if cyrillic else [w for t in span for w in t.words]
             key = " ".join(words)
             exact = key in self._gmina_names or key in self._locality_names
             abbreviated = len(words) > 1 and words[-1] in _ABBREVIATIONS
@@ -1302,6 +1303,7 @@ class _Token:
     end: int
     capital: bool  # a capital letter inside a sentence, not at its start
     cyrillic: bool
+    words: tuple[str, ...] = ()  # its folded words ('Kędzierzyn-Koźle': two)
 
     @classmethod
     def of(cls, word: str, start: int, text: str) -> _Token:
@@ -1314,6 +1316,7 @@ class _Token:
             end=start + len(word),
             capital=word[:1].isupper() and not sentence_start,
             cyrillic=has_cyrillic(word),
+            words=tuple(folded_words(word)),
         )
 
 

@@ -23,7 +23,7 @@ from catalog.places import PlaceAnswer, ServesGmina, Unit
 from catalog.search import Query
 from catalog.taxonomy import SITUATIONS
 from catalog.text import clean, fold, folded_words, has_cyrillic
-from catalog.vocabulary import STRONG, Understanding, Vocabulary, vocabulary
+from catalog.vocabulary import STRONG, Understanding, Vocabulary, tokenize, vocabulary
 
 Who = Literal["me", "child", "other"]
 Expecting = Literal["who", "age", "situation", "place"]
@@ -165,18 +165,17 @@ def read(
     text = clean(text)
     if not text:
         return Need()
-    danger = vocab.understand(text).danger
+    whole = vocab.understand(text)
+    danger = whole.danger
     private = _without_names(text)
     place, rest, weak = _place_in(private, places, expecting=expecting, served=served)
     numbered = _numbers_as_digits(fold(rest))
     mentions = list(_age_mentions(numbered, expecting=expecting))
-    understanding = vocab.understand(rest)
-    people = _roles(vocab.people_in(understanding.tokens))
+    people = _roles(vocab.people_in(tokenize(rest)))
     who = _who(people, mentions)
     age, out_of_range = _age_for(who, mentions)
     for_words = _without_ages(rest, numbered, mentions)
-    if for_words != rest:
-        understanding = vocab.understand(for_words)
+    understanding = whole if for_words == text else vocab.understand(for_words)
     adult = age is None and _implies_adult(who, people)
     situations = _ranked(understanding, danger, age)
     return Need(
@@ -186,7 +185,7 @@ def read(
         situations=situations,
         place=place,
         place_weak=weak,
-        language=language_of(rest if place is not None else text, vocab.understand(text)),
+        language=language_of(rest if place is not None else text, whole),
         danger=danger,
         text=for_words,
         age_out_of_range=out_of_range,

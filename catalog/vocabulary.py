@@ -310,13 +310,13 @@ class Vocabulary:
         tokens = tokenize(text)
         matches = [self._term_scores(token) for token in tokens]
         excluded: set[int] = set()
-        for phrase in _candidates(self.not_danger, self._not_danger_by_first, matches):
-            for used in _find(phrase, matches):
+        for phrase, starts in _candidates(self.not_danger, self._not_danger_by_first, matches):
+            for used in _find(phrase, matches, starts):
                 excluded.update(used)
         found: list[tuple[Phrase, frozenset[int]]] = []
         languages: dict[str, int] = {}
-        for phrase in _candidates(self.phrases, self._by_first, matches):
-            for occurrence in _find(phrase, matches):
+        for phrase, starts in _candidates(self.phrases, self._by_first, matches):
+            for occurrence in _find(phrase, matches, starts):
                 if phrase.danger and excluded.intersection(occurrence):
                     continue
                 found.append((phrase, frozenset(occurrence)))
@@ -393,10 +393,17 @@ def _candidates(
     phrases: Sequence[Phrase],
     by_first: Mapping[str, Sequence[int]],
     matches: Sequence[Mapping[str, float]],
-) -> list[Phrase]:
-    """The phrases whose first word occurs in the text, in vocabulary order."""
-    positions = {p for scores in matches for key in scores for p in by_first.get(key, ())}
-    return [phrases[position] for position in sorted(positions)]
+) -> list[tuple[Phrase, list[int]]]:
+    """The phrases whose first word occurs in the text, in vocabulary order, each with the
+    positions of the text where that first word is."""
+    starts: dict[int, list[int]] = {}
+    for at, scores in enumerate(matches):
+        for key in scores:
+            for phrase in by_first.get(key, ()):
+                found = starts.setdefault(phrase, [])
+                if not found or found[-1] != at:
+                    found.append(at)
+    return [(phrases[phrase], starts[phrase]) for phrase in sorted(starts)]
 
 
 def _term_matches(term: Term, scores: Mapping[str, float]) -> bool:
@@ -405,12 +412,12 @@ def _term_matches(term: Term, scores: Mapping[str, float]) -> bool:
     return any(form in scores for form in term.forms)
 
 
-def _find(phrase: Phrase, matches: Sequence[Mapping[str, float]]) -> Iterable[tuple[int, ...]]:
-    """Positions of the text where the phrase occurs (in order, small gaps allowed)."""
-    first = phrase.terms[0]
-    for start, scores in enumerate(matches):
-        if not _term_matches(first, scores):
-            continue
+def _find(
+    phrase: Phrase, matches: Sequence[Mapping[str, float]], starts: Iterable[int]
+) -> Iterable[tuple[int, ...]]:
+    """Positions of the text where the phrase occurs (in order, small gaps allowed), from the
+    positions where its first word is."""
+    for start in starts:
         used = [start]
         for term in phrase.terms[1:]:
             position = used[-1] + 1

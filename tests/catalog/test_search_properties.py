@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.model import AgeRange, Service
-from catalog.search import Query, SearchIndex
+from catalog.search import ADULT_AGE, Query, SearchIndex, childrens_line
 from catalog.taxonomy import SITUATIONS
 from tests.builders import area, catalog_with, service
 
@@ -98,5 +98,9 @@ def test_every_eligible_service_for_a_chosen_situation_is_found(
             else any(a.code == "" for a in item.areas)
         )
         covers = not chosen.situations or set(item.situations) & chosen.situations
-        if place_ok and item.serves_age(chosen.age) and covers:
+        # A crisis line for the young is never offered to an adult, whatever its ages say.
+        adult = chosen.age is not None and chosen.age >= ADULT_AGE
+        if adult and childrens_line(item):
+            assert item.id not in found
+        elif place_ok and item.serves_age(chosen.age) and covers:
             assert item.id in found
