@@ -189,6 +189,7 @@ class Deps:
     catalog: Services
     is_danger: Callable[[str], bool]
     state_ttl_hours: float = 24.0  # told to the person in /prywatnosc
+    feedback_ttl_days: float = 90.0  # how long report notes are kept, told there too
 
     def served(self, gmina: str) -> bool:
         """True when the catalogue serves the gmina locally (same-name places: this one)."""
@@ -208,6 +209,7 @@ class Deps:
             catalog=index.catalog,
             is_danger=is_danger,
             state_ttl_hours=state_ttl_hours,
+            feedback_ttl_days=runtime.settings.feedback_ttl_days,
         )
 
 
@@ -394,8 +396,9 @@ def _on_command(state: DialogState, command: Command, deps: Deps, now: datetime)
             return _on_choice(state, f"lang:{arg.lower()}", deps, now)
         return Step(state, (_language_question(lang),))
     if name in ("prywatnosc", "prywatność", "privacy"):
-        hours = f"{deps.state_ttl_hours:g}"
-        return Step(state, (Reply(t("dialog.privacy", lang, hours=hours), kind="privacy"),))
+        hours, days = f"{deps.state_ttl_hours:g}", f"{deps.feedback_ttl_days:g}"
+        text = t("dialog.privacy", lang, hours=hours, days=days)
+        return Step(state, (Reply(text, kind="privacy"),))
     if name in ("usun", "usuń", "delete", "forget"):
         return _forget(state)
     return Step(state, (Reply(t("dialog.help", lang), kind="help"), *_ask(state, deps, now)))

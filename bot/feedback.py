@@ -2,20 +2,23 @@
 
 A report says which service and what was wrong (phone, address, hours, closed, other), with an
 optional short note about the SERVICE. Who sent it is never stored: no user id, no chat id.
+Phone numbers, e-mail addresses and introduced names are taken out of the note before it is
+stored or sent (`catalog.personal`), and notes are blanked after `feedback_ttl_days`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal, get_args
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.dialog import note_of
 from bot.stats import Stats, stats_for
+from catalog.personal import redact_personal
 from catalog.storage import add_partnership_column, table_of
 
 FeedbackKind = Literal["phone", "address", "hours", "closed", "other"]
@@ -50,10 +53,11 @@ class Feedback:
     partnership: str = ""
 
 
-def short_note(text: str | None) -> str:
+def short_note(text: str | None, *, keep_phones: Collection[str] = ()) -> str:
     """The note as kept: one line, invisible and control characters removed, at most 300
-    characters (the dialog's rule, `bot.dialog.note_of`); escaped where it is shown."""
-    return note_of(text or "")[0]
+    characters (the dialog's rule, `bot.dialog.note_of`), phone numbers (but `keep_phones`, the
+    service's own), e-mail addresses and introduced names taken out; escaped where shown."""
+    return note_of(redact_personal(text or "", keep_phones=keep_phones))[0]
 
 
 def _kind(value: str) -> FeedbackKind:
@@ -93,17 +97,21 @@ class FeedbackStore:
         *,
         service_name: str = "",
         partnership: str = "",
+        service_phones: Collection[str] = (),
         now: datetime | None = None,
     ) -> Feedback:
         """Store a report (an unknown kind counts as "other") and count it in the statistics
-        (of the whole deployment and of the service's partnership)."""
+        (of the whole deployment and of the service's partnership).
+
+        `service_phones` (E.164) may stay in the note: it is about them.
+        """
         row = FeedbackRow(
             created_at=now or datetime.now(UTC),
             partnership=partnership,
             service_id=service_id[:128],
             service_name=service_name[:300],
             kind=_kind(kind),
-            note=short_note(note),
+            note=short_note(note, keep_phones=service_phones),
         )
         with Session(self.engine) as session:
             session.add(row)
@@ -117,6 +125,17 @@ class FeedbackStore:
         for listener in list(self.listeners.values()):
             listener(feedback)
         return feedback
+
+    def forget_notes(self, older_than: timedelta, *, now: datetime | None = None) -> int:
+        """Blank the notes of reports older than `older_than` (what was wrong stays); returns
+        how many notes were blanked."""
+        limit = (now or datetime.now(UTC)) - older_than
+        table = table_of(FeedbackRow)
+        with self.engine.begin() as connection:
+            blanked = connection.execute(
+                update(table).where(table.c.created_at < limit, table.c.note != "").values(note="")
+            ).rowcount
+        return int(blanked or 0)
 
     def recent(
         self, limit: int = 20, *, partnerships: frozenset[str] | None = None

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     health_path: str = "/healthz"  # served beside the webhook: GET answers 200 when ready
     lemma_cache_dir: Path | None = None  # lemma tables built once; default: the user's cache
     state_ttl_hours: float = Field(default=24.0, gt=0)
+    feedback_ttl_days: float = Field(default=90.0, gt=0)  # report notes are blanked after it
     max_catalog_bytes: int = 5_000_000
     download_timeout_seconds: float = 20.0
     # A catalogue URL may redirect only to public http(s) addresses unless this is set (tests,

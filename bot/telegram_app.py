@@ -10,6 +10,7 @@ job that forgets idle conversations, and logs that never carry message text or t
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import importlib.util
 import logging
@@ -36,6 +37,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.dialog import DialogState, pending_report
+from bot.feedback import feedback_for
 from bot.handlers import residents
 from bot.handlers.common import BotServices, services_of
 from bot.handlers.coordinators import register_coordinator_handlers
@@ -401,12 +403,19 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _expire_states(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Forget conversations idle longer than the configured time (privacy)."""
+    """Forget conversations idle longer than the configured time, and report notes older than
+    theirs (privacy)."""
     services = services_of(context)
     idle = timedelta(hours=services.settings.state_ttl_hours)
-    deleted = await services.writer.run(_expire, services, idle, datetime.now(UTC))
+    now = datetime.now(UTC)
+    deleted = await services.writer.run(_expire, services, idle, now)
     if deleted:
         _LOG.info("forgot %d idle conversations", deleted)
+    notes_kept = timedelta(days=services.settings.feedback_ttl_days)
+    forget_notes = functools.partial(feedback_for(services.runtime).forget_notes, now=now)
+    blanked = await services.writer.run(forget_notes, notes_kept)
+    if blanked:
+        _LOG.info("forgot the notes of %d old reports", blanked)
 
 
 def _expire(services: BotServices, idle: timedelta, now: datetime) -> int:

@@ -286,6 +286,7 @@ def record_reports(services: BotServices, reports: Sequence[dialog.Feedback]) ->
                 report.note,
                 service_name=name,
                 partnership=catalog.partnership_of(report.service_id),
+                service_phones=[p.dial for p in service.contact.phones] if service else (),
             )
     except Exception:
         _LOG.exception("could not record %d feedback reports", len(reports))

@@ -140,7 +140,7 @@ def test_every_telegram_command_works_in_the_terminal(command: str, key: str) ->
     shown = chat("40", command, echo=True)
 
     answer = shown[shown.index(f"> {command}\n") :]
-    assert t(key, "pl", hours="24").split("\n")[0] in answer
+    assert t(key, "pl", hours="24", days="90").split("\n")[0] in answer
     assert "Nie rozumiem" not in answer
 
 

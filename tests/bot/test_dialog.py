@@ -567,3 +567,12 @@ def test_typed_more_shows_the_next_page() -> None:
     result = conversation.send(Text("pokaż więcej"))
 
     assert [r.text.split(".")[0] for r in result.replies if r.kind == "card"] == ["6"]
+
+
+def test_privacy_says_what_report_notes_lose_and_how_long_they_are_kept() -> None:
+    conversation = started()
+
+    privacy = conversation.send(Command("prywatnosc")).replies[0].text
+
+    assert "usuwam numery telefonów, adresy e-mail i imiona" in privacy
+    assert "po 90 dniach" in privacy

@@ -93,3 +93,39 @@ def test_listeners_hear_of_each_new_report_and_a_named_one_is_replaced(engine: E
     store.add("mopr-s-zasilki", "closed")
 
     assert heard == ["new mopr-s-zasilki"]
+
+
+def test_a_note_loses_phone_numbers_e_mail_addresses_and_introduced_names(
+    engine: Engine,
+) -> None:
+    store = FeedbackStore(engine)
+    sent: list[str] = []
+    store.listeners["test"] = lambda feedback: sent.append(feedback.note)
+
+    feedback = store.add(
+        "mopr-s-zasilki",
+        "phone",
+        "Nazywam się Anna Nowak, tel 600123456 albo anna.nowak@example.com; "
+        "numer +48 25 600 00 01 nie odpowiada",
+        service_phones=["+48256000001"],
+    )
+
+    assert feedback.note == (
+        "Nazywam się [...], tel [...] albo [...]; numer +48 25 600 00 01 nie odpowiada"
+    )
+    assert sent == [feedback.note]
+    assert store.recent()[0].note == feedback.note
+
+
+def test_notes_older_than_their_time_are_blanked_and_the_reports_stay(engine: Engine) -> None:
+    store = FeedbackStore(engine)
+    store.add("old", "phone", "stary numer", now=NOW - timedelta(days=91))
+    store.add("new", "hours", "inne godziny", now=NOW - timedelta(days=89))
+
+    blanked = store.forget_notes(timedelta(days=90), now=NOW)
+
+    assert blanked == 1
+    assert [(item.service_id, item.kind, item.note) for item in store.recent()] == [
+        ("new", "hours", "inne godziny"),
+        ("old", "phone", ""),
+    ]
