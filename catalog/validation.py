@@ -445,14 +445,25 @@ def _vocabulary_words() -> list[tuple[str, str]]:
     return found
 
 
+def situation_named(written: str, labels: Mapping[str, str] | None = None) -> str | None:
+    """The situation a text names exactly: its key, a word for it ('przemoc'), or one of
+    `labels` (folded label -> key; the front end's button labels), in any case and without
+    Polish letters. None when it names none: `suggest_situation` then guesses."""
+    query = fold(written).replace("_", " ").replace("-", " ")
+    if labels is not None and query in labels:
+        return labels[query]
+    return _situation_choices().get(query)
+
+
 def suggest_situation(written: str) -> str | None:
     """The situation key probably meant by an unknown one (a typo, or a word for it)."""
     query = fold(written).replace("_", " ").replace("-", " ")
     if len(query) < 3:
         return None
+    named = situation_named(written)
+    if named is not None:
+        return named
     choices = _situation_choices()
-    if query in choices:
-        return choices[query]
     for text, key in choices.items():  # an inflected or shortened single word: 'przemocy'
         single = " " not in text and min(len(text), len(query)) >= 5
         if single and (query.startswith(text) or text.startswith(query)):

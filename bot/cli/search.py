@@ -11,21 +11,24 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from bot.i18n import t
+from bot.i18n import LANGUAGES, t
 from bot.settings import Settings
 from catalog.model import Catalog
 from catalog.places import PlaceAnswer, ReferenceAnswer, ServesGmina, Unit
 from catalog.reading import MAX_AGE, MIN_AGE, Need, read
 from catalog.search import Match, SearchIndex, SearchResult
 from catalog.taxonomy import SITUATIONS
-from catalog.validation import check
+from catalog.text import fold
+from catalog.validation import check, situation_named, suggest_situation
 
 EXIT_OK = 0
 EXIT_BAD_CATALOG = 1
 EXIT_BAD_PLACE = 2
+EXIT_BAD_SITUATION = 2  # as argparse's own usage errors
 
 
 class Places(Protocol):
@@ -83,9 +86,9 @@ def register(commands: Any) -> None:
         "--situation",
         action="append",
         default=[],
-        choices=SITUATIONS,
-        metavar="KEY",
-        help="a situation chosen by button (repeatable): " + ", ".join(SITUATIONS),
+        metavar="SITUATION",
+        help="a situation chosen by button (repeatable): its key, its label in pl/uk/en or a "
+        "word for it, e.g. przemoc",
     )
     parser.add_argument("--limit", type=_positive, default=5, help="how many results")
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -105,6 +108,33 @@ class ServedCommand(Protocol):
         ...
 
 
+def situations_named(written: Iterable[str], lang: str, err: TextIO) -> frozenset[str] | None:
+    """`--situation` values as keys: a key, a button label in any of our languages, or a word
+    for it ('przemoc' -> domestic_violence). None, after saying which one is unknown and what
+    was probably meant, when one names no situation."""
+    keys: set[str] = set()
+    for name in written:
+        key = situation_named(name, _situation_labels())
+        if key is not None:
+            keys.add(key)
+            continue
+        meant = suggest_situation(name)
+        if meant is not None:
+            label = t(f"situation.{meant}", lang)
+            print(t("search.cli.situation_meant", lang, name=name, label=label), file=err)
+        else:
+            labels = "; ".join(t(f"situation.{each}", lang) for each in SITUATIONS)
+            print(t("search.cli.situation_unknown", lang, name=name, labels=labels), file=err)
+        return None
+    return frozenset(keys)
+
+
+@cache
+def _situation_labels() -> dict[str, str]:
+    """Every language's button label of each situation, folded -> its key."""
+    return {fold(t(f"situation.{key}", lang)): key for lang in LANGUAGES for key in SITUATIONS}
+
+
 def on_runtime(run: ServedCommand) -> Callable[[argparse.Namespace], int]:
     """The command line's handler for `run`: it opens the runtime only when the command runs."""
 
@@ -122,6 +152,9 @@ def run(
     arguments: argparse.Namespace, served: Served, *, lang: str, out: TextIO, err: TextIO
 ) -> int:
     """The command with its dependencies given: search once, or every line of a batch."""
+    situations = situations_named(arguments.situation, lang, err)
+    if situations is None:
+        return EXIT_BAD_SITUATION
     catalog = catalog_to_use(arguments.catalog, served, lang, err)
     if catalog is None:
         return EXIT_BAD_CATALOG
@@ -135,7 +168,7 @@ def run(
         text=" ".join(arguments.text),
         place=arguments.place,
         age=arguments.age,
-        situations=frozenset(arguments.situation),
+        situations=situations,
         limit=arguments.limit,
     )
     if isinstance(answer, ErrorAnswer):

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser, evaluate, main, search
+from bot.i18n import t
 from catalog.model import Catalog
 from catalog.places import Gazetteer, PlaceAnswer, ReferenceAnswer, ServesGmina
+from catalog.taxonomy import SITUATIONS
 from tests.builders import (
     GMINA_SIEDLCE_UNIT,
     MIASTO_SIEDLCE_UNIT,
@@ -135,6 +137,38 @@ def test_chosen_situation_without_words_finds_its_services(served: Served) -> No
     _, out, _ = run(served, "--json", "--place", "Mordy", "--situation", "poverty")
 
     assert [r["service_id"] for r in json.loads(out)["results"]] == ["gops-mordy"]
+
+
+@pytest.mark.parametrize(
+    "named",
+    ["przemoc", "Przemoc w domu", "PRZEMOC W DOMU", "przemoc w domu", "Насильство вдома",
+     "violence at home", "domestic violence", "domestic_violence"],
+)  # fmt: skip
+def test_a_situation_is_named_by_its_label_or_word_in_any_language(
+    served: Served, named: str
+) -> None:
+    code, out, _ = run(served, "--json", "--place", "Mordy", "--situation", named)
+
+    assert code == 0
+    assert json.loads(out)["situations"] == ["domestic_violence"]
+
+
+def test_a_mistyped_situation_is_refused_with_the_closest_one_suggested(served: Served) -> None:
+    code, out, err = run(served, "--place", "Mordy", "--situation", "przemoco")
+
+    assert code == 2
+    assert out == ""
+    assert err.strip() == t(
+        "search.cli.situation_meant", "en", name="przemoco", label="Violence at home"
+    )
+
+
+def test_a_situation_nothing_like_any_is_refused_with_the_list(served: Served) -> None:
+    code, _, err = run(served, "--place", "Mordy", "--situation", "xyzzy")
+
+    assert code == 2
+    assert "xyzzy" in err
+    assert [key for key in SITUATIONS if t(f"situation.{key}", "en") not in err] == []
 
 
 def test_danger_words_are_flagged_and_crisis_lines_come_first(served: Served) -> None:
