@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli import catalog, chat, health, lemmas, places, poster, run, search, stats
+from bot.cli.help import configured_language, speak
 from bot.i18n import t
 from bot.runtime import BrokenDatabaseError
 from bot.settings import Settings
@@ -14,8 +15,9 @@ from bot.settings import Settings
 EXIT_DATABASE = 2  # the database cannot be read: nothing was done
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every sub-command registered."""
+def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every sub-command registered, its help in `lang` (None: as
+    written in the code, English)."""
     parser = argparse.ArgumentParser(
         prog="drogowskaz",
         description="Drogowskaz: find the local institution that can help.",
@@ -23,12 +25,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for module in (chat, catalog, places, search, run, health, lemmas, poster, stats):
         module.register(commands)
+    if lang is not None:
+        speak(parser, lang)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    parser = build_parser()
+    parser = build_parser(configured_language())
     arguments = parser.parse_args(argv)
     handler = arguments.handler
     try:
