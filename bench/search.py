@@ -267,7 +267,7 @@ def clock_reading(
     cpu: list[float] = []
     for message in messages:
         start, start_cpu = time.perf_counter(), time.process_time()
-        need = read(message, places, served=index.covers)
+        need = read(message, places, served=index.locality)
         gmina = need.place.gmina.code if need.place is not None and need.place.gmina else None
         index.search(need.query(gmina=gmina), limit=10)
         cpu.append((time.process_time() - start_cpu) * 1000)

@@ -161,6 +161,14 @@ class Searcher(Protocol):
         """True when the catalogue serves the gmina locally."""
         ...
 
+    def known_words(self, text: str) -> str:
+        """The words of a text that mean something to the search."""
+        ...
+
+    def locality(self, gmina: str) -> int:
+        """How locally the catalogue serves the gmina (0: only national lines)."""
+        ...
+
     @property
     def local_areas(self) -> tuple[str, ...]:
         """The codes of the catalogue's local area."""
@@ -191,9 +199,9 @@ class Deps:
     state_ttl_hours: float = 24.0  # told to the person in /prywatnosc
     feedback_ttl_days: float = 90.0  # how long report notes are kept, told there too
 
-    def served(self, gmina: str) -> bool:
-        """True when the catalogue serves the gmina locally (same-name places: this one)."""
-        return self.search.covers(gmina)
+    def served(self, gmina: str) -> int:
+        """How locally the catalogue serves the gmina (same-name places: the nearest served)."""
+        return self.search.locality(gmina)
 
     @classmethod
     def of(cls, runtime: Runtime, *, state_ttl_hours: float = 24.0) -> Deps:
@@ -764,10 +772,10 @@ def _on_text(state: DialogState, text: str, deps: Deps, now: datetime, lead: lis
         and deps.search.search(Query(text=need.text), limit=1).understood
     ):
         understood = True
-        state = _answered(replace(state, terms=_terms(state, need)), "situation")
+        state = _answered(replace(state, terms=_terms(state, need, deps)), "situation")
     if keys and not answers_who:
         merged = tuple(dict.fromkeys((*state.situations, *keys)))
-        terms = _terms(state, need)
+        terms = _terms(state, need, deps)
         state = _answered(replace(state, situations=merged, terms=terms), "situation")
         understood = True
     if place is not None:
@@ -827,10 +835,11 @@ def _in_their_language(state: DialogState, need: Need) -> DialogState:
     return replace(state, lang=wanted)
 
 
-def _terms(state: DialogState, need: Need) -> str:
-    """The words kept for matching the catalogue's texts: what was read, without the place,
-    ages, names and streets, which the reader took out."""
-    return f"{state.terms} {need.text}".strip()[-MAX_TERMS:]
+def _terms(state: DialogState, need: Need, deps: Deps) -> str:
+    """The words kept for a later search: only those that mean something to it (situation
+    words, the catalogue's own words), never the person's story, names or numbers."""
+    known = deps.search.known_words(need.text)
+    return f"{state.terms} {known}".strip()[-MAX_TERMS:]
 
 
 def _control_word(text: str) -> str | None:

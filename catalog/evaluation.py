@@ -154,6 +154,6 @@ def evaluate_index(
         questions,
         lambda query: index.search(query, limit=limit),
         resolve,
-        lambda text: read_need(text, places, served=index.covers),
+        lambda text: read_need(text, places, served=index.locality),
         limit=limit,
     )

@@ -450,7 +450,8 @@ class _Match:
 
 
 _GRID = 0.1  # degrees per cell of the pin index
-ServesGmina = Callable[[str], bool]  # does the catalogue in use serve this gmina (6-digit code)?
+# How locally the catalogue in use serves a gmina (6-digit code): 0 not at all, more is nearer.
+ServesGmina = Callable[[str], int]
 
 
 class Gazetteer:
@@ -744,12 +745,14 @@ class Gazetteer:
             if self._filter_within([code], within)
         }
         prefix_towns = self._filter_within(match.prefix_towns, within)
-        if prefer is not None and any(
-            prefer(code) for code in (*gminas, *prefix_towns, *localities)
-        ):  # same-name places the catalogue does not serve are not asked about
-            gminas = [code for code in gminas if prefer(code)]
-            prefix_towns = [code for code in prefix_towns if prefer(code)]
-            localities = {code: name for code, name in localities.items() if prefer(code)}
+        if prefer is not None:
+            # same-name places the catalogue serves less locally are not asked about
+            served = {code: prefer(code) for code in (*gminas, *prefix_towns, *localities)}
+            best = max(served.values(), default=0)
+            if best:
+                gminas = [code for code in gminas if served[code] == best]
+                prefix_towns = [code for code in prefix_towns if served[code] == best]
+                localities = {code: n for code, n in localities.items() if served[code] == best}
         if mode == "town":
             towns = [code for code in gminas if self._rank[code] <= 2]
             gminas = towns or gminas

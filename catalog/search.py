@@ -26,6 +26,7 @@ from catalog.vocabulary import (
     Token,
     Understanding,
     Vocabulary,
+    tokenize,
     tokenize_catalog_text,
     vocabulary,
 )
@@ -255,10 +256,31 @@ class SearchIndex:
             fallback=fallback,
         )
 
+    def known_words(self, text: str) -> str:
+        """The words of a text that mean something to this search (the vocabulary's words and
+        the catalogue's own), in order: what a conversation keeps of a person's words for a
+        later search. Names, numbers and the rest of their story are left out."""
+        kept = [
+            token.surface
+            for token in tokenize(text)
+            if not self.vocabulary.is_stopword(token)
+            and (self.vocabulary.knows(token) or self._matches(token))
+        ]
+        return " ".join(kept)
+
     def covers(self, gmina: str) -> bool:
         """True when some service of the catalogue serves this gmina locally (not only the
         national lines): the person lives inside the catalogue's area."""
-        return any(gmina[:length] in self._by_area for length in (6, 4, 2))
+        return self.locality(gmina) > 0
+
+    def locality(self, gmina: str) -> int:
+        """How locally the catalogue serves a gmina: 3 a service of the gmina itself, 2 of its
+        powiat, 1 of its województwo, 0 only national lines. Among places of one name, the
+        person most likely lives in the one served most locally."""
+        for score, length in ((3, 6), (2, 4), (1, 2)):
+            if gmina[:length] in self._by_area:
+                return score
+        return 0
 
     @property
     def local_areas(self) -> tuple[str, ...]:
@@ -304,26 +326,32 @@ class SearchIndex:
         child = query.who == "child" or (query.age is not None and query.age < ADULT_AGE)
         if main != "domestic_violence" and not (child and main == "family"):
             return ordered
-        top = ordered[:TOP]
-        if any(self._services[index].crisis for _, index, _ in top):
-            return ordered
-        lines = [
-            item
-            for item in ordered
-            if self._services[item[1]].crisis and main in self._situations[item[1]]
-        ]
-        if not lines:
-            lines = [
+
+        def fitting(index: int, *, for_a_child: bool) -> bool:
+            service = self._services[index]
+            made_for_children = self._for_children[index]
+            return (
+                service.crisis
+                and main in self._situations[index]
+                and (made_for_children if for_a_child else not made_for_children)
+            )
+
+        # A child gets a children's line if the catalogue has one, else any fitting line.
+        kinds = (True, False) if child else (False,)
+        for for_a_child in kinds:
+            if any(fitting(index, for_a_child=for_a_child) for _, index, _ in ordered[:TOP]):
+                return ordered
+            lines = [item for item in ordered if fitting(item[1], for_a_child=for_a_child)]
+            lines += [
                 (0.0, index, level)
                 for index, level in sorted(eligible.items())
-                if self._services[index].crisis
-                and main in self._situations[index]
-                and (child or not self._for_children[index])
+                if fitting(index, for_a_child=for_a_child)
+                and index not in {i for _, i, _ in lines}
             ]
-        if not lines:
+            if lines:
+                break
+        else:
             return ordered
-        if child:
-            lines.sort(key=lambda item: (not self._for_children[item[1]], item))
         line = lines[0]
         rest = [item for item in ordered if item != line]
         return [*rest[:1], line, *rest[1:]]

@@ -301,6 +301,10 @@ class Vocabulary:
             phrases, not_danger=not_danger, stopwords=stopwords, aliases=aliases, people=people
         )
 
+    def knows(self, token: Token) -> bool:
+        """True when the word is (a form of) a word of some phrase: it can mean something."""
+        return bool(self._term_scores(token))
+
     def is_stopword(self, token: Token) -> bool:
         """True for words that carry no meaning for search ("i", "mam", "pomoc")."""
         return token.surface in self.stopwords or token.lemma in self.stopwords

@@ -197,9 +197,9 @@ def _search(
 ) -> ErrorAnswer | tuple[Unit | None, SearchResult, Need]:
     """The person's need read from their words (the place and age given apart win), their
     gmina, and the services that serve them, best first."""
-    need = read(text, places, served=index.covers)
+    need = read(text, places, served=index.locality)
     if place:
-        need = replace(need, place=places.find(place, prefer=index.covers), place_weak=False)
+        need = replace(need, place=places.find(place, prefer=index.locality), place_weak=False)
     if age is not None:
         need = replace(need, age=age, adult=False)
     found = _one_gmina(need)

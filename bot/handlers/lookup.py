@@ -79,7 +79,7 @@ def lookup(
     cannot mix two catalogues in one answer.
     """
     index = SearchIndex.of(catalog)
-    need = read(text, places, served=index.covers) if text.strip() else Need()
+    need = read(text, places, served=index.locality) if text.strip() else Need()
     place, others = _chosen_place(need.place)
     rest = need.text.strip(" ,.;:-")
     gminas = [unit.code for unit in (place, *others) if unit is not None]

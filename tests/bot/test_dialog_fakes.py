@@ -278,13 +278,23 @@ class FakeSearch:
         understood = bool(detected) or not query.text
         return SearchResult(tuple(matches[:limit]), situations, understood=understood)
 
+    def known_words(self, text: str) -> str:
+        """The words of this fake's tiny vocabulary."""
+        return " ".join(w for w in folded_words(text) if w in _VOCABULARY)
+
     def covers(self, gmina: str) -> bool:
         """True when a service that is not national serves the gmina."""
-        return any(
-            area.code and area.contains(gmina)
+        return self.locality(gmina) > 0
+
+    def locality(self, gmina: str) -> int:
+        """The longest area code serving the gmina, as 3 (gmina), 2 (powiat), 1 or 0."""
+        lengths = [
+            len(area.code)
             for service in self.catalog.services
             for area in service.areas
-        )
+            if area.code and area.contains(gmina)
+        ]
+        return max(lengths, default=0) // 2
 
     @property
     def local_areas(self) -> tuple[str, ...]:

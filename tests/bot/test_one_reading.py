@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from bot.handlers.lookup import lookup
 from bot.runtime import Runtime
 from bot.settings import Settings
 from catalog.evaluation import Question, evaluate_index
+from catalog.reading import read
 from catalog.search import SearchIndex
 from catalog.vocabulary import is_danger
 
@@ -68,3 +70,42 @@ def test_every_path_reads_one_message_alike(message: str, runtime: Any) -> None:
     assert unit is not None
     assert dialog.place_code == unit.code
     assert not tested.outcomes[0].asked  # catalog test read the place from the words too
+
+
+def test_the_conversation_keeps_what_was_understood_not_the_words(runtime: Any) -> None:
+    deps = Deps.of(runtime)
+    message = "Nazywam się Anna Nowak, tel 600123456, mąż Jan Kowalski mnie bije, Siedlce"
+
+    state = step(DialogState(step="who"), Text(message), deps, NOW).state
+
+    stored = json.dumps(state.to_dict(), ensure_ascii=False)
+    assert state.situations == ("domestic_violence",)
+    assert state.place_code == "146401"
+    for private in ("Anna", "Nowak", "600123456", "Jan", "Kowalski"):
+        assert private not in stored
+
+
+def test_a_place_outside_the_catalogue_is_said_plainly_with_national_lines(
+    runtime: Any,
+) -> None:
+    deps = Deps.of(runtime)
+
+    result = step(
+        DialogState(step="who"), Text("mam 30 lat, mąż mnie bije, Wysokie Mazowieckie"), deps, NOW
+    )
+
+    outside = [reply.text for reply in result.replies if reply.kind == "outside_area"]
+    assert outside
+    assert "mazowieckie" in outside[0]
+    cards = " ".join(reply.text for reply in result.replies)
+    assert "800 120 002" in cards  # Niebieska Linia serves all of Poland
+
+
+def test_a_child_facing_violence_gets_a_childrens_line_in_the_first_three(runtime: Any) -> None:
+    index = SearchIndex.of(runtime.catalog)
+    need = read("mam 15 lat, ojciec mnie bije, Siedlce", runtime.gazetteer)
+
+    result = index.search(need.query(gmina="146401"), limit=10)
+
+    top = [match.service.id for match in result.matches[:3]]
+    assert {"116-111-rozmowa", "800-12-12-12-rozmowa"} & set(top)

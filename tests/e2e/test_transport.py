@@ -54,6 +54,12 @@ class _NoSearch:
     def covers(self, gmina: str) -> bool:  # noqa: ARG002
         return False
 
+    def locality(self, gmina: str) -> int:  # noqa: ARG002
+        return 0
+
+    def known_words(self, text: str) -> str:  # noqa: ARG002
+        return ""
+
     local_areas: tuple[str, ...] = ()
 
 
