@@ -15,11 +15,15 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DROGOWSKAZ_DATA_DIR=/data \
-    DROGOWSKAZ_LEMMA_CACHE_DIR=/usr/local/share/drogowskaz/lemmas
+    DROGOWSKAZ_LEMMA_CACHE_DIR=/usr/local/share/drogowskaz/lemmas \
+    DROGOWSKAZ_PLACES_CACHE_DIR=/usr/local/share/drogowskaz/places
 COPY --from=build /install /usr/local
-# The lemma tables are built once here (about 15 s), so a container opens them in milliseconds;
-# they are world-readable and the bot only reads them.
-RUN drogowskaz lemmas && chmod -R a+rX /usr/local/share/drogowskaz
+# The lemma tables and the bundled places' index are built once here (about 15 s), so a
+# container opens them in milliseconds; they are world-readable and the bot only reads them.
+RUN drogowskaz lemmas \
+    && python -c "from bot.settings import Settings; from catalog.places import Gazetteer; \
+Gazetteer.builtin(cache=Settings().places_bundle_index_file)" \
+    && chmod -R a+rX /usr/local/share/drogowskaz
 RUN groupadd --system --gid 10001 drogowskaz \
     && useradd --system --uid 10001 --gid drogowskaz --home-dir /data --no-create-home drogowskaz \
     && mkdir /data \

@@ -27,7 +27,6 @@ import random
 import sys
 import tempfile
 import unicodedata
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -633,24 +632,17 @@ def slug(text: str) -> str:
 
 
 @cache
-def read_gminas(path: Path = TERC_PATH) -> tuple[Gmina, ...]:
-    """Every gmina of TERC (types 1, 2 and 3; the town and rural parts of type 4 and 5 are not
-    gminas of their own), in the order the catalogue grows: the evaluation's powiats first."""
-    powiats: dict[str, str] = {}
-    wojewodztwa: dict[str, str] = {}
-    rows: list[tuple[str, str, str]] = []
-    for _, element in ET.iterparse(path):  # noqa: S314 - the official register, read locally
-        if element.tag != "row":
-            continue
-        field = {child.tag: (child.text or "").strip() for child in element}
-        woj, pow_, gmi, rodz = field["WOJ"], field["POW"], field["GMI"], field["RODZ"]
-        if not pow_:
-            wojewodztwa[woj] = field["NAZWA"].lower()
-        elif not gmi:
-            powiats[woj + pow_] = field["NAZWA"]
-        elif rodz in {"1", "2", "3"}:
-            rows.append((woj + pow_ + gmi + rodz, field["NAZWA"], field["NAZWA_DOD"]))
-        element.clear()
+def read_gminas(path: Path | None = None) -> tuple[Gmina, ...]:
+    """Every gmina (types 1, 2 and 3; the town and rural parts of type 4 and 5 are not gminas
+    of their own) of a TERC file, or of the bundled places when no file is given, in the order
+    the catalogue grows: the evaluation's powiats first."""
+    from catalog.places import read_bundle
+    from catalog.places_import import read_terc
+
+    units = read_terc(path)[0] if path is not None else read_bundle().units
+    wojewodztwa = {unit.teryt: unit.name for unit in units if len(unit.teryt) == 2}
+    powiats = {unit.teryt: unit.name for unit in units if len(unit.teryt) == 4}
+    rows = [(unit.teryt, unit.name, unit.kind) for unit in units if len(unit.teryt) == 7]
     gminas = [
         Gmina(
             teryt=code,
@@ -824,7 +816,7 @@ class _Builder:
         )
 
 
-def build(count: int, *, seed: int = DEFAULT_SEED, terc: Path = TERC_PATH) -> Data:
+def build(count: int, *, seed: int = DEFAULT_SEED, terc: Path | None = None) -> Data:
     """A catalogue document (format v1, as plain data) with exactly `count` services."""
     if count < 1:
         raise ValueError("a catalogue needs at least one service")
@@ -924,7 +916,7 @@ def _scalar(value: object) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def generate(count: int, *, seed: int = DEFAULT_SEED, terc: Path = TERC_PATH) -> str:
+def generate(count: int, *, seed: int = DEFAULT_SEED, terc: Path | None = None) -> str:
     """The YAML text of a synthetic catalogue with exactly `count` services."""
     return to_yaml(build(count, seed=seed, terc=terc))
 
@@ -1072,7 +1064,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--count", type=int, default=10_000, help="number of services")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--terc", type=Path, default=TERC_PATH, help="TERC XML file")
+    parser.add_argument("--terc", type=Path, help="TERC file (default: the bundled places)")
     parser.add_argument("--output", type=Path, help="file to write (default: standard output)")
     arguments = parser.parse_args(argv)
     text = generate(arguments.count, seed=arguments.seed, terc=arguments.terc)

@@ -76,8 +76,12 @@ class Runtime:
         database = Database(settings.effective_database_url)
         try:
             database.create_schema()
-            # The imported places (their index kept beside the data), else the built-in ones.
-            gazetteer = Gazetteer.load(database.engine, cache=settings.places_index_file)
+            # The imported places (their index kept beside the data), else the bundled ones.
+            gazetteer = Gazetteer.load(
+                database.engine,
+                cache=settings.places_index_file,
+                bundle_cache=settings.places_bundle_index_file,
+            )
             loaded = database.load_catalogs() or [load_sample(gazetteer)]
         except DatabaseError as error:
             database.dispose()

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     health_path: str = "/healthz"  # served beside the webhook: GET answers 200 when ready
     lemma_cache_dir: Path | None = None  # lemma tables built once; default: the user's cache
+    places_cache_dir: Path | None = None  # bundled places' index built once; default: as above
     state_ttl_hours: float = Field(default=24.0, gt=0)
     feedback_ttl_days: float = Field(default=90.0, gt=0)  # report notes are blanked after it
     max_catalog_bytes: int = 5_000_000
@@ -72,3 +73,10 @@ class Settings(BaseSettings):
         from catalog.places import INDEX_FILE
 
         return self.data_dir / INDEX_FILE
+
+    @property
+    def places_bundle_index_file(self) -> Path | None:
+        """Where the bundled places' index is kept (None: the user's cache directory)."""
+        from catalog.places import INDEX_FILE
+
+        return self.places_cache_dir / INDEX_FILE if self.places_cache_dir else None

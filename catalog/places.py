@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import lzma
 import math
 import os
 import pickle
@@ -29,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+from platformdirs import user_cache_dir
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from sqlalchemy import Engine, func, select
@@ -49,7 +51,14 @@ UnitLevel = Literal["wojewodztwo", "powiat", "gmina"]
 _LOG = logging.getLogger(__name__)
 
 BUILTIN_PACKAGE = "catalog"
-BUILTIN_FILE = "data/places/builtin.json"
+# Every place in Poland, derived by catalog.places_import from TERC, SIMC and GeoNames
+# (`drogowskaz places build-bundle`): JSON, xz-compressed.
+BUILTIN_FILE = "data/places/poland.json.xz"
+BUNDLE_ATTRIBUTION = (
+    "Places of Drogowskaz: every województwo, powiat, gmina and locality of Poland. "
+    "Źródło: GUS, TERYT (TERC, SIMC). "
+    "Postal codes and coordinates: GeoNames (geonames.org), CC BY 4.0."
+)
 MAX_CANDIDATES = 8
 INDEX_FILE = "places-index.pickle"  # the built index kept beside the data (see Gazetteer.load)
 LOCATE_MAX_KM = 25.0  # farther than this from any known place: no gmina is guessed
@@ -205,7 +214,7 @@ class PlaceData:
 
 
 def data_from_json(document: dict[str, Any]) -> PlaceData:
-    """Place data from the built-in file's JSON (see catalog/places_builtin_make.py)."""
+    """Place data from the bundled file's JSON (see `bundle_document`)."""
     return PlaceData(
         units=tuple(UnitRecord(*row) for row in document["units"]),
         localities=tuple(LocalityRecord(*row) for row in document["localities"]),
@@ -548,9 +557,13 @@ class Gazetteer:
     # --- construction -----------------------------------------------------------------------
 
     @classmethod
-    def builtin(cls) -> Gazetteer:
-        """The project's own small place list for the sample regions (catalog/data)."""
-        return _builtin()
+    def builtin(cls, *, cache: Path | None = None) -> Gazetteer:
+        """Every place in Poland as bundled with the package (catalog/data/places).
+
+        The index built from it is kept in `cache` (default: the user's cache directory), so
+        later starts open it instead of building it again.
+        """
+        return _builtin(cache if cache is not None else default_index_cache())
 
     @classmethod
     def from_engine(cls, engine: Engine, *, cache: Path | None = None) -> Gazetteer | None:
@@ -576,13 +589,19 @@ class Gazetteer:
         return gazetteer
 
     @classmethod
-    def load(cls, engine: Engine, *, cache: Path | None = None) -> Gazetteer:
-        """The imported gazetteer, or the built-in one when nothing was imported."""
-        return cls.from_engine(engine, cache=cache) or cls.builtin()
+    def load(
+        cls, engine: Engine, *, cache: Path | None = None, bundle_cache: Path | None = None
+    ) -> Gazetteer:
+        """The imported gazetteer, or the bundled one when nothing was imported.
+
+        `cache` keeps the imported index (a deployment's own); `bundle_cache` the bundled
+        one, which depends only on the package, so many data directories share it.
+        """
+        return cls.from_engine(engine, cache=cache) or cls.builtin(cache=bundle_cache)
 
     @property
     def is_builtin(self) -> bool:
-        """True for the small built-in list (no import done)."""
+        """True for the bundled places (no import done)."""
         return self.info.get("source") == "builtin"
 
     # --- units ------------------------------------------------------------------------------
@@ -1431,11 +1450,52 @@ def _write_index(path: Path, key: str, gazetteer: Gazetteer) -> None:
         partial.unlink(missing_ok=True)
 
 
+def default_index_cache() -> Path:
+    """Where the bundled places' index is kept when no data directory is given."""
+    return Path(user_cache_dir("drogowskaz")) / "places" / INDEX_FILE
+
+
+def bundle_document(data: PlaceData) -> dict[str, Any]:
+    """The bundled file's JSON of this place data (rows as lists: compact and diffable)."""
+    dates = {key: value for key, value in data.info if key.startswith("date ")}
+    return {
+        "attribution": BUNDLE_ATTRIBUTION,
+        "info": {"source": "builtin", **dates},
+        "units": [list(record) for record in data.units],
+        "localities": [list(record) for record in data.localities],
+        "postal": [list(record) for record in data.postal],
+        "points": [list(record) for record in data.points],
+    }
+
+
+def bundle_bytes(data: PlaceData) -> bytes:
+    """The bundled file itself: the document as UTF-8 JSON, xz-compressed (deterministic)."""
+    text = json.dumps(bundle_document(data), ensure_ascii=False, separators=(",", ":"))
+    return lzma.compress(text.encode(), preset=9 | lzma.PRESET_EXTREME)
+
+
+def read_bundle() -> PlaceData:
+    """The place data bundled with the package."""
+    raw = resources.files(BUILTIN_PACKAGE).joinpath(BUILTIN_FILE).read_bytes()
+    return data_from_json(json.loads(lzma.decompress(raw)))
+
+
 @cache
-def _builtin() -> Gazetteer:
-    with resources.files(BUILTIN_PACKAGE).joinpath(BUILTIN_FILE).open(encoding="utf-8") as handle:
-        document = json.load(handle)
-    return Gazetteer(data_from_json(document))
+def _builtin(cache_file: Path) -> Gazetteer:
+    raw = resources.files(BUILTIN_PACKAGE).joinpath(BUILTIN_FILE).read_bytes()
+    key = hashlib.sha256((_code_fingerprint() + "bundle").encode() + raw).hexdigest()
+    kept = _read_index(cache_file, key)
+    if kept is not None:
+        return kept
+    with gc_paused():
+        gazetteer = Gazetteer(data_from_json(json.loads(lzma.decompress(raw))))
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a read-only home: the index is rebuilt at each start
+        _LOG.warning("places index cache %s not written: %s", cache_file, error)
+        return gazetteer
+    _write_index(cache_file, key, gazetteer)
+    return gazetteer
 
 
 def unit_json(unit: Unit) -> dict[str, str | None]:

@@ -34,6 +34,7 @@ from catalog.places import (
     PointRecord,
     PostalRecord,
     UnitRecord,
+    bundle_bytes,
     name_key,
 )
 
@@ -360,4 +361,32 @@ def import_places(
     write_places(engine, data)
     if index_cache is not None:
         Gazetteer.from_engine(engine, cache=index_cache)
+    return summary
+
+
+def build_bundle(
+    target: Path,
+    terc: Path,
+    *,
+    simc: Path | None = None,
+    geonames_postal: Path | None = None,
+    geonames_cities: Path | None = None,
+    progress: Progress = _no_progress,
+) -> ImportSummary:
+    """Write the bundled places file (every place in Poland) from the official files.
+
+    The same reading as an import; the result ships with the package, so a fresh install
+    knows all of Poland without one.
+    """
+    data, summary = read_places(
+        terc,
+        simc=simc,
+        geonames_postal=geonames_postal,
+        geonames_cities=geonames_cities,
+        progress=progress,
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.tmp")
+    partial.write_bytes(bundle_bytes(data))
+    partial.replace(target)
     return summary

@@ -14,7 +14,7 @@ from datetime import date
 
 from catalog.format import content_hash_of
 from catalog.model import AgeRange, Area, Catalog, Contact, Institution, Phone, Service
-from catalog.places import ReferenceAnswer, Unit
+from catalog.places import PlaceData, ReferenceAnswer, Unit
 
 POLSKA = Area(code="", written="Polska")
 SIEDLCE = Area(code="146401", written="miasto Siedlce")
@@ -224,3 +224,23 @@ class FakePlaces:
         if text.strip().casefold().startswith("mord"):
             return ReferenceAnswer(suggestions=("Mordy",))
         return ReferenceAnswer()
+
+
+# Siedlce (town), powiat siedlecki, wysokomazowiecki, miechowski, tomaszowski (łódzkie).
+SAMPLE_POWIATS = ("1464", "1426", "2013", "1208", "1016")
+
+
+def sample_regions_of(data: PlaceData) -> PlaceData:
+    """The place data of a few regions (every województwo and powiat, the sample powiats'
+    gminas, localities, postal codes and points): small enough to import in a test."""
+
+    def kept(code: str) -> bool:
+        return code[:4] in SAMPLE_POWIATS
+
+    return PlaceData(
+        units=tuple(u for u in data.units if len(u.teryt) < 7 or kept(u.teryt)),
+        localities=tuple(x for x in data.localities if kept(x.gmina)),
+        postal=tuple(x for x in data.postal if kept(x.gmina)),
+        points=tuple(x for x in data.points if kept(x.gmina)),
+        info=data.info,
+    )

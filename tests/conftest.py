@@ -4,27 +4,29 @@
 tables in the user's cache directory: built at most once per machine (once per CI run on a
 clean runner), then opened in milliseconds.
 
-`full_gazetteer` imports the official files in ../shared/data once per test session into a
-temporary SQLite file (skipped when the files are absent); `builtin_gazetteer` is the
-project's own small place list. `file_server` serves HTTP on 127.0.0.1 for the tests that
-download a catalogue.
+`builtin_gazetteer` and `full_gazetteer` are every place in Poland as bundled with the package
+(no import, no ../shared needed). The raw official files (TERC, SIMC, GeoNames) are looked for
+in ../shared/data, or in DROGOWSKAZ_TEST_SHARED_DATA; only the importer's tests need them.
+`file_server` serves HTTP on 127.0.0.1 for the tests that download a catalogue.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
-from sqlalchemy import create_engine
 
 from catalog.places import Gazetteer
-from catalog.places_import import import_places
 from catalog.text import configure_lemmas, default_lemma_cache_dir, ensure_lemma_tables
 
-SHARED_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+SHARED_DATA = Path(
+    os.environ.get("DROGOWSKAZ_TEST_SHARED_DATA")
+    or Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+)
 TERC = SHARED_DATA / "teryt" / "TERC_Urzedowy_2025-11-18.xml"
 SIMC = SHARED_DATA / "teryt" / "SIMC_Urzedowy_2020-09-26.zip"
 GEONAMES_POSTAL = SHARED_DATA / "geonames" / "PL_postal_codes.txt"
@@ -49,28 +51,20 @@ def lemma_tables() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def builtin_gazetteer() -> Gazetteer:
-    """The built-in places of the sample regions."""
+    """Every place in Poland, as bundled with the package."""
     return Gazetteer.builtin()
 
 
 @pytest.fixture(scope="session")
-def full_gazetteer(tmp_path_factory: pytest.TempPathFactory) -> Gazetteer:
-    """Every Polish place, imported once per session from ../shared/data."""
-    if not all(path.is_file() for path in (TERC, SIMC, GEONAMES_POSTAL, GEONAMES_CITIES)):
-        pytest.skip("the official place files in ../shared/data are absent")
-    database = tmp_path_factory.mktemp("places") / "places.sqlite"
-    engine = create_engine(f"sqlite:///{database}")
-    try:
-        import_places(
-            engine,
-            TERC,
-            simc=SIMC,
-            geonames_postal=GEONAMES_POSTAL,
-            geonames_cities=GEONAMES_CITIES,
-        )
-        return Gazetteer.load(engine)
-    finally:
-        engine.dispose()
+def full_gazetteer(builtin_gazetteer: Gazetteer) -> Gazetteer:
+    """Every Polish place: the bundled gazetteer (tests/catalog/test_places_bundle.py checks
+    that it is what the importer reads from the official files)."""
+    return builtin_gazetteer
+
+
+def official_files_present() -> bool:
+    """True when the raw official place files are here (the importer's tests need them)."""
+    return all(path.is_file() for path in (TERC, SIMC, GEONAMES_POSTAL, GEONAMES_CITIES))
 
 
 @pytest.fixture

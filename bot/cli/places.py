@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterable
+from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,8 +14,8 @@ from tqdm import tqdm
 
 from bot.i18n import t, tn
 from bot.settings import Settings
-from catalog.places import Gazetteer, PlaceAnswer, Unit, unit_json
-from catalog.places_import import PlaceFileError, import_places
+from catalog.places import BUILTIN_FILE, BUILTIN_PACKAGE, Gazetteer, PlaceAnswer, Unit, unit_json
+from catalog.places_import import ImportSummary, PlaceFileError, build_bundle, import_places
 from catalog.storage import Database
 
 EXIT_RESOLVED = 0
@@ -25,18 +26,24 @@ _Row = TypeVar("_Row")
 
 
 def register(commands: Any) -> None:
-    """Add `places import|find` to the parser."""
+    """Add `places import|build-bundle|find` to the parser."""
     parser = commands.add_parser("places", help="import place data, resolve a place")
     place_commands = parser.add_subparsers(dest="places_command", required=True)
 
     importing = place_commands.add_parser(
         "import", help="import GUS TERYT and GeoNames files (replaces the previous import)"
     )
-    importing.add_argument("--terc", type=Path, required=True, help="TERC file (XML/CSV/zip)")
-    importing.add_argument("--simc", type=Path, help="SIMC file (XML/CSV/zip)")
-    importing.add_argument("--geonames-postal", type=Path, help="GeoNames postal codes (PL.txt)")
-    importing.add_argument("--geonames-cities", type=Path, help="GeoNames cities500 dump")
+    _place_file_arguments(importing)
     importing.set_defaults(handler=import_command)
+
+    bundling = place_commands.add_parser(
+        "build-bundle", help="write the places bundled with the package from the official files"
+    )
+    _place_file_arguments(bundling)
+    bundling.add_argument(
+        "--output", type=Path, help=f"file to write (default: the package's {BUILTIN_FILE})"
+    )
+    bundling.set_defaults(handler=build_bundle_command)
 
     finding = place_commands.add_parser("find", help="resolve a place to its gmina")
     finding.add_argument("text", nargs="*", help="what a person wrote, e.g. 'w Siedlcach'")
@@ -44,6 +51,23 @@ def register(commands: Any) -> None:
     finding.add_argument("--lon", type=float, help="longitude of a location pin")
     finding.add_argument("--json", action="store_true", help="print JSON")
     finding.set_defaults(handler=find_command)
+
+
+def _place_file_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--terc", type=Path, required=True, help="TERC file (XML/CSV/zip)")
+    parser.add_argument("--simc", type=Path, help="SIMC file (XML/CSV/zip)")
+    parser.add_argument("--geonames-postal", type=Path, help="GeoNames postal codes (PL.txt)")
+    parser.add_argument("--geonames-cities", type=Path, help="GeoNames cities500 dump")
+
+
+def _missing_file(arguments: argparse.Namespace, lang: str) -> bool:
+    """Say which given file does not exist; True when one is missing."""
+    files = [arguments.terc, arguments.simc, arguments.geonames_postal, arguments.geonames_cities]
+    for path in files:
+        if path is not None and not path.is_file():
+            print(t("places.missing_file", lang, path=path), file=sys.stderr)
+            return True
+    return False
 
 
 def _progress(rows: Iterable[_Row], label: str) -> Iterable[_Row]:
@@ -54,11 +78,8 @@ def import_command(arguments: argparse.Namespace) -> int:
     """Import the files into the database, all or nothing, and print what was read."""
     settings = Settings()
     lang = settings.language
-    files = [arguments.terc, arguments.simc, arguments.geonames_postal, arguments.geonames_cities]
-    for path in files:
-        if path is not None and not path.is_file():
-            print(t("places.missing_file", lang, path=path), file=sys.stderr)
-            return EXIT_BAD_FILE
+    if _missing_file(arguments, lang):
+        return EXIT_BAD_FILE
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = Database(settings.effective_database_url)
     try:
@@ -76,6 +97,37 @@ def import_command(arguments: argparse.Namespace) -> int:
         return EXIT_BAD_FILE
     finally:
         database.dispose()
+    _print_summary(summary, lang)
+    return 0
+
+
+def build_bundle_command(arguments: argparse.Namespace) -> int:
+    """Write the bundled places file, all or nothing, and print what was read."""
+    lang = Settings().language
+    if _missing_file(arguments, lang):
+        return EXIT_BAD_FILE
+    target: Path = arguments.output or Path(
+        str(resources.files(BUILTIN_PACKAGE).joinpath(BUILTIN_FILE))
+    )
+    try:
+        summary = build_bundle(
+            target,
+            arguments.terc,
+            simc=arguments.simc,
+            geonames_postal=arguments.geonames_postal,
+            geonames_cities=arguments.geonames_cities,
+            progress=_progress,
+        )
+    except PlaceFileError as error:
+        print(t("places.file_error", lang, error=error), file=sys.stderr)
+        return EXIT_BAD_FILE
+    _print_summary(summary, lang)
+    print(t("places.bundle_written", lang, path=target, size=target.stat().st_size // 1024))
+    return 0
+
+
+def _print_summary(summary: ImportSummary, lang: str) -> None:
+    """What the official files held: counts, data dates, unmatched rows, attribution."""
     print(
         t(
             "places.imported",
@@ -92,7 +144,6 @@ def import_command(arguments: argparse.Namespace) -> int:
     if summary.unmatched_postal:
         print(tn("places.unmatched_postal", summary.unmatched_postal, lang))
     print(t("places.attribution", lang))
-    return 0
 
 
 def find_command(arguments: argparse.Namespace) -> int:
@@ -123,7 +174,11 @@ def _gazetteer(settings: Settings) -> Gazetteer:
     """The imported places when the database has them, else the built-in list."""
     database = Database(settings.effective_database_url)
     try:
-        return Gazetteer.load(database.engine, cache=settings.places_index_file)
+        return Gazetteer.load(
+            database.engine,
+            cache=settings.places_index_file,
+            bundle_cache=settings.places_bundle_index_file,
+        )
     finally:
         database.dispose()
 

@@ -7,12 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bench.generate import TERC_PATH, build, generate, read_gminas
-
-pytestmark = [
-    pytest.mark.fulldata,
-    pytest.mark.skipif(not TERC_PATH.exists(), reason="the TERC file of ../shared/data is absent"),
-]
+from bench.generate import build, generate, read_gminas
 
 
 def _services(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -45,7 +40,7 @@ def test_catalogue_has_exactly_the_services_asked_for(count: int) -> None:
 
 
 def test_every_place_is_a_teryt_code_of_a_real_unit() -> None:
-    gminas = {gmina.teryt for gmina in read_gminas(TERC_PATH)}
+    gminas = {gmina.teryt for gmina in read_gminas()}
     powiats = {code[:4] for code in gminas}
     wojewodztwa = {code[:2] for code in gminas}
     document = build(3_000, seed=1)
@@ -68,7 +63,7 @@ def test_catalogue_grows_from_the_region_of_the_evaluation_questions() -> None:
 
 
 def test_country_scale_covers_every_gmina() -> None:
-    gminas = {gmina.teryt for gmina in read_gminas(TERC_PATH)}
+    gminas = {gmina.teryt for gmina in read_gminas()}
 
     document = build(100_000, seed=1)
 

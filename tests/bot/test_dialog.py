@@ -437,6 +437,7 @@ def test_privacy_and_help_commands_explain_and_keep_the_conversation() -> None:
 
     assert "24 h" in privacy.replies[0].text
     assert "/usun" in help_.replies[0].text
+    assert "Źródło: GUS, TERYT; GeoNames, CC BY 4.0" in help_.replies[0].text  # the places' data
     assert conversation.state.step == "situation"
     assert "sit:done" in conversation.tokens()
 

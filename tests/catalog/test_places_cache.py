@@ -4,10 +4,8 @@ never outlives the tables or the code it was built from."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -15,15 +13,15 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 import catalog.places
-from catalog.places import Gazetteer, PlaceData, data_from_json
+from catalog.places import Gazetteer, PlaceData, read_bundle
 from catalog.places_import import write_places
+from tests.builders import sample_regions_of
 
 
 @pytest.fixture(scope="module")
 def sample_regions() -> PlaceData:
-    """The built-in places (a few regions), as an import would write them."""
-    text = resources.files("catalog").joinpath("data/places/builtin.json").read_text("utf-8")
-    return data_from_json(json.loads(text))
+    """The bundled places of a few regions, as an import would write them."""
+    return sample_regions_of(read_bundle())
 
 
 @pytest.fixture
@@ -98,12 +96,35 @@ def test_an_unwritable_index_file_only_costs_time(engine: Engine, tmp_path: Path
     assert list(tmp_path.glob("**/*.tmp")) == []
 
 
-def test_nothing_imported_gives_the_builtin_places_and_keeps_no_file(tmp_path: Path) -> None:
+def test_nothing_imported_gives_the_bundled_places_and_keeps_their_index_apart(
+    tmp_path: Path,
+) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}")
     cache = tmp_path / "places-index.pickle"
+    bundle_cache = tmp_path / "bundle" / "places-index.pickle"
 
-    gazetteer = Gazetteer.load(engine, cache=cache)
+    gazetteer = Gazetteer.load(engine, cache=cache, bundle_cache=bundle_cache)
 
     assert gazetteer.is_builtin
+    assert gazetteer.find("Warszawa").gmina is not None
     assert not cache.exists()
+    assert bundle_cache.is_file()
     engine.dispose()
+
+
+def test_a_later_start_opens_the_bundled_index_without_reading_the_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle_cache = tmp_path / "places-index.pickle"
+    built = Gazetteer.builtin(cache=bundle_cache)
+    catalog.places._builtin.cache_clear()  # as a new process would
+
+    def refuse(_document: object) -> PlaceData:
+        raise AssertionError("the bundle was read")
+
+    monkeypatch.setattr(catalog.places, "data_from_json", refuse)
+    opened = Gazetteer.builtin(cache=bundle_cache)
+
+    assert opened is not built
+    for text in ("Warszawa", "Mińsk Mazowiecki", "08-110", "Мехув", "Nowa Wieś"):
+        assert opened.find(text) == built.find(text)

@@ -62,10 +62,10 @@ def test_find_json_lists_candidates_and_exits_2_when_ambiguous(
 
 
 def test_find_unknown_place_says_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["places", "find", "Miechuwwa"])
+    code = main(["places", "find", "Krakuww"])
 
     assert code == 2
-    assert "Did you mean: Miechów?" in capsys.readouterr().out
+    assert "Did you mean: Kraków?" in capsys.readouterr().out
 
 
 def test_find_pin_abroad_says_outside_poland(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,8 +6,6 @@ import pytest
 
 from catalog.places import Gazetteer
 
-pytestmark = pytest.mark.fulldata
-
 
 @pytest.mark.parametrize(
     ("written", "teryt"),

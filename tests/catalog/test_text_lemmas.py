@@ -14,6 +14,7 @@ from marisa_trie import BytesTrie  # type: ignore[import-not-found]  # no stubs
 from simplemma.strategies.dictionaries.dictionary_factory import DEFAULT_DICTIONARY_FACTORY
 
 from bot.cli import main
+from catalog.places import read_bundle
 from catalog.text import (
     LEMMA_LANGUAGES,
     build_lemma_tables,
@@ -24,6 +25,7 @@ from catalog.text import (
     word_kind,
     words,
 )
+from tests.builders import sample_regions_of
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO / ".." / "shared"
@@ -34,7 +36,6 @@ _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*\.?")
 def _texts() -> Iterator[str]:
     sources = [
         REPO / "catalog" / "data" / "sample-catalog.yaml",
-        REPO / "catalog" / "data" / "places" / "builtin.json",
         SHARED / "sample-catalog.yaml",
         SHARED / "eval" / "questions.yaml",
         SHARED / "eval" / "catalog.yaml",
@@ -43,6 +44,8 @@ def _texts() -> Iterator[str]:
     for path in sources:
         if path.is_file():
             yield path.read_text(encoding="utf-8")
+    regions = sample_regions_of(read_bundle())
+    yield " ".join([unit.name for unit in regions.units] + [x.name for x in regions.localities])
 
 
 def _old_lemma(word: str) -> str:

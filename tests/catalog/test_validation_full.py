@@ -2,12 +2,8 @@
 
 from pathlib import Path
 
-import pytest
-
 from catalog.places import Gazetteer
 from catalog.validation import check
-
-pytestmark = pytest.mark.fulldata
 
 ROOT = Path(__file__).resolve().parents[2]
 
