@@ -271,6 +271,44 @@ class Reloader:
             )
             return ReloadOutcome(status="loaded", report=report, serving=new, diff=diff)
 
+    async def follow(self) -> list[str]:
+        """Serve what another process loaded: each partnership whose stored catalogue is not
+        the one served here is read from the database, and the merged catalogue swapped as on
+        a reload. Returns those partnerships (none, almost always: one cheap query)."""
+        async with self._lock:
+            runtime = self.runtime
+            stored = await asyncio.to_thread(runtime.database.partnerships)
+            if not stored:
+                return []  # nothing loaded anywhere: the sample stays
+            served = {} if runtime.is_sample else runtime.catalogs
+            changed = sorted(
+                p
+                for p, hashed in stored.items()
+                if served.get(p) is None or served[p].content_hash != hashed
+            )
+            if not changed and set(served) <= set(stored):
+                return []
+            loaded = await asyncio.to_thread(_load_catalogs, runtime, changed)
+            catalogs = {p: c for p, c in served.items() if p in stored}
+            catalogs.update({catalog.partnership: catalog for catalog in loaded})
+            merged = await asyncio.to_thread(_merged_and_indexed, catalogs)
+            kept = {id(catalog) for catalog in catalogs.values()}
+            retired = [c for c in runtime.catalogs.values() if id(c) not in kept]
+            if id(runtime.catalog) not in kept:
+                retired.append(runtime.catalog)
+            runtime.serve(catalogs, merged)
+            await asyncio.to_thread(release, retired)
+            _LOG.info(
+                "catalogues loaded by another process now served: %s",
+                ", ".join(repr(p) for p in changed),
+            )
+            return changed
+
+
+def _load_catalogs(runtime: Runtime, partnerships: list[str]) -> list[Catalog]:
+    loaded = (runtime.database.load_catalog(partnership) for partnership in partnerships)
+    return [catalog for catalog in loaded if catalog is not None]
+
 
 def _retire(retired: list[Catalog], new: Catalog, *, had_previous: bool) -> CatalogDiff:
     """What changed from the partnership's previous catalogue (the first retired one, when

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     places_cache_dir: Path | None = None  # bundled places' index built once; default: as above
     state_ttl_hours: float = Field(default=24.0, gt=0)
     feedback_ttl_days: float = Field(default=90.0, gt=0)  # report notes are blanked after it
+    expiry_interval_seconds: float = Field(default=600.0, gt=0)  # how often idle ones go
+    # Several processes on PostgreSQL: how often each compares the stored catalogues with the
+    # ones it serves (a reload is announced at once; this catches a missed announcement).
+    catalog_check_seconds: float = Field(default=30.0, gt=0)
     max_catalog_bytes: int = 5_000_000
     download_timeout_seconds: float = 20.0
     # A catalogue URL may redirect only to public http(s) addresses unless this is set (tests,

@@ -38,18 +38,19 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.dialog import DialogState, pending_report
 from bot.feedback import feedback_for
+from bot.group import Group
 from bot.handlers import residents
 from bot.handlers.common import BotServices, services_of
 from bot.handlers.coordinators import register_coordinator_handlers
 from bot.handlers.lookup import register_lookup_handlers
 from bot.i18n import LANGUAGES, pick_language, t
+from bot.reload import Reloader
 from bot.settings import Settings
 from bot.store import ConversationStore
 
 _LOG = logging.getLogger(__name__)
 
 COMMANDS: Final = ("start", "pomoc", "szukaj", "jezyk", "prywatnosc", "usun")
-EXPIRY_INTERVAL_SECONDS: Final = 600.0
 HEARTBEAT_INTERVAL_SECONDS: Final = 30.0
 RETRY_DELAYS: Final = (0.5, 2.0, 5.0)
 # Connections to the Bot API: one for each update python-telegram-bot handles at once (256 with
@@ -306,18 +307,29 @@ def build_application(
         .concurrent_updates(True)
         .rate_limiter(PatientRateLimiter(delays=retry_delays))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .application_class(application_class)
         .build()
     )
     application.bot_data["services"] = services
-    register_coordinator_handlers(application, runtime)
+    reloader = register_coordinator_handlers(application, runtime)
+    services.group = Group(settings.effective_database_url, on_catalog_change=reloader.follow)
     register_lookup_handlers(application, runtime)
     residents.register(application)
     application.add_error_handler(_on_error)
     job_queue = application.job_queue
     if job_queue is not None:
-        job_queue.run_repeating(_expire_states, interval=EXPIRY_INTERVAL_SECONDS, first=1.0)
+        job_queue.run_repeating(
+            _expire_states, interval=settings.expiry_interval_seconds, first=1.0
+        )
         job_queue.run_repeating(_heartbeat, interval=HEARTBEAT_INTERVAL_SECONDS, first=0.0)
+        if services.group.is_shared:  # the fallback when a notice of a reload was missed
+            job_queue.run_repeating(
+                _follow_catalog,
+                interval=settings.catalog_check_seconds,
+                first=settings.catalog_check_seconds,
+                data=reloader,
+            )
 
     return application
 
@@ -331,8 +343,16 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     await application.bot.set_my_commands(default)
     from bot.cli.health import touch_heartbeat  # the CLI package is heavy
 
-    touch_heartbeat(application.bot_data["services"].settings)  # healthy at once, not in 30 s
+    services: BotServices = application.bot_data["services"]
+    touch_heartbeat(services.settings)  # healthy at once, not in 30 s
+    services.group.start()
     _freeze_start_up()
+
+
+async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Leave the group of processes (a leader lets another lead)."""
+    services: BotServices = application.bot_data["services"]
+    await services.group.stop()
 
 
 _start_up_frozen = False
@@ -404,8 +424,12 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _expire_states(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Forget conversations idle longer than the configured time, and report notes older than
-    theirs (privacy)."""
+    theirs (privacy); of the processes sharing a database, only the leader does it
+    (`bot.group`)."""
     services = services_of(context)
+    if not services.group.leads:
+        return
+    _LOG.info("expiry: looking for idle conversations")
     idle = timedelta(hours=services.settings.state_ttl_hours)
     now = datetime.now(UTC)
     deleted = await services.writer.run(_expire, services, idle, now)
@@ -427,6 +451,13 @@ def _expire(services: BotServices, idle: timedelta, now: datetime) -> int:
     reports = [pending_report(DialogState.from_dict(state)) for state in stale]
     residents.record_reports(services, [report for report in reports if report is not None])
     return services.store.expire(idle, now=now)
+
+
+async def _follow_catalog(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Serve catalogues another process loaded, if a notice of it was missed."""
+    reloader = context.job.data if context.job is not None else None
+    if isinstance(reloader, Reloader):
+        await reloader.follow()
 
 
 async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:

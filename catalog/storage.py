@@ -33,6 +33,9 @@ from catalog.format import (
 from catalog.model import Area, Catalog, Institution, Service
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL: every catalogue load is announced here with its partnership, at its commit, so
+# other processes on the same database serve it too (`bot.group`).
+CATALOG_CHANNEL: Final = "drogowskaz_catalog"
 INSERT_BATCH = 500  # rows made and inserted (or read) at a time: see `replace_catalog`
 LOAD_BATCH = 1_000  # institutions rebuilt at a time: see `load_catalog`
 
@@ -272,6 +275,11 @@ class Database:
                 for s in catalog.services
                 for n, a in enumerate(s.areas)
             )
+            if not self.is_sqlite:
+                connection.execute(
+                    text("SELECT pg_notify(:channel, :partnership)"),
+                    {"channel": CATALOG_CHANNEL, "partnership": partnership},
+                )
             for model, rows in (
                 (CatalogPart, parts),
                 (CatalogInstitution, institutions),

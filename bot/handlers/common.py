@@ -27,6 +27,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.group import Group
 from bot.i18n import pick_language
 from bot.render import Button, Reply
 from bot.settings import Settings
@@ -45,6 +46,7 @@ class BotServices:
     runtime: Any
     store: ConversationStore
     writer: StateWriter = field(init=False)  # the bot's way to write states (group commit)
+    group: Group = field(init=False)  # the processes sharing the database (set by the app)
     _locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )

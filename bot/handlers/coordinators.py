@@ -660,14 +660,15 @@ def _feedback_listener(
 
 def register_coordinator_handlers(
     application: Application[Any, Any, Any, Any, Any, Any], runtime: Any
-) -> None:
+) -> Reloader:
     """Add the admin commands (and files captioned /reload or /check) before other handlers.
 
     Also gives the runtime its feedback store and statistics (`runtime.feedback`,
     `runtime.stats`), so the residents' "this was wrong" reaches the coordinators.
     """
     application.bot_data["coordinators_runtime"] = runtime
-    application.bot_data["reloader"] = Reloader(runtime)
+    reloader = Reloader(runtime)
+    application.bot_data["reloader"] = reloader
     store = feedback_for(runtime)
     bot_loop = _BotLoop()
     application.add_handler(TypeHandler(Update, bot_loop.remember), group=LOOP_GROUP)
@@ -695,3 +696,4 @@ def register_coordinator_handlers(
         ),
         group=HANDLER_GROUP,
     )
+    return reloader

@@ -71,6 +71,8 @@ class Bot:
             await app.updater.stop()
         if app.running:
             await app.stop()
+            if app.post_stop is not None:  # as run_polling does
+                await app.post_stop(app)
         await app.shutdown()
 
     async def restart(self, *, api_timeout: float = 2.0) -> None:
