@@ -90,8 +90,9 @@ class Coordinators:
                 delete(TABLE)
                 .where(TABLE.c.partnership == partnership)
                 .where(TABLE.c.user_id == user_id)
-            ).rowcount
-        return bool(removed)
+                .returning(TABLE.c.user_id)
+            ).first()
+        return removed is not None
 
     def all(self) -> dict[str, list[int]]:
         """Every partnership with coordinators, and their user ids."""

@@ -19,7 +19,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from bot.dialog import note_of
 from bot.stats import Stats, stats_for
 from catalog.personal import redact_personal
-from catalog.storage import add_partnership_column, table_of
+from catalog.storage import bring_up_to_date, table_of
 
 FeedbackKind = Literal["phone", "address", "hours", "closed", "other"]
 FEEDBACK_KINDS: Final[tuple[FeedbackKind, ...]] = get_args(FeedbackKind)
@@ -87,7 +87,7 @@ class FeedbackStore:
         self.stats = stats
         # Called with each new report, by name (one per purpose: a restarted bot replaces its own).
         self.listeners: dict[str, Callable[[Feedback], None]] = {}
-        add_partnership_column(engine, table_of(FeedbackRow))
+        bring_up_to_date(engine, table_of(FeedbackRow))
 
     def add(
         self,

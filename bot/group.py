@@ -106,7 +106,9 @@ class Group:
     async def _listen(self, connection: Any) -> None:
         while not self._stopping.is_set():
             if not self.leads:
-                cursor = await connection.execute("SELECT pg_try_advisory_lock(%s)", [self._leader_lock])
+                cursor = await connection.execute(
+                    "SELECT pg_try_advisory_lock(%s)", [self._leader_lock]
+                )
                 row = await cursor.fetchone()
                 self.leads = bool(row and row[0])
                 if self.leads:

@@ -21,7 +21,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from bot.i18n import t
 from catalog.format import spreadsheet_safe
 from catalog.outcome import UNMET, Outcome
-from catalog.storage import add_partnership_column, table_of, upsert_statement
+from catalog.storage import bring_up_to_date, table_of, upsert_statement
 
 # What is counted; the key says which one ("situation" -> a taxonomy key, "gmina" -> a 6-digit
 # TERYT prefix, "results" -> "found"/"not_found", "feedback" -> the kind of problem).
@@ -241,7 +241,7 @@ class Stats:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        add_partnership_column(engine, TABLE)
+        bring_up_to_date(engine, TABLE)
         # Built once: a new statement per count cost milliseconds (and garbage) per search.
         self._upsert: Any = upsert_statement(
             TABLE,

@@ -7,8 +7,13 @@ update on `application.update_queue`; the Application processes it as in polling
 the health path tells a load balancer or orchestrator whether this instance can serve: the
 Application runs and the database answers.
 
-Shutdown (SIGTERM) stops accepting posts first, then lets the Application finish the updates
-in flight; each conversation step is already in the database when it is answered.
+A post is answered 200 only once its update is handled (state stored, replies sent): if the
+process dies first, Telegram gets no 200 and sends the update again, to this process or,
+behind a load balancer, to another, which answers it (the stored state says whether it was
+answered already, `bot.store`).
+
+Shutdown (SIGTERM) stops accepting posts first, then lets the updates in flight finish; each
+conversation step is already in the database when it is answered.
 """
 
 from __future__ import annotations
@@ -99,6 +104,7 @@ class WebhookServer:
         self.max_update_bytes = max_update_bytes
         self._secret = secret.encode()
         self._http: HTTPServer | None = None
+        self._in_flight: set[asyncio.Future[None]] = set()
         self._initialized = False
         self.port: int | None = None
         self.last_update_at: float | None = None  # time.monotonic() of the last accepted update
@@ -112,15 +118,20 @@ class WebhookServer:
             return False
         return hmac.compare_digest(given.encode(), self._secret)
 
-    def accept(self, update: Update) -> bool:
-        """Queue an update for the Application; False when it no longer takes updates."""
+    async def handle(self, update: Update) -> bool:
+        """Handle an update and return once it is (its replies sent); False when the
+        Application no longer takes updates. A handler's failure is the Application's error
+        handler's business: the update counts as handled."""
         if not self.application.running:
             return False
         bot = self.application.bot
         if isinstance(bot, ExtBot):
             bot.insert_callback_data(update)
         self.last_update_at = time.monotonic()
-        self.application.update_queue.put_nowait(update)
+        handling = asyncio.ensure_future(self.application.process_update(update))
+        self._in_flight.add(handling)
+        handling.add_done_callback(self._in_flight.discard)
+        await asyncio.shield(handling)  # a dropped connection does not cut the update short
         return True
 
     async def health(self) -> Health:
@@ -175,6 +186,8 @@ class WebhookServer:
         if self._http is not None:
             http, self._http = self._http, None
             http.stop()
+            if self._in_flight:  # answered before their connections close
+                await asyncio.wait(set(self._in_flight))
             await http.close_all_connections()
         application = self.application
         if application.running:
@@ -236,7 +249,7 @@ class _JsonHandler(tornado.web.RequestHandler):
 
 @tornado.web.stream_request_body
 class _UpdateHandler(_JsonHandler):
-    """POST from Telegram: secret checked, body bounded, update queued."""
+    """POST from Telegram: secret checked, body bounded, update handled, then 200."""
 
     SUPPORTED_METHODS = ("POST",)
 
@@ -275,7 +288,7 @@ class _UpdateHandler(_JsonHandler):
             _LOG.warning("webhook: a post that is not an update (%s)", type(error).__name__)
             self.answer(HTTPStatus.BAD_REQUEST, {"error": "not an update"})
             return
-        if not self.server.accept(update):
+        if not await self.server.handle(update):
             self.answer(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "stopping"})
             return
         self.answer(HTTPStatus.OK, {"ok": True})

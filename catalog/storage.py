@@ -18,7 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Engine, ForeignKeyConstraint, Table, event, func, inspect, text
+from sqlalchemy import Engine, ForeignKeyConstraint, Table, event, func, inspect, literal, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -389,32 +389,48 @@ class Database:
         self.engine.dispose()
 
 
-def add_partnership_column(engine: Engine, table: Table) -> None:
-    """Bring a table made before partnerships up to date: its rows become the default
-    partnership's (''). The column is added in place; where it is part of the table's key, the
-    table is made anew and its rows copied (a table of a few thousand counters or reports).
+def bring_up_to_date(engine: Engine, table: Table) -> None:
+    """Create the table, or bring one made by an earlier version up to date: each missing
+    column is added with its default for the rows already there (a missing key column: the
+    table is made anew and its rows copied; tables of a few thousand rows).
     """
     with engine.begin() as connection:
         inspector = inspect(connection)
         if not inspector.has_table(table.name):
             table.create(connection)
             return
-        if "partnership" in {column["name"] for column in inspector.get_columns(table.name)}:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing = [column for column in table.columns if column.name not in present]
+        if not missing:
             return
-        column = table.c.partnership
-        if not column.primary_key:
-            kind = column.type.compile(engine.dialect)
-            connection.execute(
-                text(f"ALTER TABLE {table.name} ADD COLUMN partnership {kind} NOT NULL DEFAULT ''")
-            )
+        defaults = {column.name: _default_of(column) for column in missing}
+        if not any(column.primary_key for column in missing):
+            for column in missing:
+                kind = column.type.compile(engine.dialect)
+                value = literal(defaults[column.name]).compile(
+                    dialect=engine.dialect, compile_kwargs={"literal_binds": True}
+                )
+                connection.execute(
+                    text(
+                        f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} "
+                        f"NOT NULL DEFAULT {value}"
+                    )
+                )
             return
         everything = text(f"SELECT * FROM {table.name}")  # noqa: S608 - a table name of ours
         rows = [dict(row) for row in connection.execute(everything).mappings()]
         connection.execute(text(f"DROP TABLE {table.name}"))
         table.create(connection)
         for start in range(0, len(rows), INSERT_BATCH):
-            batch = [{**row, "partnership": ""} for row in rows[start : start + INSERT_BATCH]]
+            batch = [{**row, **defaults} for row in rows[start : start + INSERT_BATCH]]
             connection.execute(table.insert(), batch)
+
+
+def _default_of(column: Any) -> object:
+    """What the rows of an earlier version hold in a column it did not have."""
+    if column.default is None or not column.default.is_scalar:
+        raise ValueError(f"column {column.name} needs a default to be added to old rows")
+    return column.default.arg
 
 
 def upsert_statement(

@@ -8,6 +8,7 @@ was. One chat's updates run one at a time (a per-chat lock); different chats run
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -26,6 +27,7 @@ from bot.feedback import feedback_for
 from bot.handlers.common import BotServices, language_of, send_replies, services_of
 from bot.i18n import t
 from bot.stats import Conversation, stats_for
+from bot.store import Known, StateConflict
 from catalog.partnerships import partnerships_at
 
 _LOG = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ FLOOD_WINDOW_SECONDS: Final = 10.0  # ... in this many seconds; beyond that, a p
 DELETE_BATCH: Final = 100  # deleteMessages takes at most 100 ids
 MAX_TRACKED_CHATS: Final = 10_000
 DANGER: Final = "danger"  # the kind of the reply with the crisis lines (bot.dialog)
+STATE_ATTEMPTS: Final = 5  # a step taken again when another process saved the chat first
 
 
 @dataclass
@@ -176,27 +179,47 @@ async def converse(
         incoming.append(update.message.message_id)
     fallback = language_of(update)
     async with services.lock(chat.id):
-        known, pending = services.writer.pending(chat.id)
-        # One thread hop for the load and the step: a search (or the first use of the
-        # vocabularies) must not stall the other chats.
-        before, result = await asyncio.to_thread(
-            _advance, services, chat.id, pending if known else _UNREAD, event, incoming, fallback
-        )
-        if result.forget:
-            await services.writer.forget(chat.id)
-            await _delete_messages(context, chat.id, (*result.delete_messages, *incoming))
-            await send_replies(context.bot, chat.id, result.replies)
-            return
-        try:
-            await services.writer.save(chat.id, result.state.to_dict())
-        except Exception:
-            # A full disk or a locked database must not silence the crisis lines: they are
-            # sent without the state (the error handler then logs and apologises).
-            danger = [reply for reply in result.replies if reply.kind == DANGER]
-            if danger:
-                _LOG.error("state not saved; the crisis lines are sent all the same")
-                await send_replies(context.bot, chat.id, danger)
-            raise
+        for attempt in range(1, STATE_ATTEMPTS + 1):
+            # One thread hop for the load and the step: a search (or the first use of the
+            # vocabularies) must not stall the other chats.
+            known, before, result = await asyncio.to_thread(
+                _advance,
+                services,
+                chat.id,
+                services.writer.pending(chat.id),
+                event,
+                incoming,
+                fallback,
+            )
+            if 0 < update.update_id <= known.last_update:
+                _LOG.info("update %d was answered already (sent again): skipped", update.update_id)
+                return
+            if result.forget:
+                await services.writer.forget(chat.id)
+                await _delete_messages(context, chat.id, (*result.delete_messages, *incoming))
+                await send_replies(context.bot, chat.id, result.replies)
+                return
+            try:
+                await services.writer.save(
+                    chat.id,
+                    result.state.to_dict(),
+                    expected=known.version,
+                    update_id=update.update_id,
+                )
+            except StateConflict:
+                if attempt == STATE_ATTEMPTS:
+                    raise
+                _LOG.info("chat state changed in another process; step taken again")
+                continue
+            except Exception:
+                # A full disk or a locked database must not silence the crisis lines: they are
+                # sent without the state (the error handler then logs and apologises).
+                danger = [reply for reply in result.replies if reply.kind == DANGER]
+                if danger:
+                    _LOG.error("state not saved; the crisis lines are sent all the same")
+                    await send_replies(context.bot, chat.id, danger)
+                raise
+            break
         if result.feedback:  # stored before the person is thanked for it
             await services.writer.run(record_reports, services, result.feedback)
         sent = await send_replies(
@@ -207,40 +230,44 @@ async def converse(
             location_hint=t("telegram.location_hint", result.state.lang),
         )
         if sent:
-            await services.writer.save(chat.id, result.state.with_sent(sent).to_dict())
+            with contextlib.suppress(StateConflict):  # a newer step keeps its own ids
+                await services.writer.save(
+                    chat.id,
+                    result.state.with_sent(sent).to_dict(),
+                    expected=known.version + 1,
+                    update_id=update.update_id,
+                )
         if _reached_results(before, result):  # after the reply: nobody waits for statistics
             await services.writer.run(_record_search, services, result)
-
-
-_UNREAD: Final[dict[str, Any]] = {}  # marker: the state is not known yet, read the database
 
 
 def _advance(
     services: BotServices,
     chat_id: int,
-    known: dict[str, Any] | None,
+    pending: Known | None,
     event: dialog.Input,
     incoming: Sequence[int],
     lang: str,
-) -> tuple[dialog.DialogState, dialog.Step]:
-    """Read the chat's state (unless known), then step the dialog. Blocking: run in a thread."""
+) -> tuple[Known, dialog.DialogState, dialog.Step]:
+    """Read the chat's state (unless a save of it is pending), then step the dialog.
+    Blocking: run in a thread."""
     deps = dialog.Deps.of(services.runtime, state_ttl_hours=services.settings.state_ttl_hours)
-    stored = known
-    if known is _UNREAD:
+    known = pending
+    if known is None:
         try:
-            conversation = services.store.load(chat_id)
+            known = services.store.read(chat_id)
         except Exception:
             if not (isinstance(event, dialog.Text) and deps.is_danger(event.text)):
                 raise
             # danger words are answered from a fresh state when the stored one cannot be read
             _LOG.error("state not read; answering the danger words without it")
-            conversation = None
-        stored = None if conversation is None else conversation.state
+            known = Known(None)
+    stored = known.state
     state = (
         dialog.DialogState(lang=lang) if stored is None else dialog.DialogState.from_dict(stored)
     )
     state = state.with_sent(incoming)
-    return state, dialog.step(state, event, deps, datetime.now(UTC))
+    return known, state, dialog.step(state, event, deps, datetime.now(UTC))
 
 
 def _reached_results(before: dialog.DialogState, result: dialog.Step) -> bool:

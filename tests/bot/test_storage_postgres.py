@@ -163,3 +163,16 @@ def test_runtime_opens_from_the_database_url_and_serves_the_stored_catalogue(
     assert served.content_hash == catalog.content_hash
     assert info is not None
     assert info.services == 2
+
+
+def test_versions_keep_two_processes_from_writing_over_each_other(
+    store: ConversationStore,
+) -> None:
+    assert store.save(BIG_USER_ID, {"step": "who"}, expected=-1, update_id=1)
+    assert not store.save(BIG_USER_ID, {"step": "age"}, expected=-1, update_id=2)
+    version = store.read(BIG_USER_ID).version
+
+    assert store.save(BIG_USER_ID, {"step": "age"}, expected=version, update_id=3)
+    assert not store.save(BIG_USER_ID, {"step": "place"}, expected=version, update_id=4)
+    known = store.read(BIG_USER_ID)
+    assert (known.state, known.version, known.last_update) == ({"step": "age"}, version + 1, 3)

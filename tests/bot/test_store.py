@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from bot.store import Change, ConversationStore, StateWriter
+from bot.store import NEW, Change, ConversationStore, StateConflict, StateWriter
 
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -148,3 +148,75 @@ def test_chat_ids_beyond_32_bits_are_kept(store: ConversationStore) -> None:
     store.save(-1_001_234_567_890, {"step": "age"}, now=NOON)
 
     assert sorted(store.chat_ids()) == [-1_001_234_567_890, 7_123_456_789]
+
+
+def test_a_save_over_a_version_another_process_replaced_is_refused(
+    store: ConversationStore,
+) -> None:
+    store.save(7, {"step": "who"}, now=NOON)
+    read_here = store.read(7)
+    read_there = store.read(7)
+
+    there = store.save(7, {"step": "age"}, expected=read_there.version, update_id=11)
+    here = store.save(7, {"step": "place"}, expected=read_here.version, update_id=12)
+
+    assert there is True
+    assert here is False
+    stored = store.read(7)
+    assert stored.state == {"step": "age"}
+    assert stored.version == read_there.version + 1
+    assert stored.last_update == 11
+
+
+def test_two_first_saves_of_a_new_chat_one_wins(store: ConversationStore) -> None:
+    assert store.read(8).version == NEW
+
+    first = store.save(8, {"step": "who"}, expected=NEW, update_id=1)
+    second = store.save(8, {"step": "age"}, expected=NEW, update_id=2)
+
+    assert (first, second) == (True, False)
+    assert store.read(8).state == {"step": "who"}
+
+
+async def test_writer_reports_a_conflict_to_its_saver_and_commits_the_rest(
+    store: ConversationStore,
+) -> None:
+    writer = StateWriter(store)
+    store.save(1, {"step": "who"})
+    store.save(2, {"step": "who"})
+    stale = store.read(1).version
+    store.save(1, {"step": "age"})  # another process, meanwhile
+
+    results = await asyncio.gather(
+        writer.save(1, {"step": "place"}, expected=stale),
+        writer.save(2, {"step": "age"}, expected=store.read(2).version),
+        return_exceptions=True,
+    )
+
+    assert isinstance(results[0], StateConflict)
+    assert results[1] is None
+    assert store.read(1).state == {"step": "age"}
+    assert store.read(2).state == {"step": "age"}
+
+
+def test_a_conversation_table_of_an_earlier_version_gets_versions(tmp_path: Path) -> None:
+    engine: Engine = create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TABLE bot_conversation (chat_id BIGINT PRIMARY KEY, state VARCHAR, "
+                "updated_at DATETIME)"
+            )
+        )
+        connection.execute(
+            text('INSERT INTO bot_conversation VALUES (5, \'{"step": "age"}\', :at)'),
+            {"at": NOON},
+        )
+
+    upgraded = ConversationStore(engine)
+    upgraded.create_tables()
+
+    known = upgraded.read(5)
+    assert (known.state, known.version, known.last_update) == ({"step": "age"}, 0, 0)
+    assert upgraded.save(5, {"step": "place"}, expected=0, update_id=3)
+    engine.dispose()

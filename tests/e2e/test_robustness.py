@@ -125,10 +125,10 @@ async def test_a_database_failure_gets_an_apology_and_the_next_try_works(
     original = ConversationStore.save
     failures = iter([True])
 
-    def flaky_save(self: ConversationStore, *args: Any, **kwargs: Any) -> None:
+    def flaky_save(self: ConversationStore, *args: Any, **kwargs: Any) -> bool:
         if next(failures, False):
             raise OperationalError("UPDATE bot_conversation", {}, Exception("database is locked"))
-        original(self, *args, **kwargs)
+        return original(self, *args, **kwargs)
 
     monkeypatch.setattr(ConversationStore, "save", flaky_save)
 

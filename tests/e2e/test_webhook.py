@@ -206,7 +206,7 @@ async def test_health_answers_503_and_posts_are_deferred_once_the_bot_stops(
     await application.stop()  # the Application stops first, as in a shutdown under way
     try:
         health = await server.health()
-        queued = server.accept(_update(application, FakeUser(5006)))
+        queued = await server.handle(_update(application, FakeUser(5006)))
     finally:
         await server.stop()
 
@@ -282,3 +282,28 @@ def test_the_server_refuses_to_start_without_a_secret_or_on_the_health_path(
     with pytest.raises(ValueError, match="health"):
         WebhookServer(application, runtime, path="/ready/", secret=SECRET, health_path="ready")
     assert SECRET not in repr(WebhookServer(application, runtime, path="/hook", secret=SECRET))
+
+
+async def test_a_post_is_answered_200_only_once_its_update_is_answered(
+    webhook: WebhookServer, server: BotApiServer, client: httpx.AsyncClient
+) -> None:
+    ola = FakeUser(5201, "Ola", "pl")
+
+    response = await post(client, webhook, json.dumps(start_update(ola, 31)).encode())
+
+    assert response.status_code == 200
+    assert server.sent_texts(ola.id)[0] == t("dialog.greeting", "pl")  # already, no waiting
+
+
+async def test_an_update_telegram_sends_again_is_not_answered_twice(
+    webhook: WebhookServer, server: BotApiServer, client: httpx.AsyncClient
+) -> None:
+    ela = FakeUser(5202, "Ela", "pl")
+    body = json.dumps(start_update(ela, 41)).encode()
+
+    first = await post(client, webhook, body)
+    again = await post(client, webhook, body)  # as after a 200 lost on the way
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert server.sent_texts(ela.id).count(t("dialog.greeting", "pl")) == 1
+    assert len(server.sent_texts(ela.id)) == 2  # the greeting and the first question, once
