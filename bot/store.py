@@ -106,10 +106,11 @@ class Conversation:
 @dataclass(frozen=True, slots=True)
 class Known:
     """A chat's state as a step starts from it: the state (None: none), the version a save
-    must find (`NEW`: no row) and the last update answered."""
+    must find (`NEW`: no row; None: unknown, the save writes over whatever is stored) and the
+    last update answered."""
 
     state: dict[str, Any] | None
-    version: int = NEW
+    version: int | None = NEW
     last_update: int = 0
 
 
@@ -319,7 +320,9 @@ class StateWriter:
         entry = self._pending.get(chat_id) or self._writing.get(chat_id)
         if entry is None:
             return None
-        version = NEW if entry.state is None or entry.expected is None else entry.expected + 1
+        version = NEW if entry.state is None else None
+        if entry.state is not None and entry.expected is not None:
+            version = entry.expected + 1
         return Known(entry.state, version, entry.update_id)
 
     async def save(

@@ -234,7 +234,7 @@ async def converse(
                 await services.writer.save(
                     chat.id,
                     result.state.with_sent(sent).to_dict(),
-                    expected=known.version + 1,
+                    expected=None if known.version is None else known.version + 1,
                     update_id=update.update_id,
                 )
         if _reached_results(before, result):  # after the reply: nobody waits for statistics
@@ -261,7 +261,7 @@ def _advance(
                 raise
             # danger words are answered from a fresh state when the stored one cannot be read
             _LOG.error("state not read; answering the danger words without it")
-            known = Known(None)
+            known = Known(None, version=None)
     stored = known.state
     state = (
         dialog.DialogState(lang=lang) if stored is None else dialog.DialogState.from_dict(stored)

@@ -171,6 +171,7 @@ def test_versions_keep_two_processes_from_writing_over_each_other(
     assert store.save(BIG_USER_ID, {"step": "who"}, expected=-1, update_id=1)
     assert not store.save(BIG_USER_ID, {"step": "age"}, expected=-1, update_id=2)
     version = store.read(BIG_USER_ID).version
+    assert version is not None
 
     assert store.save(BIG_USER_ID, {"step": "age"}, expected=version, update_id=3)
     assert not store.save(BIG_USER_ID, {"step": "place"}, expected=version, update_id=4)

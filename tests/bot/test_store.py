@@ -164,6 +164,7 @@ def test_a_save_over_a_version_another_process_replaced_is_refused(
     assert here is False
     stored = store.read(7)
     assert stored.state == {"step": "age"}
+    assert read_there.version is not None
     assert stored.version == read_there.version + 1
     assert stored.last_update == 11
 
