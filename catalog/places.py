@@ -1100,6 +1100,9 @@ class Gazetteer:
         tokens = [
             _Token.of(m.group(0).rstrip("."), m.start(), text) for m in _TOKEN.finditer(text)
         ]
+        # A guess (a surname like a village: 'Jan Kowalski' ~ Kowalskie) gives way to a place
+        # surely named elsewhere in the text ('..., Siedlce').
+        guess: tuple[PlaceAnswer, str] | None = None
         for size in range(min(4, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
                 span = tokens[start : start + size]
@@ -1113,8 +1116,10 @@ class Gazetteer:
                     lead = start - 1  # 'w gminie Siedlce': the leading words go with the place
                     while lead >= 0 and tokens[lead].folded in _PLACE_LEADS:
                         begin, lead = tokens[lead].start, lead - 1
-                    return answer, _remove(text, begin, end)
-        return None, text
+                    if not answer.weak:
+                        return answer, _remove(text, begin, end)
+                    guess = guess or (answer, _remove(text, begin, end))
+        return guess or (None, text)
 
     def _extract_span(
         self, span: Sequence[_Token], previous: str, *, whole: bool, prefer: ServesGmina | None

@@ -110,3 +110,14 @@ def test_build_bundle_refuses_a_missing_file(
     assert code == 1
     assert not target.exists()
     assert "no.xml" in capsys.readouterr().err
+
+
+def test_a_surname_like_a_village_gives_way_to_the_place_named_later(
+    builtin_gazetteer: Gazetteer,
+) -> None:
+    answer, rest = builtin_gazetteer.extract("mąż Jan Kowalski mnie bije, Siedlce")
+
+    assert answer is not None
+    assert answer.gmina is not None
+    assert answer.gmina.teryt == "1464011"
+    assert rest == "mąż Jan Kowalski mnie bije"
