@@ -1,5 +1,7 @@
 # Drogowskaz: the bot in a small image. Build: docker build -t drogowskaz .
-# Run: docker run -e DROGOWSKAZ_TOKEN=... -v drogowskaz-data:/data drogowskaz
+# Run: docker run -e DROGOWSKAZ_TOKEN=... -v drogowskaz-data:/data --ulimit nofile=4096:4096 drogowskaz
+# File descriptors: webhook connections (DROGOWSKAZ_WEBHOOK_MAX_CONNECTIONS, default 500) plus
+# ~300 for the Bot API pool, the database and files; keep `ulimit -n` above their sum.
 
 FROM python:3.11-slim AS build
 WORKDIR /src

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"  # noqa: S104 - the container's port is what gets published
     webhook_port: int = 8080
     webhook_secret: SecretStr | None = None
+    # A client gets this long for its headers, its body, or idling between requests.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Open connections at most (each a file descriptor: keep `ulimit -n` above this + 300).
+    webhook_max_connections: int = Field(default=500, gt=0)
     health_path: str = "/healthz"  # served beside the webhook: GET answers 200 when ready
     lemma_cache_dir: Path | None = None  # lemma tables built once; default: the user's cache
     places_cache_dir: Path | None = None  # bundled places' index built once; default: as above

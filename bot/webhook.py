@@ -19,6 +19,7 @@ conversation step is already in the database when it is answered.
 from __future__ import annotations
 
 import asyncio
+import errno
 import hmac
 import json
 import logging
@@ -26,7 +27,7 @@ import re
 import signal
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
@@ -37,6 +38,8 @@ from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application, ExtBot
 from tornado.httpserver import HTTPServer
+from tornado.ioloop import IOLoop
+from tornado.iostream import IOStream
 from tornado.netutil import bind_sockets
 
 if TYPE_CHECKING:
@@ -54,6 +57,149 @@ DATABASE_CHECK_TIMEOUT_SECONDS: Final = 5.0
 _HARD_BODY_LIMIT_BYTES: Final = 64_000_000
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+# Accept errors that mean "out of file descriptors or memory": waiting helps, retrying at once
+# does not (the listening socket stays readable, so the loop would spin and log every turn).
+_EXHAUSTED: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+ACCEPT_PAUSE_SECONDS: Final = 0.5
+LOG_INTERVAL_SECONDS: Final = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLimits:
+    """How long and how many: what keeps slow or idle clients from holding the server.
+
+    Telegram sends a whole update in one go within milliseconds; a client that needs longer
+    than `header_seconds` for its headers, or `body_seconds` for a body, or that sits idle on a
+    kept-alive connection as long, is cut off. Past `max_connections` open connections the
+    oldest is closed for each new one, so new requests (health checks, Telegram) still get in
+    while a flood of slow connections lasts; each costs a file descriptor, so the process's
+    limit (`ulimit -n`) must stay above `max_connections` plus the Bot API pool (256).
+    """
+
+    header_seconds: float = 10.0
+    body_seconds: float = 10.0
+    max_connections: int = 500
+
+
+class _Throttled:
+    """Logs a kind of event at most once per interval, with how many were not logged."""
+
+    def __init__(self, interval: float = LOG_INTERVAL_SECONDS) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+        self._skipped: dict[str, int] = {}
+
+    def warning(self, kind: str, message: str, *args: object) -> None:
+        now = time.monotonic()
+        last = self._last.get(kind)
+        if last is not None and now - last < self.interval:
+            self._skipped[kind] = self._skipped.get(kind, 0) + 1
+            return
+        self._last[kind] = now
+        skipped = self._skipped.pop(kind, 0)
+        _LOG.warning(message + " (%d more since the last report)", *args, skipped)
+
+
+class _BoundedHTTPServer(HTTPServer):
+    """tornado's HTTP server with a cap on open connections and calm accept errors."""
+
+    limits: ConnectionLimits
+    events: _Throttled
+    _opened: dict[IOStream, None]
+
+    def bound(self, limits: ConnectionLimits) -> _BoundedHTTPServer:
+        """Set the limits (tornado's servers are configured in `initialize`, not `__init__`)."""
+        self.limits = limits
+        self.events = _Throttled()
+        self._opened = {}
+        return self
+
+    def add_sockets(self, sockets: Iterable[socket.socket]) -> None:
+        """Accept on the sockets, pausing (not spinning) while descriptors run out."""
+        for sock in sockets:
+            self._sockets[sock.fileno()] = sock
+            self._handlers[sock.fileno()] = _Acceptor(
+                sock, self._handle_connection, self.events
+            ).start()
+
+    def handle_stream(self, stream: IOStream, address: tuple[Any, ...]) -> None:
+        """Serve a new connection; at the cap, close the oldest open one first."""
+        if len(self._opened) >= self.limits.max_connections:
+            self._opened = {kept: None for kept in self._opened if not kept.closed()}
+        if len(self._opened) >= self.limits.max_connections:
+            oldest = next(iter(self._opened))
+            del self._opened[oldest]
+            oldest.close()
+            self.events.warning(
+                "cap",
+                "webhook: %d connections open, the oldest closed for a new one",
+                self.limits.max_connections,
+            )
+        self._opened[stream] = None
+        super().handle_stream(stream, address)
+
+
+class _Acceptor:
+    """Accepts connections on a listening socket, as tornado's `add_accept_handler` does, but
+    on "too many open files" it logs once per interval and pauses accepting for a moment."""
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        callback: Callable[[socket.socket, Any], None],
+        events: _Throttled,
+        *,
+        pause: float = ACCEPT_PAUSE_SECONDS,
+    ) -> None:
+        self.sock = sock
+        self.callback = callback
+        self.events = events
+        self.pause = pause
+        self.io_loop = IOLoop.current()
+        self.removed = False
+        self.paused = False
+
+    def start(self) -> Callable[[], None]:
+        """Start accepting; returns what stops it (tornado's server calls it on stop)."""
+        self.io_loop.add_handler(self.sock, self.on_readable, IOLoop.READ)
+        return self.remove
+
+    def remove(self) -> None:
+        """Stop accepting for good."""
+        if not self.removed and not self.paused:
+            self.io_loop.remove_handler(self.sock)
+        self.removed = True
+
+    def on_readable(self, _fd: object, _events: int) -> None:
+        """Accept what waits (at most a backlog's worth, so other work is not starved)."""
+        for _ in range(128):
+            if self.removed or self.paused:
+                return
+            try:
+                connection, address = self.sock.accept()
+            except BlockingIOError:
+                return
+            except ConnectionAbortedError:
+                continue
+            except OSError as error:
+                if error.errno not in _EXHAUSTED:
+                    raise
+                self.events.warning(
+                    "accept",
+                    "webhook: cannot accept connections (%s); pausing %.1f s",
+                    errno.errorcode.get(error.errno or 0, "?"),
+                    self.pause,
+                )
+                self.paused = True
+                self.io_loop.remove_handler(self.sock)
+                self.io_loop.call_later(self.pause, self._resume)
+                return
+            self.callback(connection, address)
+
+    def _resume(self) -> None:
+        self.paused = False
+        if not self.removed:
+            self.io_loop.add_handler(self.sock, self.on_readable, IOLoop.READ)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +237,7 @@ class WebhookServer:
         secret: str,
         health_path: str = "/healthz",
         max_update_bytes: int = MAX_UPDATE_BYTES,
+        limits: ConnectionLimits | None = None,
     ) -> None:
         if not secret:
             raise ValueError("the webhook needs a secret token")
@@ -102,6 +249,7 @@ class WebhookServer:
         self.path = path
         self.health_path = health_path
         self.max_update_bytes = max_update_bytes
+        self.limits = limits or ConnectionLimits()
         self._secret = secret.encode()
         self._http: HTTPServer | None = None
         self._in_flight: set[asyncio.Future[None]] = set()
@@ -205,7 +353,13 @@ class WebhookServer:
             (rf"{_route(self.path)}/?", _UpdateHandler, {"server": self}),
             (rf"{_route(self.health_path)}/?", _HealthHandler, {"server": self}),
         ]
-        self._http = HTTPServer(_Quiet(routes), max_body_size=_HARD_BODY_LIMIT_BYTES)
+        limits = self.limits
+        self._http = _BoundedHTTPServer(
+            _Quiet(routes),
+            max_body_size=_HARD_BODY_LIMIT_BYTES,
+            idle_connection_timeout=limits.header_seconds,  # also bounds reading the headers
+            body_timeout=limits.body_seconds,
+        ).bound(limits)
         sockets = bind_sockets(port, address=listen, family=socket.AF_UNSPEC)
         self._http.add_sockets(sockets)
         bound: int = sockets[0].getsockname()[1]
@@ -337,6 +491,11 @@ def run_webhook(
         path=webhook_path(settings.webhook_url),
         secret=secret,
         health_path=settings.health_path,
+        limits=ConnectionLimits(
+            header_seconds=settings.webhook_timeout_seconds,
+            body_seconds=settings.webhook_timeout_seconds,
+            max_connections=settings.webhook_max_connections,
+        ),
     )
 
     async def main() -> None:

@@ -4,9 +4,13 @@ API server, and the health endpoint a load balancer asks."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import resource
 import shutil
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +22,13 @@ from bot.i18n import t
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.telegram_app import build_application
-from bot.webhook import SECRET_HEADER, WebhookServer, serve_until_stopped, webhook_path
+from bot.webhook import (
+    SECRET_HEADER,
+    ConnectionLimits,
+    WebhookServer,
+    serve_until_stopped,
+    webhook_path,
+)
 from tests.botapi import TOKEN, BotApiServer, FakeUser
 
 SECRET = "webhook-secret-for-tests"  # noqa: S105 - the test's own webhook secret
@@ -307,3 +317,98 @@ async def test_an_update_telegram_sends_again_is_not_answered_twice(
     assert (first.status_code, again.status_code) == (200, 200)
     assert server.sent_texts(ela.id).count(t("dialog.greeting", "pl")) == 1
     assert len(server.sent_texts(ela.id)) == 2  # the greeting and the first question, once
+
+
+# ----------------------------------------------------------------------------- slow clients
+
+TIGHT = ConnectionLimits(header_seconds=1.0, body_seconds=1.0, max_connections=20)
+
+
+@pytest.fixture
+async def tight_webhook(runtime: Runtime) -> AsyncIterator[WebhookServer]:
+    """The webhook with one-second timeouts and room for 20 connections."""
+    application = build_application(runtime.settings, runtime, api_timeout=2.0)
+    server = WebhookServer(
+        application, runtime, path=webhook_path(PUBLIC_URL), secret=SECRET, limits=TIGHT
+    )
+    await server.start(listen="127.0.0.1", port=0, webhook_url=PUBLIC_URL)
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+async def slow_client(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A client that starts a request and never finishes its headers."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"POST /telegram/hook HTTP/1.1\r\nHost: bot\r\nX-Slow: ")
+    await writer.drain()
+    return reader, writer
+
+
+SLOW_CLIENTS = """
+import socket, sys
+held = []
+for _ in range(int(sys.argv[2])):
+    held.append(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+    held[-1].sendall(b"POST /telegram/hook HTTP/1.1\\r\\nHost: bot\\r\\nX-Slow: ")
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+@contextlib.contextmanager
+def descriptors_left(count: int) -> Iterator[None]:
+    """This process may open only `count` more files (as a busy server's limit would be)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    opened = len(list(Path("/proc/self/fd").iterdir()))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (opened + count, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+async def test_slow_clients_past_the_cap_leave_health_and_updates_answered(
+    tight_webhook: WebhookServer, server: BotApiServer, client: httpx.AsyncClient
+) -> None:
+    """Slow clients in another process hold the server's descriptors, as an attacker's would."""
+    ala = FakeUser(5101, "Ala", "pl")
+    with descriptors_left(TIGHT.max_connections + 20):
+        slow = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            SLOW_CLIENTS,
+            str(tight_webhook.port),
+            str(3 * TIGHT.max_connections),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        try:
+            assert slow.stdout is not None
+            assert await asyncio.wait_for(slow.stdout.readline(), 10) == b"ready\n"
+
+            health = await client.get(health_url(tight_webhook))
+            posted = await post(client, tight_webhook, json.dumps(start_update(ala, 1)).encode())
+            await server.wait_until(
+                lambda: bool(server.sent_texts(ala.id)), timeout=10, what="a greeting"
+            )
+        finally:
+            slow.kill()
+            await slow.wait()
+
+    assert health.status_code == 200
+    assert posted.status_code == 200
+
+
+async def test_a_client_too_slow_with_its_headers_is_cut_off(
+    tight_webhook: WebhookServer,
+) -> None:
+    assert tight_webhook.port is not None
+    reader, writer = await slow_client(tight_webhook.port)
+
+    async with asyncio.timeout(5 * TIGHT.header_seconds):
+        closed = await reader.read()  # the server closes: end of stream
+
+    assert closed == b""
+    writer.close()
