@@ -15,7 +15,8 @@ from typing import Any, Final
 from sqlalchemy import BigInteger, Column, Engine, Table, delete, select
 from sqlmodel import Field, SQLModel
 
-from catalog.storage import table_of, upsert_statement
+from catalog.storage import upsert_statement
+from catalog.tables import table_of
 
 MAX_PARTNERSHIP_CHARS: Final = 64
 

@@ -43,6 +43,7 @@ from bot.handlers import residents
 from bot.handlers.common import BotServices, services_of
 from bot.handlers.coordinators import register_coordinator_handlers
 from bot.handlers.lookup import register_lookup_handlers
+from bot.heartbeat import touch_heartbeat
 from bot.i18n import LANGUAGES, pick_language, t
 from bot.reload import Reloader
 from bot.settings import Settings
@@ -341,7 +342,6 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         await application.bot.set_my_commands(commands, language_code=lang)
     default = [BotCommand(name, t(f"telegram.command.{name}", "pl")) for name in COMMANDS]
     await application.bot.set_my_commands(default)
-    from bot.cli.health import touch_heartbeat  # the CLI package is heavy
 
     services: BotServices = application.bot_data["services"]
     touch_heartbeat(services.settings)  # healthy at once, not in 30 s
@@ -462,7 +462,6 @@ async def _follow_catalog(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Touch the heartbeat file that `drogowskaz health` checks."""
-    from bot.cli.health import touch_heartbeat  # the CLI package is heavy
 
     touch_heartbeat(services_of(context).settings)
 

@@ -13,10 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from catalog.format import CatalogDocument
+from typing import Literal
 
 Level = Literal["country", "wojewodztwo", "powiat", "gmina"]
 LEVEL_BY_CODE_LENGTH: Mapping[int, Level] = {
@@ -167,13 +164,6 @@ class Catalog:
     def partnership_of(self, service_id: str) -> str:
         """The partnership whose catalogue has this service."""
         return self.partnership_of_service.get(service_id, self.partnership)
-
-    @property
-    def document(self) -> CatalogDocument:
-        """The catalogue in the file's layout; checking it gives this catalogue back."""
-        from catalog.format import document_of
-
-        return document_of(self)
 
     def service(self, service_id: str) -> Service | None:
         """The service with this id, if the catalogue has it."""

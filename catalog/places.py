@@ -37,7 +37,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Field, SQLModel
 
 from catalog.format import gc_paused  # no collections while the index is built or read
-from catalog.storage import table_of
+from catalog.tables import table_of
 from catalog.text import (
     clean,
     cyrillic_to_polish,

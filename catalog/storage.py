@@ -31,6 +31,7 @@ from catalog.format import (
     institutions_data,
 )
 from catalog.model import Area, Catalog, Institution, Service
+from catalog.tables import table_of
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL: every catalogue load is announced here with its partnership, at its commit, so
@@ -141,13 +142,6 @@ class CatalogServiceArea(SQLModel, table=True):
     position: int = Field(primary_key=True)
     code: str = Field(index=True)
     written: str
-
-
-def table_of(model: type[SQLModel]) -> Table:
-    """The model's table, for DDL and Core statements (the ORM's bulk insert is ten times
-    slower); SQLModel does not type `__table__`."""
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    return table
 
 
 # parents before children: created in this order, emptied in the reverse

@@ -2,7 +2,8 @@ import os
 import socket
 from pathlib import Path
 
-from bot.cli.health import health_url, heartbeat_path, is_alive, is_healthy, touch_heartbeat
+from bot.cli.health import health_url, is_healthy
+from bot.heartbeat import heartbeat_path, is_alive, touch_heartbeat
 from bot.settings import Settings
 
 

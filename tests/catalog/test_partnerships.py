@@ -1,4 +1,4 @@
-from catalog.format import read_document, write_csv
+from catalog.format import document_of, read_document, write_csv
 from catalog.model import Catalog
 from catalog.partnerships import as_partnership, merge, partnerships_at, qualified_id
 from catalog.search import Query, SearchIndex
@@ -105,7 +105,7 @@ def test_partnership_is_read_from_yaml_and_csv_and_hashed() -> None:
     assert report.catalog.partnership == "siedlce"
     assert without.catalog.partnership == ""
     assert report.catalog.content_hash != without.catalog.content_hash
-    csv = write_csv(report.catalog.document).encode()
+    csv = write_csv(document_of(report.catalog)).encode()
     assert "catalog_partnership" in csv.decode().splitlines()[0]
     from_csv = check(csv, filename="k.csv", places=FakePlaces())
     assert from_csv.catalog is not None

@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from catalog.format import CSV_COLUMNS, MODEL_KEYS, write_csv, write_yaml
+from catalog.format import CSV_COLUMNS, MODEL_KEYS, document_of, write_csv, write_yaml
 from catalog.model import AgeRange, Phone
 from catalog.places import Gazetteer
 from catalog.validation import (
@@ -435,8 +435,8 @@ def test_yaml_and_csv_exports_check_back_to_the_same_catalogue() -> None:
     original = checked(VALID).catalog
     assert original is not None
 
-    from_yaml = checked(write_yaml(original.document, header="export"))
-    from_csv = checked(write_csv(original.document), filename="export.csv")
+    from_yaml = checked(write_yaml(document_of(original), header="export"))
+    from_csv = checked(write_csv(document_of(original)), filename="export.csv")
 
     assert from_yaml.catalog is not None
     assert from_csv.catalog is not None
@@ -548,7 +548,7 @@ def test_export_of_a_catalogue_written_with_repeats_checks_back_to_it() -> None:
     original = checked(SPELLED_DIFFERENTLY).catalog
     assert original is not None
 
-    exported = write_yaml(original.document)
+    exported = write_yaml(document_of(original))
     again = checked(exported).catalog
 
     assert again is not None
@@ -563,7 +563,7 @@ def test_catalogue_does_not_keep_the_file_it_was_read_from() -> None:
     assert catalog is not None
 
     assert "document" not in vars(catalog)
-    assert catalog.document.institutions[0].id == "mopr-siedlce"
+    assert document_of(catalog).institutions[0].id == "mopr-siedlce"
 
 
 LOCAL_PARTS = st.from_regex(r"[A-Za-z0-9._%+-]{1,70}", fullmatch=True)

@@ -18,7 +18,7 @@ from bot.reload import Fetched, Reloader
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.stats import Conversation, stats_for
-from catalog.format import write_csv
+from catalog.format import document_of, write_csv
 from catalog.validation import Report
 from tests.botapi import BotApiServer, FakeUser
 from tests.conftest import Route, body
@@ -192,7 +192,7 @@ async def test_uploaded_csv_is_read_as_csv(
     bot: Bot, server: BotApiServer, runtime: Runtime
 ) -> None:
     await reload_a(bot)
-    document = runtime.catalog.document.model_copy(update={"name": "Katalog CSV"})
+    document = document_of(runtime.catalog).model_copy(update={"name": "Katalog CSV"})
     data = write_csv(document, delimiter=";").encode()
 
     await bot.processed(server.document(ADMIN, "katalog.csv", data, caption="/reload"))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.cli.health import is_alive
+from bot.heartbeat import is_alive
 from bot.i18n import t
 from bot.settings import Settings
 from tests.botapi import TOKEN, BotApiServer, FakeUser

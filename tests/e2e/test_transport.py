@@ -16,8 +16,8 @@ from sqlalchemy import Engine, create_engine
 from telegram import Bot as TelegramBot
 from telegram import Message
 
-from bot.cli.health import is_alive
 from bot.handlers.common import send_replies
+from bot.heartbeat import is_alive
 from bot.i18n import t
 from bot.render import Button, Reply, Venue
 from bot.settings import Settings

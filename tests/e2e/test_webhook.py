@@ -17,7 +17,8 @@ import httpx
 import pytest
 from telegram import Update
 
-from bot.cli.health import is_alive, is_healthy
+from bot.cli.health import is_healthy
+from bot.heartbeat import is_alive
 from bot.i18n import t
 from bot.runtime import Runtime
 from bot.settings import Settings

@@ -1,0 +1,116 @@
+"""The shape of the code: imports flow one way (bot -> catalog; the command line above the bot),
+with no circle, counting the imports inside functions and for type checking too."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("catalog", "bot")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    return {
+        module_name(path): path for package in PACKAGES for path in (ROOT / package).rglob("*.py")
+    }
+
+
+def imported(path: Path, name: str) -> Iterator[str]:
+    """Every module an file imports, wherever the import stands."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Our modules and the modules of ours each imports (external ones kept by top name)."""
+    known = modules()
+    graph: dict[str, set[str]] = {}
+    for name, path in known.items():
+        targets = set()
+        for target in imported(path, name):
+            if target in known and target != name:
+                targets.add(target)
+            elif target.split(".")[0] not in PACKAGES:
+                targets.add(target.split(".")[0])
+        graph[name] = targets
+    return graph
+
+
+def circles(graph: Mapping[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in graph.get(node, ()):
+            if target not in graph:
+                continue
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_module_imports_another_that_imports_it_back() -> None:
+    assert circles(import_graph()) == []
+
+
+def test_the_core_imports_neither_the_bot_nor_telegram() -> None:
+    upward = {
+        name: sorted(t for t in targets if t.startswith("bot") or t == "telegram")
+        for name, targets in import_graph().items()
+        if name.startswith("catalog")
+    }
+
+    assert {name: targets for name, targets in upward.items() if targets} == {}
+
+
+def test_the_bot_does_not_import_the_command_line_above_it() -> None:
+    upward = {
+        name: sorted(t for t in targets if t.startswith("bot.cli"))
+        for name, targets in import_graph().items()
+        if name.startswith("bot") and not name.startswith("bot.cli")
+    }
+
+    assert {name: targets for name, targets in upward.items() if targets} == {}
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+
+    assert circles(graph) == [["a", "b", "c"]]
