@@ -765,13 +765,13 @@ class Gazetteer:
         }
         prefix_towns = self._filter_within(match.prefix_towns, within)
         if prefer is not None:
-            # same-name places the catalogue serves less locally are not asked about
-            served = {code: prefer(code) for code in (*gminas, *prefix_towns, *localities)}
-            best = max(served.values(), default=0)
-            if best:
-                gminas = [code for code in gminas if served[code] == best]
-                prefix_towns = [code for code in prefix_towns if served[code] == best]
-                localities = {code: n for code, n in localities.items() if served[code] == best}
+            # same-name places the catalogue does not serve are not asked about; among served
+            # ones the person is asked (a wrong guess would send them to offices not theirs)
+            served = {code: prefer(code) > 0 for code in (*gminas, *prefix_towns, *localities)}
+            if any(served.values()):
+                gminas = [code for code in gminas if served[code]]
+                prefix_towns = [code for code in prefix_towns if served[code]]
+                localities = {code: n for code, n in localities.items() if served[code]}
         if mode == "town":
             towns = [code for code in gminas if self._rank[code] <= 2]
             gminas = towns or gminas
@@ -1100,26 +1100,41 @@ class Gazetteer:
         tokens = [
             _Token.of(m.group(0).rstrip("."), m.start(), text) for m in _TOKEN.finditer(text)
         ]
-        # A guess (a surname like a village: 'Jan Kowalski' ~ Kowalskie) gives way to a place
-        # surely named elsewhere in the text ('..., Siedlce').
-        guess: tuple[PlaceAnswer, str] | None = None
+        found: list[tuple[tuple[int, ...], PlaceAnswer, int, int]] = []
+        taken: set[int] = set()  # words of a longer place already found
         for size in range(min(4, len(tokens)), 0, -1):
             for start in range(len(tokens) - size + 1):
+                if taken.intersection(range(start, start + size)):
+                    continue
                 span = tokens[start : start + size]
                 previous = tokens[start - 1].folded if start else ""
                 answer = self._extract_span(
                     span, previous, whole=size == len(tokens), prefer=prefer
                 )
-                if answer is not None:
-                    begin, end = span[0].start, span[-1].end
-                    answer, end = self._qualified(answer, tokens, start + size, end, prefer)
-                    lead = start - 1  # 'w gminie Siedlce': the leading words go with the place
-                    while lead >= 0 and tokens[lead].folded in _PLACE_LEADS:
-                        begin, lead = tokens[lead].start, lead - 1
-                    if not answer.weak:
-                        return answer, _remove(text, begin, end)
-                    guess = guess or (answer, _remove(text, begin, end))
-        return guess or (None, text)
+                if answer is None:
+                    continue
+                taken.update(range(start, start + size))
+                begin, end = span[0].start, span[-1].end
+                answer, end = self._qualified(answer, tokens, start + size, end, prefer)
+                lead = start - 1  # 'w gminie Siedlce': the leading words go with the place
+                while lead >= 0 and tokens[lead].folded in _PLACE_LEADS:
+                    begin, lead = tokens[lead].start, lead - 1
+                found.append((self._sureness(answer, prefer, size, start), answer, begin, end))
+        if not found:
+            return None, text
+        # 'Jan Kowalski ... Siedlce': the surest place mentioned, not merely the first
+        _, answer, begin, end = max(found, key=lambda item: item[0])
+        return answer, _remove(text, begin, end)
+
+    @staticmethod
+    def _sureness(
+        answer: PlaceAnswer, prefer: ServesGmina | None, size: int, start: int
+    ) -> tuple[int, ...]:
+        """How surely a place found in a sentence is where the person lives: one the catalogue
+        serves, not a guess, one gmina rather than several, more words, earlier."""
+        units = [answer.gmina] if answer.gmina is not None else list(answer.candidates)
+        served = prefer is not None and any(prefer(unit.code) for unit in units)
+        return (served, not answer.weak, answer.gmina is not None, size, -start)
 
     def _extract_span(
         self, span: Sequence[_Token], previous: str, *, whole: bool, prefer: ServesGmina | None

@@ -275,8 +275,7 @@ class SearchIndex:
 
     def locality(self, gmina: str) -> int:
         """How locally the catalogue serves a gmina: 3 a service of the gmina itself, 2 of its
-        powiat, 1 of its województwo, 0 only national lines. Among places of one name, the
-        person most likely lives in the one served most locally."""
+        powiat, 1 of its województwo, 0 only national lines."""
         for score, length in ((3, 6), (2, 4), (1, 2)):
             if gmina[:length] in self._by_area:
                 return score
