@@ -253,3 +253,19 @@ def test_a_place_outside_the_catalogue_is_not_covered() -> None:
     assert not result.covered
     assert not result.fallback
     assert [match.service.id for match in result.matches] == ["line"]
+
+
+@pytest.mark.fulldata
+def test_same_name_places_served_at_any_level_are_asked_about_not_guessed(
+    full_gazetteer: Gazetteer,
+) -> None:
+    def served(gmina: str) -> int:  # powiat siedlecki, and all of mazowieckie less locally
+        return 2 if gmina.startswith("1426") else 1 if gmina.startswith("14") else 0
+
+    need = read("Modrzew", full_gazetteer, expecting="place", served=served)
+
+    assert need.place is not None
+    assert need.place.gmina is None
+    codes = {unit.code for unit in need.place.candidates}
+    assert {"140405", "142613"} <= codes  # garwoliński and siedlecki
+    assert all(code.startswith("14") for code in codes)  # not the one in łódzkie
