@@ -372,6 +372,9 @@ def read_hsds(data: bytes, *, filename: str) -> RawDocument:
         if head.get(key):
             document[key] = head[key]
     document["institutions"] = [reader.institution(org) for org in organizations]
+    unattached = head.get("unattached")
+    for table, count in unattached.items() if isinstance(unattached, dict) else ():
+        reader.dropped[f"{table} (rows whose parent is not in the package)"] += count
     problems = tuple(
         ReadProblem("catalog.hsds_dropped", {"field": field, "count": count}, severity="warning")
         for field, count in sorted(reader.dropped.items())
@@ -722,7 +725,10 @@ def _zip_tables(data: bytes) -> tuple[dict[str, list[dict[str, str]]], Json]:
                 text = archive.read(name).decode("utf-8-sig")
                 tables[base] = list(csv.DictReader(io.StringIO(text, newline="")))
             elif base == DATA_PACKAGE:
-                found = json.loads(archive.read(name).decode("utf-8-sig"))
+                try:
+                    found = json.loads(archive.read(name).decode("utf-8-sig"))
+                except (UnicodeDecodeError, ValueError):  # only names the tables: optional
+                    continue
                 if isinstance(found, dict):
                     keys = ("title", "updated", "partnership")
                     package = {key: found[key] for key in keys if key in found}
@@ -744,34 +750,40 @@ _PARENTS: Mapping[str, tuple[tuple[str, str], ...]] = {
 
 
 def nest_tables(tables: Mapping[str, list[dict[str, str]]]) -> Json:
-    """The tabular package as a page of nested organizations (what `read_hsds` reads)."""
+    """The tabular package as a page of nested organizations (what `read_hsds` reads).
+
+    A row whose parent is not in the package (a location of an organization the package does
+    not hold) is counted in `unattached`, by table, and reported as left out.
+    """
     rows = {name: [_cells(row) for row in table] for name, table in tables.items()}
     by_id: dict[str, Json] = {}
     for name in ("organizations.csv", "services.csv", "locations.csv"):
         for row in rows.get(name, []):
             by_id[row.get("id", "")] = row
     terms = {row.get("id", ""): row for row in rows.get("taxonomy_terms.csv", [])}
+    unattached: Counter[str] = Counter()
+
+    def attach(table: str, parent: str | None, key: str, row: Json) -> None:
+        holder = by_id.get(parent or "")
+        if holder is None:
+            unattached[table] += 1
+        else:
+            holder.setdefault(key, []).append(row)
+
     for row in rows.get("attributes.csv", []):
         term = terms.get(row.get("taxonomy_term_id", ""))
         if term is not None:
             row["taxonomy_term"] = term
-        _attach(by_id, row.get("link_id"), "attributes", row)
+        attach("attributes.csv", row.get("link_id"), "attributes", row)
     for name, parents in _PARENTS.items():
         for row in rows.get(name, []):
             link, key = next(((link, key) for link, key in parents if row.get(link)), ("", ""))
-            _attach(by_id, row.get(link), key, row)
+            attach(name, row.get(link), key, row)
     for row in rows.get("locations.csv", []):
-        _attach(by_id, row.get("organization_id"), "locations", row)
+        attach("locations.csv", row.get("organization_id"), "locations", row)
     for row in rows.get("services.csv", []):
-        _attach(by_id, row.get("organization_id"), "services", row)
-    organizations = rows.get("organizations.csv", [])
-    return {"contents": organizations}
-
-
-def _attach(by_id: Mapping[str, Json], parent: str | None, key: str, row: Json) -> None:
-    holder = by_id.get(parent or "")
-    if holder is not None:
-        holder.setdefault(key, []).append(row)
+        attach("services.csv", row.get("organization_id"), "services", row)
+    return {"contents": rows.get("organizations.csv", []), "unattached": dict(unattached)}
 
 
 def _cells(row: Mapping[str, str | None]) -> Json:

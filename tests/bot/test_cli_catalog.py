@@ -363,3 +363,21 @@ def test_a_damaged_database_file_is_one_line_with_the_file_and_what_to_do(
     assert len(err.strip().splitlines()) == 1
     assert str(database) in err
     assert "Restore it from a backup, or move it aside" in err
+
+
+def test_the_official_hsds_example_package_folder_is_read(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "hsds-3.0"
+    package = folder / "examples" / "csv" / "datapackage.json"
+    if not package.is_file():
+        pytest.skip("the HSDS 3.0 examples in ../shared/data/hsds-3.0 are absent")
+
+    code = main(["catalog", "check", str(package)])
+
+    out = capsys.readouterr().out
+    assert code == 1  # a UK example: not a Polish place, no situation of ours
+    assert "example-organization-inc-d9d5e0f5" in out
+    assert "required field 'place' is missing" in out  # its location names another org
+    assert "locations.csv (rows whose parent is not in the package)" in out
+    assert "HSDS field organization.tax_status" in out
