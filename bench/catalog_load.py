@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bench.generate import DEFAULT_SEED, Figure, catalogue_file, places_database, print_figures
+from catalog.places_store import load_gazetteer
 
 SIZES = (10_000, 100_000)
 QUICK_SIZES = (1_000, 10_000)
@@ -137,7 +138,6 @@ async def _timed(
 async def _phases(count: int, data_dir: Path) -> list[Figure]:
     """Each step of a load on its own, and the start-up path from the database."""
     from catalog.format import read_document
-    from catalog.places import Gazetteer
     from catalog.search import SearchIndex
     from catalog.storage import Database
     from catalog.validation import check
@@ -145,7 +145,7 @@ async def _phases(count: int, data_dir: Path) -> list[Figure]:
     database = Database(f"sqlite:///{data_dir / 'drogowskaz.sqlite'}")
     try:
         database.create_schema()
-        gazetteer = Gazetteer.load(database.engine)
+        gazetteer = load_gazetteer(database.engine)
         path = catalogue_file(count)
         data = path.read_bytes()
         name = f"catalogue {_label(count)}"

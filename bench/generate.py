@@ -33,6 +33,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from catalog.places_store import load_gazetteer
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO / ".." / "shared" / "data"
 TERC_PATH = SHARED_DATA / "teryt" / "TERC_Urzedowy_2025-11-18.xml"
@@ -636,8 +638,8 @@ def read_gminas(path: Path | None = None) -> tuple[Gmina, ...]:
     """Every gmina (types 1, 2 and 3; the town and rural parts of type 4 and 5 are not gminas
     of their own) of a TERC file, or of the bundled places when no file is given, in the order
     the catalogue grows: the evaluation's powiats first."""
-    from catalog.places import read_bundle
     from catalog.places_import import read_terc
+    from catalog.places_store import read_bundle
 
     units = read_terc(path)[0] if path is not None else read_bundle().units
     wojewodztwa = {unit.teryt: unit.name for unit in units if len(unit.teryt) == 2}
@@ -971,7 +973,6 @@ def catalogue_database(
     if not path.exists():
         import shutil
 
-        from catalog.places import Gazetteer
         from catalog.storage import Database
         from catalog.validation import check
 
@@ -984,7 +985,7 @@ def catalogue_database(
             report = check(
                 catalogue.read_bytes(),
                 filename=catalogue.name,
-                places=Gazetteer.load(database.engine),
+                places=load_gazetteer(database.engine),
             )
             if report.catalog is None:
                 codes = sorted({problem.code for problem in report.errors})

@@ -31,6 +31,7 @@ from bench.generate import (
     print_figures,
     rss_mb,
 )
+from catalog.places_store import load_gazetteer
 
 TARGET_MB = 300.0
 CASES = ("start-up", "start-up + reload")
@@ -93,10 +94,10 @@ def _keep_places_index(database: Path) -> None:
     measured here are the restarts (the first start builds it once: ~25 MB more at peak)."""
     from sqlalchemy import create_engine
 
-    from catalog.places import INDEX_FILE, Gazetteer
+    from catalog.places_store import INDEX_FILE
 
     engine = create_engine(f"sqlite:///{database}")
-    Gazetteer.load(engine, cache=database.parent / INDEX_FILE)
+    load_gazetteer(engine, cache=database.parent / INDEX_FILE)
     engine.dispose()
 
 

@@ -32,6 +32,7 @@ from bench.generate import Figure, print_figures
 from catalog.evaluation import Evaluation, Question, evaluate, questions_from
 from catalog.model import Area, Catalog, Service
 from catalog.places import Gazetteer
+from catalog.places_store import builtin_gazetteer
 from catalog.reading import Need, read
 from catalog.search import Match, Query, SearchIndex, SearchResult
 from catalog.text import fold, folded_words, preload_lemmas
@@ -298,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     sizes = arguments.sizes or ([1_000, 10_000] if arguments.quick else [1_000, 10_000, 100_000])
     preload_lemmas()
-    places = Gazetteer.builtin()
+    places = builtin_gazetteer()
     report = check(
         (arguments.eval / "catalog.yaml").read_bytes(), filename="catalog.yaml", places=places
     )

@@ -19,6 +19,7 @@ from bot.settings import Settings
 from catalog.model import Catalog
 from catalog.partnerships import merge, serving_order
 from catalog.places import Gazetteer
+from catalog.places_store import load_gazetteer
 from catalog.storage import CatalogDiff, Database, diff_catalogs
 from catalog.text import (
     configure_lemmas,
@@ -77,7 +78,7 @@ class Runtime:
         try:
             database.create_schema()
             # The imported places (their index kept beside the data), else the bundled ones.
-            gazetteer = Gazetteer.load(
+            gazetteer = load_gazetteer(
                 database.engine,
                 cache=settings.places_index_file,
                 bundle_cache=settings.places_bundle_index_file,

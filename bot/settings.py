@@ -78,13 +78,13 @@ class Settings(BaseSettings):
     @property
     def places_index_file(self) -> Path:
         """Where the built places index is kept, so a start opens it instead of building it."""
-        from catalog.places import INDEX_FILE
+        from catalog.places_store import INDEX_FILE
 
         return self.data_dir / INDEX_FILE
 
     @property
     def places_bundle_index_file(self) -> Path | None:
         """Where the bundled places' index is kept (None: the user's cache directory)."""
-        from catalog.places import INDEX_FILE
+        from catalog.places_store import INDEX_FILE
 
         return self.places_cache_dir / INDEX_FILE if self.places_cache_dir else None

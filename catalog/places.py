@@ -1,43 +1,28 @@
-"""Places: the gazetteer (TERYT units, localities, postal codes, coordinates), its import from
-the official files, and resolving what a person types or shares to the gmina that serves them.
+"""Places in memory: the gazetteer (TERYT units, localities, postal codes, coordinates) and
+resolving what a person types or shares to the gmina that serves them.
 
-CONTRACT (fixed by the lead; the implementation fills the bodies):
-- `Unit`, `PlaceAnswer`, `ReferenceAnswer` and the public methods of `Gazetteer` below.
-
-The tables (`place_*`) hold what `catalog.places_import` read from the official files; the
-`Gazetteer` is an in-memory index built from them (or from the built-in list for the sample
-regions when nothing was imported). Resolution compares folded text: exact names first, then
-names with Polish endings cut off ('Siedlcach' ~ 'Siedlce'), abbreviations ('Maz.'), the
-Cyrillic spelling, and finally small typos.
+`catalog.places_store` keeps what a gazetteer is built from (the imported tables, the bundled
+file of every place in Poland) and the built index; `catalog.places_import` reads the official
+files. Resolution compares folded text: exact names first, then names with Polish endings cut
+off ('Siedlcach' ~ 'Siedlce'), abbreviations ('Maz.'), the Cyrillic spelling, and finally
+small typos.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import lzma
 import math
-import os
-import pickle
 import re
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache, cached_property, lru_cache
-from importlib import resources
-from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from functools import cached_property, lru_cache
+from typing import Literal, NamedTuple
 
-from platformdirs import user_cache_dir
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
-from sqlalchemy import Engine, func, select
-from sqlmodel import Field, SQLModel
 
-from catalog.format import gc_paused  # no collections while the index is built or read
-from catalog.tables import table_of
+from catalog.geo import distance_km, in_poland_polygon
 from catalog.text import (
     clean,
     cyrillic_to_polish,
@@ -50,17 +35,7 @@ from catalog.text import (
 UnitLevel = Literal["wojewodztwo", "powiat", "gmina"]
 _LOG = logging.getLogger(__name__)
 
-BUILTIN_PACKAGE = "catalog"
-# Every place in Poland, derived by catalog.places_import from TERC, SIMC and GeoNames
-# (`drogowskaz places build-bundle`): JSON, xz-compressed.
-BUILTIN_FILE = "data/places/poland.json.xz"
-BUNDLE_ATTRIBUTION = (
-    "Places of Drogowskaz: every województwo, powiat, gmina and locality of Poland. "
-    "Źródło: GUS, TERYT (TERC, SIMC). "
-    "Postal codes and coordinates: GeoNames (geonames.org), CC BY 4.0."
-)
 MAX_CANDIDATES = 8
-INDEX_FILE = "places-index.pickle"  # the built index kept beside the data (see Gazetteer.load)
 LOCATE_MAX_KM = 25.0  # farther than this from any known place: no gmina is guessed
 OUTSIDE_POLAND_KM = 30.0  # outside the border polygon and this far from a Polish place
 
@@ -105,68 +80,7 @@ class ReferenceAnswer:
     suggestions: tuple[str, ...] = ()  # when unknown
 
 
-# --- tables ---------------------------------------------------------------------------------
-
-
-class PlaceUnitRow(SQLModel, table=True):
-    """A TERC row kept: województwo (2 digits), powiat (4) or gmina (7, types 1-3)."""
-
-    __tablename__ = "place_unit"
-
-    teryt: str = Field(primary_key=True, max_length=7)
-    name: str
-    kind: str
-
-
-class PlaceLocalityRow(SQLModel, table=True):
-    """A SIMC locality (a town or village, not a part of one) and its gmina (6 digits)."""
-
-    __tablename__ = "place_locality"
-
-    sym: str = Field(primary_key=True, max_length=7)
-    name: str
-    gmina: str = Field(index=True, max_length=6)
-    rm: str = Field(max_length=2)  # SIMC type: 96 town, 01 village, 95 district of Warsaw...
-
-
-class PlacePostalRow(SQLModel, table=True):
-    """A postal code (PNA, '08-110') and one gmina it serves."""
-
-    __tablename__ = "place_postal"
-
-    id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(index=True, max_length=6)
-    gmina: str = Field(max_length=6)
-
-
-class PlacePointRow(SQLModel, table=True):
-    """A place with coordinates (GeoNames) and its gmina, for resolving location pins."""
-
-    __tablename__ = "place_point"
-
-    id: int | None = Field(default=None, primary_key=True)
-    lat: float
-    lon: float
-    gmina: str = Field(max_length=6)
-    name: str
-
-
-class PlaceImportRow(SQLModel, table=True):
-    """What the last import read: file names, data dates, counts (shown by the CLI)."""
-
-    __tablename__ = "place_import"
-
-    key: str = Field(primary_key=True)
-    value: str
-
-
-PLACE_TABLES = tuple(
-    table_of(model)
-    for model in (PlaceUnitRow, PlaceLocalityRow, PlacePostalRow, PlacePointRow, PlaceImportRow)
-)
-
-
-# --- plain records (the importer's output, the built-in file, the tables) -------------------
+# --- what a gazetteer is built from (see catalog.places_store) --------------------------------
 
 
 class UnitRecord(NamedTuple):
@@ -211,56 +125,6 @@ class PlaceData:
     postal: tuple[PostalRecord, ...] = ()
     points: tuple[PointRecord, ...] = ()
     info: tuple[tuple[str, str], ...] = ()  # (key, value): sources and data dates
-
-
-def data_from_json(document: dict[str, Any]) -> PlaceData:
-    """Place data from the bundled file's JSON (see `bundle_document`)."""
-    return PlaceData(
-        units=tuple(UnitRecord(*row) for row in document["units"]),
-        localities=tuple(LocalityRecord(*row) for row in document["localities"]),
-        postal=tuple(PostalRecord(*row) for row in document["postal"]),
-        points=tuple(PointRecord(*row) for row in document["points"]),
-        info=tuple((str(key), str(value)) for key, value in document.get("info", {}).items()),
-    )
-
-
-def data_from_engine(engine: Engine) -> PlaceData:
-    """Place data from the tables (plain SQL rows: the ORM would double the load time)."""
-    with engine.connect() as connection:
-        units = tuple(
-            UnitRecord(*row)
-            for row in connection.execute(
-                select(PlaceUnitRow.teryt, PlaceUnitRow.name, PlaceUnitRow.kind)  # type: ignore[call-overload]
-            )
-        )
-        localities = tuple(
-            LocalityRecord(*row)
-            for row in connection.execute(
-                select(  # type: ignore[call-overload]
-                    PlaceLocalityRow.sym,
-                    PlaceLocalityRow.name,
-                    PlaceLocalityRow.gmina,
-                    PlaceLocalityRow.rm,
-                )
-            )
-        )
-        postal = tuple(
-            PostalRecord(*row)
-            for row in connection.execute(select(PlacePostalRow.code, PlacePostalRow.gmina))  # type: ignore[call-overload]
-        )
-        points = tuple(
-            PointRecord(*row)
-            for row in connection.execute(
-                select(  # type: ignore[call-overload]
-                    PlacePointRow.lat, PlacePointRow.lon, PlacePointRow.gmina, PlacePointRow.name
-                )
-            )
-        )
-        info = tuple(
-            (str(key), str(value))
-            for key, value in connection.execute(select(PlaceImportRow.key, PlaceImportRow.value))  # type: ignore[call-overload]
-        )
-    return PlaceData(units, localities, postal, points, info)
 
 
 # --- text keys ------------------------------------------------------------------------------
@@ -374,67 +238,6 @@ _KIND_RANK = {
 }
 _LOCALITY_RANK = 4  # a village's gmina ranks after gminas named like the query
 _TOWN_RM = frozenset({"96", "95", "98"})
-
-# Poland's border, roughly (lon, lat), a little outside the real line.
-_POLAND_POLYGON: tuple[tuple[float, float], ...] = (
-    (14.10, 53.95),
-    (14.20, 54.00),
-    (15.60, 54.25),
-    (16.85, 54.65),
-    (18.35, 54.90),
-    (18.90, 54.65),
-    (19.65, 54.48),
-    (22.80, 54.42),
-    (23.55, 54.05),
-    (23.95, 53.20),
-    (23.70, 52.70),
-    (23.25, 52.25),
-    (23.70, 52.05),
-    (23.55, 51.55),
-    (24.15, 50.90),
-    (23.55, 50.35),
-    (22.70, 49.55),
-    (22.65, 49.00),
-    (21.60, 49.40),
-    (20.90, 49.30),
-    (20.05, 49.15),
-    (19.40, 49.50),
-    (18.80, 49.45),
-    (18.55, 49.90),
-    (17.85, 49.95),
-    (17.40, 50.20),
-    (16.90, 50.15),
-    (16.65, 50.50),
-    (16.20, 50.60),
-    (15.40, 50.75),
-    (14.80, 50.80),
-    (15.05, 51.30),
-    (14.60, 51.65),
-    (14.60, 52.55),
-    (14.10, 52.85),
-    (14.40, 53.30),
-)
-
-
-def in_poland_polygon(lat: float, lon: float) -> bool:
-    """True inside the rough border polygon (ray casting)."""
-    inside = False
-    points = _POLAND_POLYGON
-    j = len(points) - 1
-    for i, (xi, yi) in enumerate(points):
-        xj, yj = points[j]
-        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
-            inside = not inside
-        j = i
-    return inside
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -555,49 +358,6 @@ class Gazetteer:
                     self._rank[gmina_code] = 0
 
     # --- construction -----------------------------------------------------------------------
-
-    @classmethod
-    def builtin(cls, *, cache: Path | None = None) -> Gazetteer:
-        """Every place in Poland as bundled with the package (catalog/data/places).
-
-        The index built from it is kept in `cache` (default: the user's cache directory), so
-        later starts open it instead of building it again.
-        """
-        return _builtin(cache if cache is not None else default_index_cache())
-
-    @classmethod
-    def from_engine(cls, engine: Engine, *, cache: Path | None = None) -> Gazetteer | None:
-        """The gazetteer of the imported tables, or None when nothing was imported.
-
-        `cache` is a local file keeping the built index: all of Poland opens from it in about
-        0.15 s instead of 1 s of reading and indexing the tables. It is rewritten whenever
-        the tables or this code change.
-        """
-        SQLModel.metadata.create_all(engine, tables=list(PLACE_TABLES))
-        key = _index_key(engine) if cache is not None else ""
-        if cache is not None:
-            cached = _read_index(cache, key)
-            if cached is not None:
-                return cached
-        with gc_paused():
-            data = data_from_engine(engine)
-            if not data.units:
-                return None
-            gazetteer = cls(data)
-        if cache is not None:
-            _write_index(cache, key, gazetteer)
-        return gazetteer
-
-    @classmethod
-    def load(
-        cls, engine: Engine, *, cache: Path | None = None, bundle_cache: Path | None = None
-    ) -> Gazetteer:
-        """The imported gazetteer, or the bundled one when nothing was imported.
-
-        `cache` keeps the imported index (a deployment's own); `bundle_cache` the bundled
-        one, which depends only on the package, so many data directories share it.
-        """
-        return cls.from_engine(engine, cache=cache) or cls.builtin(cache=bundle_cache)
 
     @property
     def is_builtin(self) -> bool:
@@ -1401,121 +1161,6 @@ def _remove(text: str, start: int, end: int) -> str:
     """The text without one span, tidy around the cut."""
     rest = (text[:start].rstrip(" ,;-(") + " " + text[end:].lstrip(" ,;.-)")).strip()
     return re.sub(r"\s+", " ", rest)
-
-
-# --- the index cache (a local file, so a pickle: only this process's own output is read) ---
-
-_INDEX_HEADER = b"drogowskaz places index\n"
-
-
-@cache
-def _code_fingerprint() -> str:
-    """Changes whenever the code that builds the index (this module, catalog.text) changes."""
-    digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
-    for path in (Path(__file__), Path(__file__).with_name("text.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _index_key(engine: Engine) -> str:
-    """What the index is built from: the code, each table's size, last key and length of its
-    names, the import's sources and dates. A new import changes it (milliseconds)."""
-    digest = hashlib.sha256(_code_fingerprint().encode())
-    with engine.connect() as connection:
-        for key, text in (
-            (PlaceUnitRow.teryt, PlaceUnitRow.name),
-            (PlaceLocalityRow.sym, PlaceLocalityRow.name),
-            (PlacePostalRow.id, PlacePostalRow.code),
-            (PlacePointRow.id, PlacePointRow.name),
-        ):
-            sizes = select(func.count(), func.max(key), func.sum(func.length(text)))
-            digest.update(repr(tuple(connection.execute(sizes).one())).encode())
-        info = connection.execute(
-            select(PlaceImportRow.key, PlaceImportRow.value).order_by(PlaceImportRow.key)  # type: ignore[call-overload]
-        )
-        digest.update(repr([tuple(row) for row in info]).encode())
-    return digest.hexdigest()
-
-
-def _read_index(path: Path, key: str) -> Gazetteer | None:
-    """The gazetteer kept in the file, when it was built from the same tables and code."""
-    header = _INDEX_HEADER + key.encode() + b"\n"
-    try:
-        with path.open("rb") as handle:
-            if handle.read(len(header)) != header:
-                return None
-            with gc_paused():
-                state = pickle.load(handle)  # noqa: S301 - our own file, written below
-        gazetteer = Gazetteer.__new__(Gazetteer)
-        gazetteer.__dict__.update(state)
-    except FileNotFoundError:
-        return None
-    except Exception as error:  # a damaged cache is rebuilt, never fatal
-        _LOG.warning("places index cache %s unreadable (%s): rebuilding it", path, error)
-        return None
-    return gazetteer
-
-
-def _write_index(path: Path, key: str, gazetteer: Gazetteer) -> None:
-    """Keep the built index for the next start (atomically; a failure only costs time)."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with partial.open("wb") as handle:
-            handle.write(_INDEX_HEADER + key.encode() + b"\n")
-            pickle.dump(gazetteer.__dict__, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(path)
-    except OSError as error:
-        _LOG.warning("places index cache %s not written: %s", path, error)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def default_index_cache() -> Path:
-    """Where the bundled places' index is kept when no data directory is given."""
-    return Path(user_cache_dir("drogowskaz")) / "places" / INDEX_FILE
-
-
-def bundle_document(data: PlaceData) -> dict[str, Any]:
-    """The bundled file's JSON of this place data (rows as lists: compact and diffable)."""
-    dates = {key: value for key, value in data.info if key.startswith("date ")}
-    return {
-        "attribution": BUNDLE_ATTRIBUTION,
-        "info": {"source": "builtin", **dates},
-        "units": [list(record) for record in data.units],
-        "localities": [list(record) for record in data.localities],
-        "postal": [list(record) for record in data.postal],
-        "points": [list(record) for record in data.points],
-    }
-
-
-def bundle_bytes(data: PlaceData) -> bytes:
-    """The bundled file itself: the document as UTF-8 JSON, xz-compressed (deterministic)."""
-    text = json.dumps(bundle_document(data), ensure_ascii=False, separators=(",", ":"))
-    return lzma.compress(text.encode(), preset=9 | lzma.PRESET_EXTREME)
-
-
-def read_bundle() -> PlaceData:
-    """The place data bundled with the package."""
-    raw = resources.files(BUILTIN_PACKAGE).joinpath(BUILTIN_FILE).read_bytes()
-    return data_from_json(json.loads(lzma.decompress(raw)))
-
-
-@cache
-def _builtin(cache_file: Path) -> Gazetteer:
-    raw = resources.files(BUILTIN_PACKAGE).joinpath(BUILTIN_FILE).read_bytes()
-    key = hashlib.sha256((_code_fingerprint() + "bundle").encode() + raw).hexdigest()
-    kept = _read_index(cache_file, key)
-    if kept is not None:
-        return kept
-    with gc_paused():
-        gazetteer = Gazetteer(data_from_json(json.loads(lzma.decompress(raw))))
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:  # a read-only home: the index is rebuilt at each start
-        _LOG.warning("places index cache %s not written: %s", cache_file, error)
-        return gazetteer
-    _write_index(cache_file, key, gazetteer)
-    return gazetteer
 
 
 def unit_json(unit: Unit) -> dict[str, str | None]:

@@ -22,20 +22,22 @@ from sqlalchemy import Engine, delete, insert
 from sqlmodel import SQLModel
 
 from catalog.places import (
-    PLACE_TABLES,
-    Gazetteer,
     LocalityRecord,
     PlaceData,
+    PointRecord,
+    PostalRecord,
+    UnitRecord,
+    name_key,
+)
+from catalog.places_store import (
+    PLACE_TABLES,
     PlaceImportRow,
     PlaceLocalityRow,
     PlacePointRow,
     PlacePostalRow,
     PlaceUnitRow,
-    PointRecord,
-    PostalRecord,
-    UnitRecord,
     bundle_bytes,
-    name_key,
+    gazetteer_from_engine,
 )
 
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
@@ -360,7 +362,7 @@ def import_places(
     )
     write_places(engine, data)
     if index_cache is not None:
-        Gazetteer.from_engine(engine, cache=index_cache)
+        gazetteer_from_engine(engine, cache=index_cache)
     return summary
 
 

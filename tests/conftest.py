@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from catalog import places_store
 from catalog.places import Gazetteer
 from catalog.text import configure_lemmas, default_lemma_cache_dir, ensure_lemma_tables
 
@@ -52,7 +53,7 @@ def lemma_tables() -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def builtin_gazetteer() -> Gazetteer:
     """Every place in Poland, as bundled with the package."""
-    return Gazetteer.builtin()
+    return places_store.builtin_gazetteer()
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,9 @@ from tqdm import tqdm
 
 from bot.i18n import t, tn
 from bot.settings import Settings
-from catalog.places import BUILTIN_FILE, BUILTIN_PACKAGE, Gazetteer, PlaceAnswer, Unit, unit_json
+from catalog.places import Gazetteer, PlaceAnswer, Unit, unit_json
 from catalog.places_import import ImportSummary, PlaceFileError, build_bundle, import_places
+from catalog.places_store import BUILTIN_FILE, BUILTIN_PACKAGE, load_gazetteer
 from catalog.storage import Database
 
 EXIT_RESOLVED = 0
@@ -174,7 +175,7 @@ def _gazetteer(settings: Settings) -> Gazetteer:
     """The imported places when the database has them, else the built-in list."""
     database = Database(settings.effective_database_url)
     try:
-        return Gazetteer.load(
+        return load_gazetteer(
             database.engine,
             cache=settings.places_index_file,
             bundle_cache=settings.places_bundle_index_file,

@@ -20,7 +20,7 @@ from bot.render import PlaceLink, place_link_of
 from bot.runtime import Runtime
 from bot.settings import Settings
 from catalog.handout import directory_sections, poster_services
-from catalog.places import Gazetteer
+from catalog.places_store import builtin_gazetteer
 from catalog.search import SearchIndex
 from catalog.taxonomy import SITUATIONS
 from catalog.validation import load_sample
@@ -187,7 +187,7 @@ def test_a_missing_configured_font_is_named(
 
 
 def test_poster_lists_general_offices_first_and_one_service_per_institution() -> None:
-    places = Gazetteer.builtin()
+    places = builtin_gazetteer()
     index = SearchIndex.of(load_sample(places))
 
     services = poster_services(index, "146401")
@@ -199,7 +199,7 @@ def test_poster_lists_general_offices_first_and_one_service_per_institution() ->
 
 
 def test_poster_for_a_situation_no_one_local_covers_lists_the_general_office() -> None:
-    places = Gazetteer.builtin()
+    places = builtin_gazetteer()
     index = SearchIndex.of(load_sample(places))
 
     services = poster_services(index, "146401", "foreigners")
@@ -224,7 +224,7 @@ def test_place_payloads_round_trip_and_reject_anything_else() -> None:
 def test_html_directory_has_a_page_per_situation_with_its_services(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    catalog = load_sample(Gazetteer.builtin())
+    catalog = load_sample(builtin_gazetteer())
 
     assert main(["catalog", "export", "--format", "html"]) == 0
 

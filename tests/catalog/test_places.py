@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.places import Gazetteer, in_poland_polygon, read_bundle, stem
+from catalog.geo import in_poland_polygon
+from catalog.places import Gazetteer, stem
+from catalog.places_store import read_bundle
 from catalog.text import cyrillic_to_polish, word_kind
 from tests.builders import sample_regions_of
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from catalog.places import Gazetteer, PlaceData, read_bundle
+from catalog.places import Gazetteer, PlaceData
 from catalog.places_import import read_places
+from catalog.places_store import read_bundle
 from tests.conftest import GEONAMES_CITIES, GEONAMES_POSTAL, SIMC, TERC, official_files_present
 
 official_files = pytest.mark.skipif(

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
-import catalog.places
-from catalog.places import Gazetteer, PlaceData, read_bundle
+import catalog.places_store
+from catalog.places import PlaceData
 from catalog.places_import import write_places
+from catalog.places_store import builtin_gazetteer, load_gazetteer, read_bundle
 from tests.builders import sample_regions_of
 
 
@@ -36,17 +37,17 @@ def _without_reading_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(_engine: Engine) -> PlaceData:
         raise AssertionError("the tables were read")
 
-    monkeypatch.setattr(catalog.places, "data_from_engine", refuse)
+    monkeypatch.setattr(catalog.places_store, "data_from_engine", refuse)
 
 
 def test_a_later_load_opens_the_kept_index_and_answers_the_same(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = tmp_path / "places-index.pickle"
-    built = Gazetteer.load(engine, cache=cache)
+    built = load_gazetteer(engine, cache=cache)
     _without_reading_tables(monkeypatch)
 
-    opened = Gazetteer.load(engine, cache=cache)
+    opened = load_gazetteer(engine, cache=cache)
 
     assert cache.is_file()
     assert not opened.is_builtin
@@ -60,11 +61,11 @@ def test_a_new_import_is_indexed_anew(
     engine: Engine, tmp_path: Path, sample_regions: PlaceData
 ) -> None:
     cache = tmp_path / "places-index.pickle"
-    Gazetteer.load(engine, cache=cache)
+    load_gazetteer(engine, cache=cache)
     fewer = tuple(unit for unit in sample_regions.units if unit.name != "Mordy")
     write_places(engine, dataclasses.replace(sample_regions, units=fewer))
 
-    reloaded = Gazetteer.load(engine, cache=cache)
+    reloaded = load_gazetteer(engine, cache=cache)
 
     assert reloaded.find("Mordy").gmina is None
     assert reloaded.find("Siedlce").gmina is not None
@@ -74,12 +75,12 @@ def test_a_damaged_index_file_is_rebuilt_with_a_warning(
     engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     cache = tmp_path / "places-index.pickle"
-    Gazetteer.load(engine, cache=cache)
+    load_gazetteer(engine, cache=cache)
     whole = cache.read_bytes()
     cache.write_bytes(whole[: len(whole) // 2])
 
-    with caplog.at_level(logging.WARNING, logger="catalog.places"):
-        gazetteer = Gazetteer.load(engine, cache=cache)
+    with caplog.at_level(logging.WARNING, logger="catalog.places_store"):
+        gazetteer = load_gazetteer(engine, cache=cache)
 
     assert gazetteer.find("Mordy").gmina is not None
     assert "unreadable" in caplog.text
@@ -89,7 +90,7 @@ def test_a_damaged_index_file_is_rebuilt_with_a_warning(
 def test_an_unwritable_index_file_only_costs_time(engine: Engine, tmp_path: Path) -> None:
     cache = tmp_path / "missing-folder" / "places-index.pickle"
 
-    gazetteer = Gazetteer.load(engine, cache=cache)
+    gazetteer = load_gazetteer(engine, cache=cache)
 
     assert gazetteer.find("Mordy").gmina is not None
     assert not cache.exists()
@@ -103,7 +104,7 @@ def test_nothing_imported_gives_the_bundled_places_and_keeps_their_index_apart(
     cache = tmp_path / "places-index.pickle"
     bundle_cache = tmp_path / "bundle" / "places-index.pickle"
 
-    gazetteer = Gazetteer.load(engine, cache=cache, bundle_cache=bundle_cache)
+    gazetteer = load_gazetteer(engine, cache=cache, bundle_cache=bundle_cache)
 
     assert gazetteer.is_builtin
     assert gazetteer.find("Warszawa").gmina is not None
@@ -116,14 +117,14 @@ def test_a_later_start_opens_the_bundled_index_without_reading_the_bundle(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bundle_cache = tmp_path / "places-index.pickle"
-    built = Gazetteer.builtin(cache=bundle_cache)
-    catalog.places._builtin.cache_clear()  # as a new process would
+    built = builtin_gazetteer(cache=bundle_cache)
+    catalog.places_store._builtin.cache_clear()  # as a new process would
 
     def refuse(_document: object) -> PlaceData:
         raise AssertionError("the bundle was read")
 
-    monkeypatch.setattr(catalog.places, "data_from_json", refuse)
-    opened = Gazetteer.builtin(cache=bundle_cache)
+    monkeypatch.setattr(catalog.places_store, "data_from_json", refuse)
+    opened = builtin_gazetteer(cache=bundle_cache)
 
     assert opened is not built
     for text in ("Warszawa", "Mińsk Mazowiecki", "08-110", "Мехув", "Nowa Wieś"):

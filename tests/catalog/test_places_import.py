@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 
-import catalog.places
-from catalog.places import Gazetteer, PlaceLocalityRow, PlaceUnitRow
+import catalog.places_store
 from catalog.places_import import PlaceFileError, import_places, read_simc, read_terc
+from catalog.places_store import PlaceLocalityRow, PlaceUnitRow, load_gazetteer
 
 TERC_XML = """<?xml version="1.0" encoding="utf-8"?>
 <teryt>
@@ -179,7 +179,7 @@ def test_import_fills_the_gazetteer_with_localities_postal_codes_and_points(
         geonames_postal=files["postal"],
         geonames_cities=files["cities"],
     )
-    gazetteer = Gazetteer.load(engine)
+    gazetteer = load_gazetteer(engine)
 
     assert (summary.gminas, summary.localities, summary.postal_codes) == (3, 4, 3)
     assert summary.unmatched_postal == 1
@@ -218,11 +218,11 @@ def test_failed_import_keeps_the_previous_one(
     with pytest.raises(PlaceFileError):
         import_places(engine, broken)
 
-    assert Gazetteer.load(engine).find("Stok Lacki").gmina is not None
+    assert load_gazetteer(engine).find("Stok Lacki").gmina is not None
 
 
 def test_empty_database_loads_the_builtin_places(engine: Engine) -> None:
-    gazetteer = Gazetteer.load(engine)
+    gazetteer = load_gazetteer(engine)
 
     assert gazetteer.is_builtin
     assert gazetteer.unit("201307") is not None
@@ -237,8 +237,8 @@ def test_import_keeps_the_new_index_for_the_next_start(
     def refuse(_engine: Engine) -> object:
         raise AssertionError("the next start read the tables again")
 
-    monkeypatch.setattr(catalog.places, "data_from_engine", refuse)
-    gazetteer = Gazetteer.load(engine, cache=cache)
+    monkeypatch.setattr(catalog.places_store, "data_from_engine", refuse)
+    gazetteer = load_gazetteer(engine, cache=cache)
 
     village = gazetteer.find("Stok Lacki")
     assert village.gmina is not None

@@ -14,7 +14,7 @@ from marisa_trie import BytesTrie  # type: ignore[import-not-found]  # no stubs
 from simplemma.strategies.dictionaries.dictionary_factory import DEFAULT_DICTIONARY_FACTORY
 
 from bot.cli import main
-from catalog.places import read_bundle
+from catalog.places_store import read_bundle
 from catalog.text import (
     LEMMA_LANGUAGES,
     build_lemma_tables,

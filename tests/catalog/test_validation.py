@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from catalog.format import CSV_COLUMNS, MODEL_KEYS, document_of, write_csv, write_yaml
 from catalog.model import AgeRange, Phone
-from catalog.places import Gazetteer
+from catalog.places_store import builtin_gazetteer
 from catalog.validation import (
     Hint,
     Problem,
@@ -60,7 +60,7 @@ institutions:
 """
 
 
-PLACES = Gazetteer.builtin()
+PLACES = builtin_gazetteer()
 
 
 def checked(text: str, *, filename: str = "katalog.yaml") -> Report:
