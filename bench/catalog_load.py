@@ -23,7 +23,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from bench.generate import DEFAULT_SEED, Figure, catalogue_file, places_database, print_figures
+from bench.generate import DEFAULT_SEED, catalogue_file, places_database
+from bench.report import Figure, print_figures
 from catalog.places_store import load_gazetteer
 
 SIZES = (10_000, 100_000)

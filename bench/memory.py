@@ -22,15 +22,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.generate import (
-    DEFAULT_SEED,
-    REPO,
-    Figure,
-    catalogue_database,
-    catalogue_file,
-    print_figures,
-    rss_mb,
-)
+from bench.generate import DEFAULT_SEED, REPO, catalogue_database, catalogue_file
+from bench.report import Figure, print_figures, rss_mb
 from catalog.places_store import load_gazetteer
 
 TARGET_MB = 300.0

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
-from bench.generate import Figure, print_figures, rss_mb
+from bench.report import Figure, print_figures, rss_mb
 from catalog.places import Gazetteer, PlaceAnswer
 from catalog.places_import import import_places
 from catalog.places_store import data_from_engine, load_gazetteer

@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 from rapidfuzz import fuzz, process, utils
 
-from bench.generate import Figure, print_figures
+from bench.report import Figure, print_figures
 from catalog.evaluation import Evaluation, Question, evaluate, questions_from
 from catalog.model import Area, Catalog, Service
 from catalog.places import Gazetteer

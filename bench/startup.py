@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.generate import Figure, print_figures
+from bench.report import Figure, print_figures
 from bench.throughput import BotProcess, TimingServer, converse, deployment, people, unique_places
 from tests.botapi.server import FakeUser
 

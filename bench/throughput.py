@@ -41,14 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.generate import (
-    REPO,
-    Figure,
-    catalogue_database,
-    covered_gminas,
-    print_figures,
-    read_gminas,
-)
+from bench.generate import REPO, catalogue_database, covered_gminas, read_gminas
+from bench.report import Figure, print_figures
 from tests.botapi.server import TOKEN, BotApiServer, Call, FakeUser, inline_buttons
 
 REPLY_METHODS = frozenset(
