@@ -169,6 +169,10 @@ class Searcher(Protocol):
         """How locally the catalogue serves the gmina (0: only national lines)."""
         ...
 
+    def general_office(self, query: Query) -> Service | None:
+        """The person's gmina social-help office with a phone, if the catalogue has one."""
+        ...
+
     @property
     def local_areas(self) -> tuple[str, ...]:
         """The codes of the catalogue's local area."""
@@ -1082,7 +1086,8 @@ def _results(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -
     replies = list(lead)
     if page == 0:
         replies.append(Reply(_summary(state, len(found)), kind="results"))
-    replies.extend(numbered(shown, lang, now, first + 1))
+    office = _office_for(shown, state, deps)
+    replies.extend(numbered(shown, lang, now, first + 1, office=office))
     replies.append(_footer(state, deps, now, more=page + 1 < pages))
     return Step(state, tuple(replies), outcome=outcome)
 
@@ -1164,10 +1169,7 @@ def _footer(state: DialogState, deps: Deps, now: datetime, *, more: bool) -> Rep
 def _nothing_found(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -> Step:
     lang = state.lang
     replies = [*lead, Reply(t("dialog.results.none", lang), kind="nothing_found")]
-    wider = deps.search.search(
-        replace(_query(state), text="", situations=frozenset()), limit=SEARCH_LIMIT
-    )
-    contacts = caseworkers([match.service for match in wider.matches], state.place_code)
+    contacts = _caseworkers_for(state, deps)
     if contacts:
         replies.append(Reply(t("dialog.results.caseworker", lang), kind="caseworker"))
         replies.extend(numbered(contacts, lang, now, 1))
@@ -1175,6 +1177,21 @@ def _nothing_found(state: DialogState, deps: Deps, now: datetime, lead: list[Rep
         replies.append(Reply(t("dialog.results.no_caseworker", lang), kind="caseworker"))
     replies.append(_footer(state, deps, now, more=False))
     return Step(state, tuple(replies), outcome="fallback" if contacts else "none")
+
+
+def _caseworkers_for(state: DialogState, deps: Deps) -> list[Service]:
+    """The person's caseworkers (see `caseworkers`) among every service for their place."""
+    wider = deps.search.search(
+        replace(_query(state), text="", situations=frozenset()), limit=SEARCH_LIMIT
+    )
+    return caseworkers([match.service for match in wider.matches], state.place_code)
+
+
+def _office_for(shown: Sequence[Service], state: DialogState, deps: Deps) -> Service | None:
+    """Whom a card with no contact sends the person to: their gmina's office, with a phone."""
+    if not any(s.contact.is_empty and not s.shown_address for s in shown):
+        return None
+    return deps.search.general_office(_query(state))
 
 
 def caseworkers(services: Sequence[Service], gmina: str | None) -> list[Service]:

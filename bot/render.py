@@ -15,13 +15,14 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import quote, urlencode
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 
 from bot.i18n import t
-from catalog.hours import OpeningHours, is_open, parse_hours
+from catalog.hours import OpeningHours, closed_for_holiday, is_open, parse_hours
 from catalog.model import Service
 
 MAX_TOKEN_BYTES = 64  # Telegram's limit for callback data
@@ -35,7 +36,7 @@ LONGEST_REPORT_ACTION = "address"
 # Maps open in the browser or the map app from any chat; no account, no API key.
 MAP_AT = "https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}#map=17/{lat:.5f}/{lon:.5f}"
 MAP_SEARCH = "https://www.openstreetmap.org/search?"
-_DAY = re.compile(r"\b(Mo|Tu|We|Th|Fr|Sa|Su)\b")
+_DAY = re.compile(r"\b(Mo|Tu|We|Th|Fr|Sa|Su|PH)\b")
 _PAYLOAD = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -156,22 +157,33 @@ def service_of_payload(payload: str) -> str | None:
 
 
 def map_url(service: Service) -> str | None:
-    """A map link for the service's institution: its pin, else a search for its address."""
-    institution = service.institution
-    if institution.geo is not None:
-        latitude, longitude = institution.geo
+    """A map link for the service's institution: its pin, else a search for its address (none
+    for a confidential place)."""
+    geo, address = service.shown_geo, service.shown_address
+    if geo is not None:
+        latitude, longitude = geo
         return MAP_AT.format(lat=latitude, lon=longitude)
-    if institution.address:
-        return MAP_SEARCH + urlencode({"query": institution.address}, quote_via=quote)
+    if address:
+        return MAP_SEARCH + urlencode({"query": address}, quote_via=quote)
     return None
 
 
 def service_card(
-    service: Service, lang: str, now: datetime, *, number: int | None = None
+    service: Service,
+    lang: str,
+    now: datetime,
+    *,
+    number: int | None = None,
+    office: Service | None = None,
 ) -> Reply:
-    """A service as a short card with "show on map" and "this was wrong" buttons."""
+    """A service as a short card with "show on map" and "this was wrong" buttons.
+
+    A confidential place (a shelter) shows no address and no map; a card with no way to reach
+    the service says so and names `office` (the gmina's social-help office), when known.
+    """
     institution = service.institution
     contact = service.contact
+    address = service.shown_address
     title = escape(institution.name)
     lines = [f"{number}. <b>{title}</b>" if number is not None else f"<b>{title}</b>"]
     lines.append(escape(service.name))
@@ -179,11 +191,13 @@ def service_card(
         lines.append(f"<i>{escape(service.description)}</i>")
     if not service.ages.is_any:
         lines.append(escape(_ages(service, lang)))
-    if institution.address:
-        lines.append(t("card.address", lang, address=escape(institution.address)))
+    if address:
+        lines.append(t("card.address", lang, address=escape(address)))
     if contact.phones:
         numbers = ", ".join(escape(phone.display) for phone in contact.phones)
         lines.append(t("card.phone", lang, phones=numbers))
+    elif contact.is_empty and not address:
+        lines.append(escape(no_contact_line(office, lang)))
     if contact.email:
         lines.append(t("card.email", lang, email=escape(contact.email)))
     if contact.website:
@@ -198,8 +212,10 @@ def service_card(
         lines.append(escape(t("card.paid", lang)))
     if service.origin:
         lines.append(t("card.origin", lang, catalog=escape(service.origin)))
+    if service.checked is not None:
+        lines.append(escape(checked_line(service.checked, lang)))
     buttons: list[Button] = []
-    if institution.geo is not None and token_fits(f"map:{service.id}"):
+    if service.shown_geo is not None and token_fits(f"map:{service.id}"):
         buttons.append(Button(t("card.button.map", lang), f"map:{service.id}"))
     if token_fits(report_token(service.id, LONGEST_REPORT_ACTION)):
         buttons.append(Button(t("card.button.wrong", lang), report_token(service.id)))
@@ -225,17 +241,34 @@ def service_title(service: Service) -> str:
 
 
 def venue(service: Service) -> Venue | None:
-    """Where the service's institution is, when the catalogue gives coordinates."""
+    """Where the service's institution is, when the catalogue gives coordinates (never for a
+    confidential place)."""
     institution = service.institution
-    if institution.geo is None:
+    geo = service.shown_geo
+    if geo is None:
         return None
-    latitude, longitude = institution.geo
+    latitude, longitude = geo
     return Venue(
         latitude=latitude,
         longitude=longitude,
         title=institution.short_name or institution.name,
-        address=institution.address or service.name,
+        address=service.shown_address or service.name,
     )
+
+
+def checked_line(checked: date, lang: str) -> str:
+    """ "dane sprawdzone: grudzień 2026": the month and year in the person's language."""
+    month = format_date(checked, "LLLL yyyy", locale=Locale.parse(lang))
+    return t("card.checked", lang, month=month)
+
+
+def no_contact_line(office: Service | None, lang: str) -> str:
+    """What a card with no phone, e-mail or website says instead: whom to ask."""
+    if office is None:
+        return t("card.no_contact", lang)
+    phones = ", ".join(phone.display for phone in office.contact.phones)
+    name = office.institution.short_name or office.institution.name
+    return t("card.no_contact.office", lang, office=f"{name} {phones}".strip())
 
 
 def hours_line(hours: str, lang: str, now: datetime) -> str:
@@ -247,6 +280,8 @@ def hours_line(hours: str, lang: str, now: datetime) -> str:
         open_now = is_open(hours, now)
     except ValueError:
         return t("card.hours.plain", lang, hours=days)
+    if closed_for_holiday(hours, now):
+        return t("card.hours", lang, hours=days, state=t("card.holiday_closed", lang))
     state = t("card.open_now" if open_now else "card.closed_now", lang)
     return t("card.hours", lang, hours=days, state=state)
 
@@ -260,13 +295,12 @@ def hours_text(hours: str, lang: str) -> str:
 
 def contact_lines(service: Service, lang: str) -> list[str]:
     """A service's details as plain lines for print (posters, the printed directory)."""
-    institution = service.institution
     contact = service.contact
     lines = []
     if not service.ages.is_any:
         lines.append(_ages(service, lang))
-    if institution.address:
-        lines.append(t("card.address", lang, address=institution.address))
+    if service.shown_address:
+        lines.append(t("card.address", lang, address=service.shown_address))
     if contact.phones:
         numbers = ", ".join(phone.display for phone in contact.phones)
         lines.append(t("card.phone", lang, phones=numbers))
@@ -288,10 +322,17 @@ def language_name(code: str, lang: str) -> str:
     return name or code
 
 
-def numbered(services: Sequence[Service], lang: str, now: datetime, first: int) -> list[Reply]:
+def numbered(
+    services: Sequence[Service],
+    lang: str,
+    now: datetime,
+    first: int,
+    *,
+    office: Service | None = None,
+) -> list[Reply]:
     """Cards numbered from `first`, so a person can say which one they mean."""
     return [
-        service_card(service, lang, now, number=first + offset)
+        service_card(service, lang, now, number=first + offset, office=office)
         for offset, service in enumerate(services)
     ]
 

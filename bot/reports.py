@@ -5,7 +5,11 @@ Used by `drogowskaz catalog` and by the admins' /reload, so both say the same th
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.i18n import t, tn
+from catalog.freshness import freshness_of
+from catalog.model import Catalog
 from catalog.storage import CatalogDiff
 from catalog.validation import Problem, Report
 
@@ -76,4 +80,24 @@ def render_diff(diff: CatalogDiff, lang: str) -> list[str]:
             if len(ids) > MAX_IDS_SHOWN:
                 shown += ", …"
             lines.append(t(key, lang, count=len(ids), ids=shown))
+    return lines
+
+
+def render_freshness(catalog: Catalog, lang: str, today: date, *, limit: int = 10) -> list[str]:
+    """Warnings for data never confirmed or confirmed over a year ago, and the oldest entries
+    to confirm first (`catalog check`, /check)."""
+    found = freshness_of(catalog, today)
+    lines: list[str] = []
+    if found.never:
+        lines.append(tn("catalog.freshness.never", len(found.never), lang))
+    if found.stale:
+        lines.append(
+            tn("catalog.freshness.stale", len(found.stale), lang, since=found.since.isoformat())
+        )
+    oldest = found.oldest(limit)
+    if oldest:
+        lines.append(t("catalog.freshness.oldest", lang))
+        for service in oldest:
+            when = service.checked.isoformat() if service.checked else "—"
+            lines.append(f"  {when} · {service.institution.id} / {service.id}")
     return lines

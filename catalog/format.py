@@ -10,9 +10,9 @@ storage and the content hash), and holds what reading big files needs so that th
 answering meanwhile (`gc_paused`, `free_in_pieces`).
 
 Fields the project adds to format v1 (all optional): in CSV, the columns `catalog_name`,
-`catalog_updated`, `sources` and `service_phones`, `service_email`, `service_website`,
-`service_hours`, `service_languages` (a service's own contact), so that every YAML catalogue
-can be written as CSV and read back unchanged.
+`catalog_updated`, `sources`, `service_confidential` and `service_phones`, `service_email`,
+`service_website`, `service_hours`, `service_languages` (a service's own contact), so that
+every YAML catalogue can be written as CSV and read back unchanged.
 """
 
 from __future__ import annotations
@@ -69,6 +69,8 @@ class ServiceDocument(_Document):
     area: list[Text] | None = None
     crisis: bool = False
     free: bool = True
+    checked: date | None = None  # when the data was last confirmed (overrides the institution's)
+    confidential: bool = False  # never show the institution's address, geo or a map link
     phones: list[Text] | None = None
     email: str | None = None
     website: str | None = None
@@ -97,6 +99,8 @@ class InstitutionDocument(_Document):
     hours: str | None = None
     languages: list[str] | None = None
     sources: list[str] = Field(default_factory=list)
+    checked: date | None = None  # when the data was last confirmed
+    confidential: bool = False  # a shelter: never show its address, geo or a map link
     services: list[ServiceDocument] = Field(min_length=1)
 
     @field_validator("languages", mode="after")
@@ -197,6 +201,10 @@ def _institution_data(institution: Institution, services: Sequence[Service]) -> 
     data.update(_contact_data(contact, None))
     if institution.sources:
         data["sources"] = list(institution.sources)
+    if institution.checked is not None:
+        data["checked"] = institution.checked.isoformat()
+    if institution.confidential:
+        data["confidential"] = True
     data["services"] = [_service_data(service, institution) for service in services]
     return data
 
@@ -216,6 +224,10 @@ def _service_data(service: Service, institution: Institution) -> dict[str, objec
         data["crisis"] = True
     if not service.free:
         data["free"] = False
+    if service.checked is not None and service.checked != institution.checked:
+        data["checked"] = service.checked.isoformat()
+    if service.confidential and not institution.confidential:
+        data["confidential"] = True
     inherited = institution.contact
     if service.contact.phones != inherited.phones:
         data["phones"] = [phone.written for phone in service.contact.phones]
@@ -282,6 +294,18 @@ def catalog_json(catalog: Catalog) -> str:
 def document_of(catalog: Catalog) -> CatalogDocument:
     """The catalogue as a document, for export: checking it gives the same catalogue back."""
     return CatalogDocument.from_json(catalog_json(catalog))
+
+
+def without_confidential_places(document: CatalogDocument) -> CatalogDocument:
+    """The document for publishing: an institution that is confidential, or has a confidential
+    service, loses its address and coordinates (its phone stays: the intake point)."""
+    institutions = [
+        institution.model_copy(update={"address": None, "geo": None})
+        if institution.confidential or any(s.confidential for s in institution.services)
+        else institution
+        for institution in document.institutions
+    ]
+    return document.model_copy(update={"institutions": institutions})
 
 
 MODEL_KEYS: Mapping[str, tuple[str, ...]] = {
@@ -669,6 +693,8 @@ INSTITUTION_COLUMNS: Mapping[str, str] = {
     "hours": "hours",
     "languages": "languages",
     "sources": "sources",
+    "checked": "checked",
+    "confidential": "confidential",
 }
 SERVICE_COLUMNS: Mapping[str, str] = {
     "service_id": "id",
@@ -685,6 +711,8 @@ SERVICE_COLUMNS: Mapping[str, str] = {
     "service_website": "website",
     "service_hours": "hours",
     "service_languages": "languages",
+    "service_checked": "checked",
+    "service_confidential": "confidential",
 }
 CATALOG_COLUMNS: Mapping[str, str] = {
     "catalog_name": "name",
@@ -716,6 +744,10 @@ CSV_COLUMNS: tuple[str, ...] = (
 )
 EXTRA_CSV_COLUMNS: tuple[str, ...] = (
     "sources",
+    "checked",
+    "confidential",
+    "service_checked",
+    "service_confidential",
     "service_phones",
     "service_email",
     "service_website",
@@ -734,6 +766,7 @@ REQUIRED_CSV_COLUMNS = (
     "situations",
 )
 LIST_FIELDS = frozenset({"phones", "languages", "situations", "keywords", "area", "sources"})
+_BOOLEAN_FIELDS = frozenset({"crisis", "free", "confidential"})
 _BOOLEAN_WORDS: Mapping[str, bool] = {"tak": True, "nie": False, "prawda": True, "fałsz": False}
 
 
@@ -916,7 +949,7 @@ def looks_like_formula(cell: str) -> bool:
 def _cell_value(name: str, cell: str) -> object:
     if name in LIST_FIELDS:
         return [part.strip() for part in cell.split(";") if part.strip()]
-    if name in {"crisis", "free"}:
+    if name in _BOOLEAN_FIELDS:
         return _BOOLEAN_WORDS.get(cell.casefold(), cell)
     return cell
 
@@ -966,6 +999,8 @@ def _csv_rows(document: CatalogDocument) -> Iterator[dict[str, str]]:
             }
             own["crisis"] = "true" if service.crisis else "false"
             own["free"] = "true" if service.free else "false"
+            shared["confidential"] = "true" if institution.confidential else ""
+            own["service_confidential"] = "true" if service.confidential else ""
             yield {**catalog, **shared, **own}
 
 

@@ -3,23 +3,28 @@
 Supported: day selectors (`Mo`..`Su`, ranges `Mo-Fr`, comma lists `Mo,We,Fr`), time ranges
 `HH:MM-HH:MM` (several with `,`; an end before the start runs past midnight; `24:00` ends a
 day), `off`/`closed`, `24/7`, and several rules separated by `;`. A later rule replaces earlier
-ones for the days it names, as in OpenStreetMap. Times are Polish local time (Europe/Warsaw).
+ones for the days it names, as in OpenStreetMap. `PH` names Polish public holidays (`PH off`,
+`PH 10:00-14:00`), taken from the `holidays` library; without a PH rule a holiday keeps its
+weekday's hours. Times are Polish local time (Europe/Warsaw).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import holidays
+
 WARSAW = ZoneInfo("Europe/Warsaw")
 DAYS: tuple[str, ...] = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+HOLIDAY = len(DAYS)  # the day number a `PH` selector stands for
 MINUTES_PER_DAY = 24 * 60
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<always>24/7)|(?P<day>Mo|Tu|We|Th|Fr|Sa|Su)\b|(?P<time>\d{1,2}:\d{2})"
+    r"\s*(?:(?P<always>24/7)|(?P<day>Mo|Tu|We|Th|Fr|Sa|Su|PH)\b|(?P<time>\d{1,2}:\d{2})"
     r"|(?P<off>off|closed)\b|(?P<dash>[-–])|(?P<comma>,))\s*",
     re.IGNORECASE,
 )
@@ -32,18 +37,50 @@ class OpeningHours:
     """A week of opening times: for each day Mo..Su, the spans it is open."""
 
     week: tuple[tuple[Span, ...], ...]
+    holiday: tuple[Span, ...] | None = None  # a `PH` rule's spans; None: the weekday's
 
     @property
     def always_open(self) -> bool:
         """True for '24/7' and anything equivalent."""
-        return all(day == ((0, MINUTES_PER_DAY),) for day in self.week)
+        whole = ((0, MINUTES_PER_DAY),)
+        return all(day == whole for day in self.week) and self.holiday in (None, whole)
+
+    @property
+    def closed_on_holidays(self) -> bool:
+        """True when the hours say `PH off`."""
+        return self.holiday == ()
+
+    def spans_on(self, day: date) -> tuple[Span, ...]:
+        """The open spans of a calendar day: a public holiday's under a `PH` rule."""
+        if self.holiday is not None and is_public_holiday(day):
+            return self.holiday
+        return self.week[day.weekday()]
 
     def is_open_at(self, weekday: int, minute: int) -> bool:
-        """True when open on this weekday (0 = Monday) at this minute after midnight."""
+        """True when open on this weekday (0 = Monday) at this minute after midnight (public
+        holidays aside: see `is_open_on`)."""
         if any(start <= minute < end for start, end in self.week[weekday]):
             return True
         yesterday = self.week[(weekday - 1) % 7]
         return any(minute + MINUTES_PER_DAY < end for _, end in yesterday)
+
+    def is_open_on(self, day: date, minute: int) -> bool:
+        """True when open on this calendar day at this minute (public holidays counted)."""
+        if any(start <= minute < end for start, end in self.spans_on(day)):
+            return True
+        yesterday = self.spans_on(day - timedelta(days=1))
+        return any(minute + MINUTES_PER_DAY < end for _, end in yesterday)
+
+
+@lru_cache(maxsize=64)
+def _polish_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("PL", years=year)
+
+
+def is_public_holiday(day: date) -> bool:
+    """True on a Polish public holiday (a statutory day off: Easter Monday, Corpus Christi,
+    24 December from 2025 ...), as the `holidays` library knows them."""
+    return day in _polish_holidays(day.year)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +100,7 @@ class _Token:
 @lru_cache(maxsize=4096)
 def parse_hours(text: str) -> OpeningHours | HoursError:
     """Read an opening_hours text; an error says where it went wrong, for the coordinator."""
-    week: list[tuple[Span, ...]] = [() for _ in DAYS]
+    week: list[tuple[Span, ...] | None] = [() for _ in DAYS] + [None]  # the last: PH
     rules = [rule.strip() for rule in text.split(";")]
     if not any(rules):
         return HoursError(near=text)
@@ -73,7 +110,8 @@ def parse_hours(text: str) -> OpeningHours | HoursError:
         applied = _apply_rule(rule, week)
         if applied is not None:
             return applied
-    return OpeningHours(week=tuple(week))
+    days = tuple(spans or () for spans in week[:HOLIDAY])
+    return OpeningHours(week=days, holiday=week[HOLIDAY])
 
 
 def is_open(hours: str | OpeningHours, moment: datetime) -> bool:
@@ -86,7 +124,16 @@ def is_open(hours: str | OpeningHours, moment: datetime) -> bool:
     if isinstance(parsed, HoursError):
         raise ValueError(f"opening hours not understood near {parsed.near!r}")
     local = moment.replace(tzinfo=WARSAW) if moment.tzinfo is None else moment.astimezone(WARSAW)
-    return parsed.is_open_at(local.weekday(), local.hour * 60 + local.minute)
+    return parsed.is_open_on(local.date(), local.hour * 60 + local.minute)
+
+
+def closed_for_holiday(hours: str | OpeningHours, moment: datetime) -> bool:
+    """True when the moment falls on a Polish public holiday and the hours say `PH off`."""
+    parsed = parse_hours(hours) if isinstance(hours, str) else hours
+    if isinstance(parsed, HoursError) or not parsed.closed_on_holidays:
+        return False
+    local = moment.replace(tzinfo=WARSAW) if moment.tzinfo is None else moment.astimezone(WARSAW)
+    return is_public_holiday(local.date())
 
 
 def _tokens(rule: str) -> list[_Token] | HoursError:
@@ -102,7 +149,7 @@ def _tokens(rule: str) -> list[_Token] | HoursError:
     return tokens
 
 
-def _apply_rule(rule: str, week: list[tuple[Span, ...]]) -> HoursError | None:
+def _apply_rule(rule: str, week: list[tuple[Span, ...] | None]) -> HoursError | None:
     """Apply one ';' rule (which may hold ', '-joined additional rules) to the week."""
     tokens = _tokens(rule)
     if isinstance(tokens, HoursError):
@@ -111,7 +158,7 @@ def _apply_rule(rule: str, week: list[tuple[Span, ...]]) -> HoursError | None:
     while index < len(tokens):
         token = tokens[index]
         if token.kind == "always":
-            week[:] = [((0, MINUTES_PER_DAY),) for _ in DAYS]
+            week[:HOLIDAY] = [((0, MINUTES_PER_DAY),) for _ in DAYS]
             index += 1
             continue
         days, index = _days(tokens, index)
@@ -143,8 +190,13 @@ def _days(tokens: list[_Token], index: int) -> tuple[list[int] | HoursError, int
                 return HoursError(near=tokens[index].text), index
             last = _day_number(tokens[index + 1].text)
             index += 2
-        span = (last - first) % 7
-        days.extend((first + step) % 7 for step in range(span + 1))
+        if HOLIDAY in (first, last):  # 'PH' stands alone, never in a range
+            if first != last:
+                return HoursError(near=tokens[index - 1].text), index
+            days.append(HOLIDAY)
+        else:
+            span = (last - first) % 7
+            days.extend((first + step) % 7 for step in range(span + 1))
         if index + 1 < len(tokens) and tokens[index].kind == "comma":
             if tokens[index + 1].kind != "day":
                 return HoursError(near=",".join(t.text for t in tokens[index:])), index
@@ -179,6 +231,8 @@ def _spans(tokens: list[_Token], index: int) -> tuple[tuple[Span, ...] | HoursEr
 
 
 def _day_number(text: str) -> int:
+    if text.upper() == "PH":
+        return HOLIDAY
     return DAYS.index(text[:1].upper() + text[1:].lower())
 
 

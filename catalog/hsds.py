@@ -165,9 +165,9 @@ class _Exporter:
             "external_identifier": identifier,
             "external_identifier_type": scheme,
         }
-        if institution.geo is not None:
+        if institution.geo is not None and not institution.confidential:
             data["latitude"], data["longitude"] = institution.geo
-        if institution.address is not None:
+        if institution.address is not None and not institution.confidential:
             province = (
                 self.units.unit(institution.place.code[:2]) if institution.place.code else None
             )
@@ -298,9 +298,9 @@ class _Exporter:
         return data
 
 
-def _assured(service: Service) -> Json:  # noqa: ARG001 - the checked date is not in the model yet
-    """`assured_date` from the service's checked date (format addition, to come with it)."""
-    return {}
+def _assured(service: Service) -> Json:
+    """`assured_date` ("when the information was last checked") from the service's `checked`."""
+    return {"assured_date": service.checked.isoformat()} if service.checked else {}
 
 
 def _put(data: Json, **values: object) -> None:
@@ -524,6 +524,11 @@ class _Importer:
         institution["services"] = [
             self.service(service) for service in services if self.active(service)
         ]
+        dates = {item.get("checked") for item in institution["services"]}
+        if len(dates) == 1 and None not in dates:  # one date for all: the institution's
+            institution["checked"] = dates.pop()
+            for item in institution["services"]:
+                del item["checked"]
         return institution
 
     def active(self, service: Json) -> bool:
@@ -553,6 +558,7 @@ class _Importer:
             service["crisis"] = True
         if "paid" in values:
             service["free"] = False
+        _put(service, checked=_text(data.get("assured_date")) or None)
         phones = self.phones(data)
         if phones:
             service["phones"] = phones

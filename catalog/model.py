@@ -100,6 +100,8 @@ class Institution:
     address: str | None = None
     geo: tuple[float, float] | None = None
     sources: tuple[str, ...] = ()
+    checked: date | None = None  # when the data was last confirmed
+    confidential: bool = False  # its address and coordinates are never shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +119,21 @@ class Service:
     ages: AgeRange = field(default_factory=AgeRange)
     crisis: bool = False
     free: bool = True
+    checked: date | None = None  # effective: the service's own date, else its institution's
+    confidential: bool = False  # effective: the service's or its institution's
     # Whose catalogue the service comes from, set only when several partnerships' catalogues
     # are served together (`catalog.partnerships.merge`): then a card names it.
     origin: str | None = None
+
+    @property
+    def shown_address(self) -> str | None:
+        """The address a person may see: none for a confidential place (a shelter)."""
+        return None if self.confidential else self.institution.address
+
+    @property
+    def shown_geo(self) -> tuple[float, float] | None:
+        """The coordinates a person may see (a map, a pin): none for a confidential place."""
+        return None if self.confidential else self.institution.geo
 
     @property
     def nationwide(self) -> bool:

@@ -290,6 +290,14 @@ class SearchIndex:
         ]
         return tuple(widest)
 
+    def general_office(self, query: Query) -> Service | None:
+        """The person's gmina social-help office that has a phone (see `_general_offices`):
+        whom a card with no contact sends them to."""
+        for _score, index, _level in self._general_offices(self._eligible(query)):
+            if self._services[index].contact.phones:
+                return self._services[index]
+        return None
+
     def _general_offices(self, eligible: Mapping[int, Level]) -> list[_Ranked]:
         """The gmina's social-help office (MOPS, GOPS, OPS: the local service for poverty and
         general help), the first contact when nothing local fits the situation; failing that,

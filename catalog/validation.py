@@ -188,6 +188,8 @@ def build_catalog(
             address=written.address,
             geo=written.geo,
             sources=tuple(written.sources),
+            checked=written.checked,
+            confidential=written.confidential,
         )
         institutions.append(institution)
         inherited = institution.contact
@@ -225,6 +227,8 @@ def build_catalog(
                     ages=one(ages if isinstance(ages, AgeRange) else AgeRange()),
                     crisis=item.crisis,
                     free=item.free,
+                    checked=item.checked or written.checked,
+                    confidential=item.confidential or written.confidential,
                 )
             )
     if content_hash is None:
@@ -647,6 +651,11 @@ class _Checker:
                 self._add(outcome, (*path, "ages"), {"ages": ages}, hint=Hint("catalog.hint.ages"))
         if not self._contact_values(path, data) and not reachable:
             self._add("catalog.no_contact", path, {}, severity="warning")
+        confidential = _is_true(data.get("confidential")) or _is_true(
+            institution.get("confidential")
+        )
+        if confidential and not (data.get("phones") or institution.get("phones")):
+            self._add("catalog.confidential_no_phone", path, {})
         if _is_true(data.get("crisis")):
             hours = _text(data.get("hours")) or _text(institution.get("hours"))
             parsed = parse_hours(hours) if hours else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +12,10 @@ from bot.cli.evaluate import register_catalog_test
 from bot.handouts import directory_html
 from bot.i18n import t, tn
 from bot.reload import FetchError, read_path
-from bot.reports import render_diff, render_report
+from bot.reports import render_diff, render_freshness, render_report
 from bot.runtime import Runtime
 from bot.settings import Settings
-from catalog.format import document_of, write_csv, write_yaml
+from catalog.format import document_of, without_confidential_places, write_csv, write_yaml
 from catalog.handout import directory_sections
 from catalog.hsds import DATA_PACKAGE, export_tables, tables_of, write_hsds
 from catalog.partnerships import as_partnership
@@ -63,6 +63,11 @@ def register(commands: Any) -> None:
         "--format", choices=("yaml", "csv", "hsds", "hsds-csv", "html"), default="yaml"
     )
     exporting.add_argument("--output", type=Path, help="file to write (default: standard output)")
+    exporting.add_argument(
+        "--public",
+        action="store_true",
+        help="for publishing: no address or coordinates of confidential places",
+    )
     exporting.set_defaults(handler=export_command)
 
     register_catalog_test(catalog_commands)  # `catalog test`, from the search-quality issue
@@ -84,7 +89,10 @@ def check_command(arguments: argparse.Namespace) -> int:
         report = _check_file(arguments, runtime, settings)
         if report is None:
             return 1
-        print("\n".join(render_report(report, settings.language)))
+        lines = render_report(report, settings.language)
+        if report.catalog is not None:
+            lines += render_freshness(report.catalog, settings.language, date.today())
+        print("\n".join(lines))
         return 1 if report.errors else 0
 
 
@@ -190,6 +198,8 @@ def export_command(arguments: argparse.Namespace) -> int:
             print(t("catalog.cli.exported", settings.language, path=str(arguments.output)))
             return 0
         document = document_of(catalog)  # rebuilt: the catalogue keeps no file
+        if arguments.public:
+            document = without_confidential_places(document)
         if arguments.format == "hsds":
             text = write_hsds(catalog, units=runtime.gazetteer)
         elif arguments.format == "html":

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Collection, Coroutine, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from telegram import Document, InputFile, Message, Update
@@ -38,7 +38,7 @@ from bot.handlers.lookup import flood_stopped
 from bot.i18n import t
 from bot.reload import Fetched, FetchError, Reloader, ReloadOutcome, fetch
 from bot.render import escape, service_title
-from bot.reports import render_counts, render_diff, render_problem
+from bot.reports import render_counts, render_diff, render_freshness, render_problem
 from bot.stats import (
     AGE_BAND,
     CONVERSATIONS,
@@ -58,6 +58,7 @@ from bot.stats import (
     stats_for,
     unit_names,
 )
+from catalog.hours import WARSAW
 from catalog.validation import ID_PATTERN, Problem, Report
 
 _LOG = logging.getLogger(__name__)
@@ -272,13 +273,16 @@ def _partnership_line(partnership: str, lang: str) -> list[str]:
     return [t("admin.partnership", lang, partnership=partnership)] if partnership else []
 
 
-def check_text(report: Report, lang: str) -> str:
+def check_text(report: Report, lang: str, *, today: date | None = None) -> str:
     """What /check found: every problem, the counts, and that nothing was loaded."""
     if report.catalog is None:
         lines = [t("admin.check.failed", lang, count=len(report.errors))]
     else:
         lines = [t("admin.check.ok", lang)]
-    return "\n".join(lines + _problem_lines(report, lang))
+    lines += _problem_lines(report, lang)
+    if report.catalog is not None:
+        lines += render_freshness(report.catalog, lang, today or datetime.now(WARSAW).date())
+    return "\n".join(lines)
 
 
 def _problem_lines(report: Report, lang: str, *, counts: bool = True) -> list[str]:

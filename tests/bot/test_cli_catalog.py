@@ -381,3 +381,46 @@ def test_the_official_hsds_example_package_folder_is_read(
     assert "required field 'place' is missing" in out  # its location names another org
     assert "locations.csv (rows whose parent is not in the package)" in out
     assert "HSDS field organization.tax_status" in out
+
+
+def test_check_warns_of_data_never_checked_or_checked_over_a_year_ago(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = GOOD.replace(
+        '    phones: ["+48 25 600 00 01"]\n',
+        '    phones: ["+48 25 600 00 01"]\n    checked: 2020-05-01\n',
+    )
+
+    code = main(["catalog", "check", str(write(tmp_path / "k.yaml", text))])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "0 errors, 0 warnings" in out  # freshness is advice, not a problem of the file
+    assert "1 service was never checked" in out
+    assert "2 services last checked before" in out
+    oldest = out.split("To confirm first (oldest data):\n")[1].splitlines()
+    assert oldest[0].endswith("niebieska-linia / niebieska-linia-telefon")
+    assert oldest[1] == "  2020-05-01 · mopr-siedlce / mopr-przemoc"  # same date: by id
+
+
+def test_public_export_leaves_out_where_a_confidential_place_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = GOOD.replace(
+        "    place: miasto Siedlce\n",
+        "    place: miasto Siedlce\n    confidential: true\n"
+        '    address: "ul. Ukryta 7, 08-110 Siedlce"\n    geo: [52.1676, 22.2901]\n',
+    )
+    assert main(["catalog", "load", str(write(tmp_path / "k.yaml", text))]) == 0
+    capsys.readouterr()
+
+    assert main(["catalog", "export"]) == 0
+    private = capsys.readouterr().out
+    assert main(["catalog", "export", "--public", "--format", "csv"]) == 0
+    public = capsys.readouterr().out
+
+    assert "Ukryta" in private  # the coordinator's own copy keeps everything
+    assert "confidential: true" in private
+    assert "Ukryta" not in public
+    assert "52.1676" not in public
+    assert "+48 25 600 00 01" in public

@@ -282,6 +282,15 @@ class FakeSearch:
         """The words of this fake's tiny vocabulary."""
         return " ".join(w for w in folded_words(text) if w in _VOCABULARY)
 
+    def general_office(self, query: Query) -> Service | None:
+        """The first gmina-level poverty service of the person's gmina that has a phone."""
+        gmina = (query.gmina or "")[:6]
+        for service in self.catalog.services:
+            local = any(len(area.code) == 6 and area.contains(gmina) for area in service.areas)
+            if local and "poverty" in service.situations and service.contact.phones:
+                return service
+        return None
+
     def covers(self, gmina: str) -> bool:
         """True when a service that is not national serves the gmina."""
         return self.locality(gmina) > 0

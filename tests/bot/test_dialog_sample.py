@@ -128,3 +128,26 @@ def test_a_broken_place_payload_starts_as_usual(deps: Deps) -> None:
 
     assert conversation.state.place_code is None
     assert conversation.state.step == "who"
+
+
+def test_mopr_siedlce_card_shows_its_phone_address_and_when_it_was_checked(deps: Deps) -> None:
+    conversation = Conversation(deps=deps)
+    conversation.send(Text("mąż mnie bije, Siedlce"))
+    conversation.send(Choice("age:26-59"))
+
+    mopr = next(c for c in conversation.text().split("\n2. ") if "Przeciwdziałanie" in c)
+
+    assert "Adres: ul. Sienkiewicza 32, 08-110 Siedlce" in conversation.text()
+    assert "Telefon: +48 25 632 33 25" in conversation.text()
+    assert "dane sprawdzone: grudzień 2026" in mopr
+
+
+def test_a_card_with_no_contact_sends_the_person_to_the_gminas_office(deps: Deps) -> None:
+    conversation = Conversation(deps=deps)
+    conversation.send(Text("chcę się uczyć, Siedlce"))
+    conversation.send(Choice("age:26-59"))
+
+    shown = conversation.text()
+
+    assert "Towarzystwo Wiedzy Powszechnej" in shown  # the sample gives it no contact
+    assert "Zapytaj w ośrodku pomocy społecznej: MOPR Siedlce +48 25 632 33 25" in shown

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from bot.i18n import t
 from bot.render import (
     card_payload,
+    contact_lines,
     map_url,
     report_token,
     service_card,
@@ -214,3 +215,55 @@ def test_card_names_its_catalogue_only_when_several_are_served() -> None:
 
     assert "Katalog" not in single
     assert merged.splitlines()[-1] == t("card.origin", "pl", catalog="Katalog &lt;Mordy&gt;")
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("pl", "dane sprawdzone: grudzień 2026"),
+        ("uk", "дані перевірено: грудень 2026"),
+        ("en", "data checked: December 2026"),
+    ],
+)
+def test_card_says_when_its_data_was_checked_in_the_persons_language(lang: str, line: str) -> None:
+    checked = replace(service(), checked=date(2026, 12, 2))
+
+    card = service_card(checked, lang, TUESDAY_10)
+
+    assert line in card.text
+    assert "sprawdzone" not in service_card(service(), "pl", TUESDAY_10).text
+
+
+def test_a_confidential_card_shows_the_phone_and_never_the_address_or_a_map() -> None:
+    shelter = replace(service(geo=(52.1676, 22.2901)), confidential=True)
+
+    card = service_card(shelter, "pl", TUESDAY_10)
+
+    assert "+48 25 600 00 01" in card.text
+    assert "Piłsudskiego" not in card.text
+    assert all(button.token != f"map:{shelter.id}" for row in card.buttons for button in row)
+    assert map_url(shelter) is None
+    assert venue(shelter) is None
+    assert not any("Piłsudskiego" in line for line in contact_lines(shelter, "pl"))
+
+
+def test_a_card_with_no_contact_names_the_gmina_office_instead() -> None:
+    unreachable = replace(service(address=None), contact=Contact())
+    office = replace(service(institution_name="MOPR Siedlce", ident="mopr"), confidential=False)
+
+    with_office = service_card(unreachable, "pl", TUESDAY_10, office=office).text
+    without = service_card(unreachable, "pl", TUESDAY_10).text
+
+    assert "Zapytaj w ośrodku pomocy społecznej: MOPR Siedlce +48 25 600 00 01." in with_office
+    assert "Zapytaj w ośrodku pomocy społecznej swojej gminy." in without
+
+
+def test_on_a_public_holiday_the_card_says_closed_for_the_holiday() -> None:
+    office = service(hours="Mo-Fr 07:30-15:30; PH off")
+    easter_monday = datetime(2026, 4, 6, 10, 0)
+
+    holiday = service_card(office, "pl", easter_monday).text
+    weekday = service_card(office, "pl", TUESDAY_10).text
+
+    assert "dziś święto — zamknięte" in holiday
+    assert "teraz otwarte" in weekday

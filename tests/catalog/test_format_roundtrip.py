@@ -1,5 +1,7 @@
 """Any document written as YAML or CSV reads back to the same document (same hash)."""
 
+from datetime import date
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,6 +42,8 @@ def documents(draw: st.DrawFn) -> CatalogDocument:
                 st.lists(st.sampled_from(["112", "116 123", "+48 25 600 00 01"]), max_size=2)
             ),
             sources=draw(st.lists(ITEM, max_size=2)),
+            checked=draw(st.none() | st.dates(date(2020, 1, 1), date(2030, 12, 31))),
+            confidential=draw(st.booleans()),
             services=[
                 ServiceDocument(
                     id=service_id,
@@ -53,6 +57,8 @@ def documents(draw: st.DrawFn) -> CatalogDocument:
                     ),
                     crisis=draw(st.booleans()),
                     free=draw(st.booleans()),
+                    checked=draw(st.none() | st.dates(date(2020, 1, 1), date(2030, 12, 31))),
+                    confidential=draw(st.booleans()),
                     hours=draw(st.sampled_from([None, "24/7", "Mo-Fr 08:00-16:00"])),
                     languages=draw(
                         st.none() | st.lists(st.sampled_from(["pl", "uk"]), min_size=1)

@@ -1,8 +1,15 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
-from catalog.hours import HoursError, OpeningHours, is_open, parse_hours
+from catalog.hours import (
+    HoursError,
+    OpeningHours,
+    closed_for_holiday,
+    is_open,
+    is_public_holiday,
+    parse_hours,
+)
 
 MONDAY_NOON = datetime(2026, 11, 23, 12, 0)  # a Monday, Polish local time
 SATURDAY_NOON = datetime(2026, 11, 28, 12, 0)
@@ -80,3 +87,33 @@ def test_bad_hours_say_where_they_went_wrong(text: str, near: str) -> None:
 def test_is_open_refuses_text_that_does_not_parse() -> None:
     with pytest.raises(ValueError, match="Fx"):
         is_open("Mo-Fx 08:00-16:00", MONDAY_NOON)
+
+
+@pytest.mark.parametrize(
+    "holiday",
+    [
+        datetime(2026, 4, 6, 10, 0),  # Easter Monday
+        datetime(2026, 6, 4, 10, 0),  # Corpus Christi
+        datetime(2025, 12, 24, 10, 0),  # Christmas Eve, a day off from 2025
+        datetime(2026, 11, 11, 10, 0),  # Independence Day, a Wednesday
+    ],
+)
+def test_ph_off_closes_a_weekday_office_on_polish_public_holidays(holiday: datetime) -> None:
+    assert not is_open("Mo-Fr 08:00-16:00; PH off", holiday)
+    assert closed_for_holiday("Mo-Fr 08:00-16:00; PH off", holiday)
+    assert is_open("Mo-Fr 08:00-16:00", holiday)  # without PH a holiday keeps its weekday's
+
+
+def test_ph_with_hours_opens_only_then_on_a_holiday() -> None:
+    hours = "Mo-Fr 08:00-16:00; PH 10:00-12:00"
+
+    assert is_open(hours, datetime(2026, 4, 6, 11, 0))
+    assert not is_open(hours, datetime(2026, 4, 6, 13, 0))
+    assert is_open(hours, datetime(2026, 4, 7, 13, 0))  # the Tuesday after: a working day
+    assert not closed_for_holiday(hours, datetime(2026, 4, 6, 11, 0))
+
+
+def test_ph_stands_alone_never_in_a_day_range() -> None:
+    assert isinstance(parse_hours("Mo-PH 08:00-16:00"), HoursError)
+    assert not is_public_holiday(date(2024, 12, 24))  # before the 2025 law
+    assert is_public_holiday(date(2025, 12, 24))

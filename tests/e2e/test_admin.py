@@ -299,6 +299,8 @@ async def test_check_reports_without_loading(
 
     assert good[-1].startswith(t("admin.check.ok", "pl"))
     assert "Katalog B" in good[-1]
+    assert t("catalog.freshness.oldest", "pl") in good[-1]  # what to confirm first
+    assert "nigdy nie był" in good[-1]  # every entry of this file lacks `checked`
     assert bad[-1].startswith(t("admin.check.failed", "pl", count=2))
     assert runtime.catalog is served
 

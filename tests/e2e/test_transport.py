@@ -60,6 +60,9 @@ class _NoSearch:
     def known_words(self, text: str) -> str:  # noqa: ARG002
         return ""
 
+    def general_office(self, query: Query) -> None:  # noqa: ARG002
+        return None
+
     local_areas: tuple[str, ...] = ()
 
 
