@@ -70,7 +70,7 @@ def test_checked_and_confidential_round_trip_through_yaml_and_csv_exports() -> N
     assert from_yaml is not None
     assert from_csv is not None
     assert from_yaml.content_hash == catalog.content_hash
-    assert from_csv.document == catalog.document
+    assert document_of(from_csv) == document_of(catalog)
     shelter = from_csv.service("schronisko-pobyt")
     assert shelter is not None
     assert shelter.confidential
