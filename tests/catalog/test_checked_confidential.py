@@ -7,10 +7,10 @@ from datetime import date
 
 from catalog.format import document_of, without_confidential_places, write_csv, write_yaml
 from catalog.freshness import freshness_of, months_before
-from catalog.places import Gazetteer
+from catalog.places_store import builtin_gazetteer
 from catalog.validation import Report, check
 
-PLACES = Gazetteer.builtin()
+PLACES = builtin_gazetteer()
 
 SHELTER = """\
 version: 1
