@@ -141,13 +141,3 @@ class Coordinators:
             .where(TABLE.c.user_id == user_id)
         ).first()
         return found is not None
-
-
-def coordinators_for(runtime: Any) -> Coordinators:
-    """The runtime's coordinators (`runtime.coordinators`), created with the table on first use."""
-    existing = getattr(runtime, "coordinators", None)
-    if isinstance(existing, Coordinators):
-        return existing
-    coordinators = Coordinators(runtime.engine)
-    runtime.coordinators = coordinators
-    return coordinators

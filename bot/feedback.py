@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Literal, get_args
+from typing import Final, Literal, get_args
 
 from sqlalchemy import Engine, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.dialog import note_of
-from bot.stats import Stats, stats_for
+from bot.stats import Stats
 from catalog.personal import redact_personal
 from catalog.storage import bring_up_to_date
 from catalog.tables import table_of
@@ -153,13 +153,3 @@ class FeedbackStore:
                 ).limit(limit)
             )
             return [_value(row) for row in rows]
-
-
-def feedback_for(runtime: Any) -> FeedbackStore:
-    """The runtime's report store (`runtime.feedback`, where the residents' handlers look)."""
-    existing = getattr(runtime, "feedback", None)
-    if isinstance(existing, FeedbackStore):
-        return existing
-    store = FeedbackStore(runtime.engine, stats=stats_for(runtime))
-    runtime.feedback = store
-    return store

@@ -21,6 +21,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from bot.i18n import t
 from catalog.format import spreadsheet_safe
 from catalog.outcome import UNMET, Outcome
+from catalog.places import Gazetteer
 from catalog.storage import bring_up_to_date, upsert_statement
 from catalog.tables import table_of
 
@@ -222,7 +223,7 @@ def _most_needed_first(cell: NeedCell) -> tuple[int, str, str]:
     return -shown, cell.gmina, cell.situation
 
 
-def unit_names(codes: Iterable[str], places: Any) -> dict[str, str]:
+def unit_names(codes: Iterable[str], places: Gazetteer) -> dict[str, str]:
     """Names of gminas (6 digits) and powiats (4: 'powiat siedlecki') known to the gazetteer."""
     names: dict[str, str] = {}
     for code in codes:
@@ -367,13 +368,3 @@ class Stats:
                 per_key = counts.setdefault(row.metric, {})
                 per_key[row.key] = per_key.get(row.key, 0) + row.count
         return StatsReport(first_day=first, last_day=last, counts=counts)
-
-
-def stats_for(runtime: Any) -> Stats:
-    """The runtime's statistics (`runtime.stats`), created with its table on first use."""
-    existing = getattr(runtime, "stats", None)
-    if isinstance(existing, Stats):
-        return existing
-    stats = Stats(runtime.engine)
-    runtime.stats = stats
-    return stats

@@ -16,25 +16,23 @@ import os
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 from telegram import Bot, BotCommand, Update
 from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.bot_api_client import API_POOL_SIZE, RETRY_DELAYS, PatientRateLimiter, api_request
 from bot.dialog import DialogState, pending_report
-from bot.feedback import feedback_for
-from bot.group import Group
 from bot.handlers import residents
-from bot.handlers.common import BotServices, services_of
+from bot.handlers.common import CONTEXT_TYPES, SERVICES_KEY, BotApplication, BotContext
 from bot.handlers.coordinators import register_coordinator_handlers
 from bot.handlers.lookup import register_lookup_handlers
 from bot.heartbeat import touch_heartbeat
 from bot.i18n import LANGUAGES, pick_language, t
-from bot.reload import Reloader
+from bot.runtime import Runtime
+from bot.services import BotServices, bootstrap
 from bot.settings import Settings
-from bot.store import ConversationStore
 
 _LOG = logging.getLogger(__name__)
 
@@ -80,12 +78,12 @@ async def why_telegram_refuses(settings: Settings, *, read_timeout: float = 10.0
 
 def build_application(
     settings: Settings,
-    runtime: Any,
+    runtime: Runtime,
     *,
     api_timeout: float = 10.0,
     retry_delays: Sequence[float] = RETRY_DELAYS,
-    application_class: type[Application[Any, Any, Any, Any, Any, Any]] = Application,
-) -> Application[Any, Any, Any, Any, Any, Any]:
+    application_class: type[BotApplication] = Application,
+) -> BotApplication:
     """The bot, ready for `run_polling`/`run_webhook` or `async with app: await app.start()`."""
     if settings.token is None:
         raise ValueError("DROGOWSKAZ_TOKEN is not set")
@@ -95,11 +93,10 @@ def build_application(
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
-    store = ConversationStore(runtime.engine)
-    store.create_tables()
-    services = BotServices(settings=settings, runtime=runtime, store=store)
+    services = bootstrap(settings, runtime)
     application = (
         ApplicationBuilder()
+        .context_types(CONTEXT_TYPES)
         .token(settings.token.get_secret_value())
         .base_url(settings.bot_api_url)
         .base_file_url(file_url_for(settings))
@@ -107,15 +104,14 @@ def build_application(
         .get_updates_request(api_request(pool_size=1, read_timeout=api_timeout))
         .concurrent_updates(True)
         .rate_limiter(PatientRateLimiter(delays=retry_delays))
-        .post_init(_post_init)
-        .post_stop(_post_stop)
+        .post_init(functools.partial(_post_init, services=services))
+        .post_stop(functools.partial(_post_stop, services=services))
         .application_class(application_class)
         .build()
     )
-    application.bot_data["services"] = services
-    reloader = register_coordinator_handlers(application, runtime)
-    services.group = Group(settings.effective_database_url, on_catalog_change=reloader.follow)
-    register_lookup_handlers(application, runtime)
+    application.bot_data[SERVICES_KEY] = services
+    register_coordinator_handlers(application, services)
+    register_lookup_handlers(application)
     residents.register(application)
     application.add_error_handler(_on_error)
     job_queue = application.job_queue
@@ -129,13 +125,12 @@ def build_application(
                 _follow_catalog,
                 interval=settings.catalog_check_seconds,
                 first=settings.catalog_check_seconds,
-                data=reloader,
             )
 
     return application
 
 
-async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def _post_init(application: BotApplication, *, services: BotServices) -> None:
     """Set the command menu in each language (and the default in Polish); start-up is over."""
     for lang in LANGUAGES:
         commands = [BotCommand(name, t(f"telegram.command.{name}", lang)) for name in COMMANDS]
@@ -143,15 +138,17 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     default = [BotCommand(name, t(f"telegram.command.{name}", "pl")) for name in COMMANDS]
     await application.bot.set_my_commands(default)
 
-    services: BotServices = application.bot_data["services"]
     touch_heartbeat(services.settings)  # healthy at once, not in 30 s
     services.group.start()
     _freeze_start_up()
 
 
-async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+async def _post_stop(
+    application: BotApplication,  # noqa: ARG001 - the signature python-telegram-bot calls
+    *,
+    services: BotServices,
+) -> None:
     """Leave the group of processes (a leader lets another lead)."""
-    services: BotServices = application.bot_data["services"]
     await services.group.stop()
 
 
@@ -180,7 +177,7 @@ def _freeze_start_up() -> None:
     )
 
 
-def warm_up(runtime: Any = None) -> None:
+def warm_up(runtime: Runtime | None = None) -> None:
     """Load the vocabularies and lemma tables now, so the first person does not wait for them.
 
     Seconds of work that holds the GIL (a thread would stall the event loop just the same), so
@@ -195,7 +192,7 @@ def warm_up(runtime: Any = None) -> None:
         Deps.of(runtime)  # builds the search index of the served catalogue
 
 
-async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _on_error(update: object, context: BotContext) -> None:
     """Log what broke (never the text) and apologise in a private chat rather than go silent."""
     error = context.error
     kind = _update_kind(update)
@@ -222,11 +219,11 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         _LOG.warning("could not apologise either: %s", type(failure).__name__)
 
 
-async def _expire_states(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _expire_states(context: BotContext) -> None:
     """Forget conversations idle longer than the configured time, and report notes older than
     theirs (privacy); of the processes sharing a database, only the leader does it
     (`bot.group`)."""
-    services = services_of(context)
+    services = context.services
     if not services.group.leads:
         return
     _LOG.info("expiry: looking for idle conversations")
@@ -236,7 +233,7 @@ async def _expire_states(context: ContextTypes.DEFAULT_TYPE) -> None:
     if deleted:
         _LOG.info("forgot %d idle conversations", deleted)
     notes_kept = timedelta(days=services.settings.feedback_ttl_days)
-    forget_notes = functools.partial(feedback_for(services.runtime).forget_notes, now=now)
+    forget_notes = functools.partial(services.feedback.forget_notes, now=now)
     blanked = await services.writer.run(forget_notes, notes_kept)
     if blanked:
         _LOG.info("forgot the notes of %d old reports", blanked)
@@ -253,17 +250,15 @@ def _expire(services: BotServices, idle: timedelta, now: datetime) -> int:
     return services.store.expire(idle, now=now)
 
 
-async def _follow_catalog(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _follow_catalog(context: BotContext) -> None:
     """Serve catalogues another process loaded, if a notice of it was missed."""
-    reloader = context.job.data if context.job is not None else None
-    if isinstance(reloader, Reloader):
-        await reloader.follow()
+    await context.services.reloader.follow()
 
 
-async def _heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _heartbeat(context: BotContext) -> None:
     """Touch the heartbeat file that `drogowskaz health` checks."""
 
-    touch_heartbeat(services_of(context).settings)
+    touch_heartbeat(context.services.settings)
 
 
 def _update_kind(update: object) -> str:

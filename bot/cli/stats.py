@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.stats import needs_text, stats_for, unit_names
+from bot.stats import Stats, needs_text, unit_names
 
 
 def register(commands: Any) -> None:
@@ -31,7 +31,9 @@ def needs_command(arguments: argparse.Namespace) -> int:
     settings = Settings()
     last = arguments.until or datetime.now(UTC).date()
     with Runtime.open(settings) as runtime:
-        report = stats_for(runtime).needs(arguments.since, last, partnership=arguments.partnership)
+        report = Stats(runtime.engine).needs(
+            arguments.since, last, partnership=arguments.partnership
+        )
         names = unit_names([cell.gmina for cell in report.cells], runtime.gazetteer)
     if arguments.csv:
         sys.stdout.write(report.to_csv(names=names))

@@ -1,4 +1,4 @@
-"""What every handler shares: the bot's services, per-chat locks, and sending replies.
+"""What every handler shares: the typed context (the bot's services), and sending replies.
 
 Replies are the transport-free `bot.render.Reply` values; here they become Telegram messages
 (HTML text, inline buttons, a "send my location" keyboard, a venue on a map).
@@ -6,14 +6,11 @@ Replies are the transport-free `bot.render.Reply` values; here they become Teleg
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
-import weakref
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 from telegram import (
     Bot,
@@ -25,50 +22,46 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from bot.group import Group
 from bot.i18n import pick_language
 from bot.render import Button, Reply
-from bot.settings import Settings
-from bot.store import ConversationStore, StateWriter
+from bot.runtime import Runtime
+from bot.services import BotServices
 
 _LOG = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 NO_PREVIEW_JSON = json.dumps(NO_PREVIEW.to_dict())
+SERVICES_KEY: Final = "services"  # the one key in bot_data, read only by `services_in`
 
 
-@dataclass
-class BotServices:
-    """The bot's long-lived parts, kept in `application.bot_data['services']`."""
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The context every handler and job gets (`ContextTypes(context=BotContext)`): the bot's
+    services as a typed property instead of string keys into `bot_data`."""
 
-    settings: Settings
-    runtime: Any
-    store: ConversationStore
-    writer: StateWriter = field(init=False)  # the bot's way to write states (group commit)
-    group: Group = field(init=False)  # the processes sharing the database (set by the app)
-    _locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
-        default_factory=weakref.WeakValueDictionary
-    )
+    @property
+    def services(self) -> BotServices:
+        """The services `build_application` built for this bot."""
+        return services_in(self.bot_data)
 
-    def __post_init__(self) -> None:
-        self.writer = StateWriter(self.store)
-
-    def lock(self, chat_id: int) -> asyncio.Lock:
-        """The lock that keeps one chat's updates in order (others run concurrently)."""
-        lock = self._locks.get(chat_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[chat_id] = lock
-        return lock
+    @property
+    def runtime(self) -> Runtime:
+        """The live catalogue, places and database."""
+        return self.services.runtime
 
 
-def services_of(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
-    """The services stored in bot_data by build_application."""
-    services = context.bot_data["services"]
+# The bot and job queue as ApplicationBuilder types them (its rate limiter and job queue
+# parameters do not follow `context_types`); what handlers see is BotContext.
+def services_in(bot_data: Mapping[str, object]) -> BotServices:
+    """The services `build_application` keeps in the application's `bot_data`."""
+    services = bot_data.get(SERVICES_KEY)
     if not isinstance(services, BotServices):  # pragma: no cover - wiring error
-        raise TypeError("bot_data['services'] is not BotServices")
+        raise TypeError("the application was built without its services")
     return services
+
+
+BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+CONTEXT_TYPES: Final = ContextTypes(context=BotContext)
 
 
 def language_of(update: Update) -> str:

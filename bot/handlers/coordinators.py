@@ -14,31 +14,31 @@ import functools
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Collection, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
-from telegram import Document, InputFile, Message, Update
+from telegram import Bot, Document, InputFile, Message, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationHandlerStop,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from bot.access import EVERYTHING, MAX_PARTNERSHIP_CHARS, Coordinators, Scope, coordinators_for
-from bot.feedback import Feedback, feedback_for
-from bot.handlers.common import NO_PREVIEW, language_of
+from bot.access import EVERYTHING, MAX_PARTNERSHIP_CHARS, Coordinators, Scope
+from bot.feedback import Feedback
+from bot.handlers.common import NO_PREVIEW, BotApplication, BotContext, language_of
 from bot.handlers.lookup import flood_stopped
 from bot.i18n import t
-from bot.reload import Fetched, FetchError, Reloader, ReloadOutcome, fetch
+from bot.reload import Fetched, FetchError, ReloadOutcome, fetch
 from bot.render import escape, service_title
 from bot.reports import render_counts, render_diff, render_freshness, render_problem
+from bot.services import BotServices
+from bot.settings import Settings
 from bot.stats import (
     AGE_BAND,
     CONVERSATIONS,
@@ -55,10 +55,11 @@ from bot.stats import (
     StatsReport,
     needs_text,
     show_count,
-    stats_for,
     unit_names,
 )
 from catalog.hours import WARSAW
+from catalog.model import Catalog
+from catalog.places import Gazetteer
 from catalog.validation import ID_PATTERN, Problem, Report
 
 _LOG = logging.getLogger(__name__)
@@ -75,8 +76,8 @@ HASH_SHOWN: Final = 12  # characters of the content hash: enough to compare two 
 COORDINATOR_ACTIONS: Final = {"add": True, "dodaj": True, "remove": False, "usun": False}
 _CAPTION_COMMAND = re.compile(r"^/(reload|check)(@\w+)?(\s|$)", re.IGNORECASE)
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Scope], Coroutine[Any, Any, None]]
-Guarded = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+Handler = Callable[[Update, BotContext, Scope], Coroutine[Any, Any, None]]
+Guarded = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 def user_tag(user_id: int | None) -> str:
@@ -84,26 +85,15 @@ def user_tag(user_id: int | None) -> str:
     return hashlib.sha256(str(user_id).encode()).hexdigest()[:10]
 
 
-def _runtime(context: ContextTypes.DEFAULT_TYPE) -> Any:
-    return context.bot_data["coordinators_runtime"]
-
-
-def _reloader(context: ContextTypes.DEFAULT_TYPE) -> Reloader:
-    reloader = context.bot_data["reloader"]
-    if not isinstance(reloader, Reloader):  # pragma: no cover - wiring error
-        raise TypeError("bot_data['reloader'] is not a Reloader")
-    return reloader
-
-
-async def scope_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Scope:
+async def scope_of(update: Update, context: BotContext) -> Scope:
     """What the update's sender manages: everything, their partnerships, or nothing."""
     user = update.effective_user
-    runtime = _runtime(context)
-    admin_ids: frozenset[int] = runtime.settings.admin_ids
+    services = context.services
+    admin_ids = services.settings.admin_ids
     if user is not None and user.id in admin_ids:
         return EVERYTHING  # no database query for a global admin
     return await asyncio.to_thread(
-        coordinators_for(runtime).scope_of, user.id if user else None, admin_ids
+        services.coordinators.scope_of, user.id if user else None, admin_ids
     )
 
 
@@ -111,7 +101,7 @@ def admins_only(command: str, handler: Handler, *, global_only: bool = False) ->
     """Run the handler for coordinators, with what they manage (only global admins when
     `global_only`); refuse anyone else politely (and log the attempt)."""
 
-    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def guarded(update: Update, context: BotContext) -> None:
         message = update.effective_message
         user = update.effective_user
         scope = await scope_of(update, context)
@@ -139,18 +129,18 @@ def admins_only(command: str, handler: Handler, *, global_only: bool = False) ->
 # ----------------------------------------------------------------------------- reload, check
 
 
-async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope) -> None:
+async def on_reload(update: Update, context: BotContext, scope: Scope) -> None:
     """/reload: fetch the configured catalogue (or the file sent with it) and serve it as its
     partnership's catalogue."""
     await _catalog_command(update, context, scope, load=True)
 
 
-async def on_check(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope) -> None:
+async def on_check(update: Update, context: BotContext, scope: Scope) -> None:
     """/check: the same checks as /reload, loading nothing."""
     await _catalog_command(update, context, scope, load=False)
 
 
-async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope) -> None:
+async def on_document(update: Update, context: BotContext, scope: Scope) -> None:
     """A file sent with /reload or /check as its caption."""
     message = update.effective_message
     load = bool(message and message.caption and message.caption.lower().startswith("/reload"))
@@ -158,14 +148,13 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE, scope:
 
 
 async def _catalog_command(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope, *, load: bool
+    update: Update, context: BotContext, scope: Scope, *, load: bool
 ) -> None:
     message = update.effective_message
     if message is None:
         return
     lang = language_of(update)
-    runtime = _runtime(context)
-    settings = runtime.settings
+    settings = context.services.settings
     await _quietly(message.chat.send_action(ChatAction.TYPING))
     try:
         if message.document is not None:
@@ -181,7 +170,7 @@ async def _catalog_command(
         _LOG.warning("catalogue fetch failed: %s", error.reason)
         await message.reply_text(_fetch_failure(error, settings, lang))
         return
-    reloader = _reloader(context)
+    reloader = context.services.reloader
     if load:
         outcome = await reloader.reload(fetched, partnerships=scope.partnerships)
         text = reload_text(outcome, lang, scope=scope)
@@ -194,11 +183,9 @@ async def _catalog_command(
     await _send_long(message, text, report.problems, lang)
 
 
-async def _download(
-    context: ContextTypes.DEFAULT_TYPE, document: Document, settings: Any
-) -> Fetched:
+async def _download(context: BotContext, document: Document, settings: Settings) -> Fetched:
     """An uploaded catalogue, refused before downloading when Telegram says it is too big."""
-    limit: int = settings.max_catalog_bytes
+    limit = settings.max_catalog_bytes
     if document.file_size is not None and document.file_size > limit:
         raise FetchError("too_large", detail=str(document.file_size))
     try:
@@ -216,7 +203,7 @@ async def _download(
     return Fetched(data=data, filename=document.file_name or "catalog.yaml")
 
 
-def _fetch_failure(error: FetchError, settings: Any, lang: str) -> str:
+def _fetch_failure(error: FetchError, settings: Settings, lang: str) -> str:
     text = t(
         f"admin.fetch.{error.reason}",
         lang,
@@ -319,7 +306,11 @@ async def _send_long(message: Message, text: str, problems: Sequence[Problem], l
 
 
 def feedback_messages(
-    items: Sequence[Feedback], catalog: Any, lang: str, *, limit: int = MAX_MESSAGE_CHARS
+    items: Sequence[Feedback],
+    catalog: Catalog | None,
+    lang: str,
+    *,
+    limit: int = MAX_MESSAGE_CHARS,
 ) -> list[str]:
     """The latest reports, each with the service (as now in the catalogue) and its id, as
     messages of at most `limit` characters that never cut a report.
@@ -351,7 +342,7 @@ def feedback_messages(
     return messages
 
 
-def feedback_alert(item: Feedback, catalog: Any, lang: str) -> str:
+def feedback_alert(item: Feedback, catalog: Catalog | None, lang: str) -> str:
     """The message the coordinators get when someone reports a mistake (Telegram HTML)."""
     text = t(
         "admin.feedback.new",
@@ -369,42 +360,41 @@ def _note_line(note: str, lang: str) -> str:
     return t("admin.feedback.note", lang, note=f"<i>{escape(note)}</i>")
 
 
-def _service_title(item: Feedback, catalog: Any) -> str:
+def _service_title(item: Feedback, catalog: Catalog | None) -> str:
     service = catalog.service(item.service_id) if catalog is not None else None
     if service is None:
         return item.service_name or item.service_id
     return service_title(service)
 
 
-async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope) -> None:
+async def on_feedback(update: Update, context: BotContext, scope: Scope) -> None:
     """/feedback: the latest "this was wrong" reports about the services of the partnerships
     the coordinator keeps (several messages when long)."""
     message = update.effective_message
     if message is None:
         return
-    runtime = _runtime(context)
+    services = context.services
     items = await asyncio.to_thread(
         functools.partial(
-            feedback_for(runtime).recent, FEEDBACK_SHOWN, partnerships=scope.partnerships
+            services.feedback.recent, FEEDBACK_SHOWN, partnerships=scope.partnerships
         )
     )
-    for text in feedback_messages(items, runtime.catalog, language_of(update)):
+    for text in feedback_messages(items, services.runtime.catalog, language_of(update)):
         await message.reply_text(text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
 
 
-def recipients_of(runtime: Any, item: Feedback) -> frozenset[int]:
+def recipients_of(services: BotServices, item: Feedback) -> frozenset[int]:
     """Who hears of a report: the coordinators of the service's partnership; the global
     admins when it has none (blocking: a database query)."""
     if item.partnership:
-        coordinators = coordinators_for(runtime).of(item.partnership)
+        coordinators = services.coordinators.of(item.partnership)
         if coordinators:
             return frozenset(coordinators)
-    admin_ids: frozenset[int] = runtime.settings.admin_ids
-    return admin_ids
+    return services.settings.admin_ids
 
 
 async def notify_admins(
-    bot: Any, admin_ids: frozenset[int], item: Feedback, catalog: Any, lang: str
+    bot: Bot, admin_ids: frozenset[int], item: Feedback, catalog: Catalog | None, lang: str
 ) -> None:
     """Tell every coordinator about a new report; an unreachable one does not stop the rest."""
     text = feedback_alert(item, catalog, lang)
@@ -447,7 +437,7 @@ def parse_stats_args(
     return days, partnership
 
 
-def place_names(report: StatsReport, places: Any) -> dict[str, str]:
+def place_names(report: StatsReport, places: Gazetteer) -> dict[str, str]:
     """Names of the gminas and powiats in the report ('146401' -> 'Siedlce')."""
     codes = [code for metric in (GMINA, POWIAT) for code, _ in report.keys(metric)]
     return unit_names(codes, places)
@@ -501,20 +491,20 @@ def stats_text(
     return "\n".join(lines)
 
 
-async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope) -> None:
+async def on_stats(update: Update, context: BotContext, scope: Scope) -> None:
     """/stats [days] [partnership]: the counts on screen and the same as a CSV file."""
     message = update.effective_message
     if message is None:
         return
     lang = language_of(update)
-    runtime = _runtime(context)
+    runtime = context.runtime
     parsed = parse_stats_args(context.args or [], scope, runtime.catalogs)
     if parsed is None:
         await message.reply_text(t("admin.stats.usage", lang))
         return
     days, partnership = parsed
     report = await asyncio.to_thread(
-        functools.partial(stats_for(runtime).report, days, partnership=partnership)
+        functools.partial(context.services.stats.report, days, partnership=partnership)
     )
     names = await asyncio.to_thread(place_names, report, runtime.gazetteer)
     text = stats_text(report, names, days, lang, partnership=partnership)
@@ -527,14 +517,14 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Sc
     )
 
 
-async def on_needs(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Scope) -> None:
+async def on_needs(update: Update, context: BotContext, scope: Scope) -> None:
     """/potrzeby [days] [partnership]: gminas x situations no local service answered, on
     screen and as CSV (scoped like /stats)."""
     message = update.effective_message
     if message is None:
         return
     lang = language_of(update)
-    runtime = _runtime(context)
+    runtime = context.runtime
     parsed = parse_stats_args(context.args or [], scope, runtime.catalogs)
     if parsed is None:
         await message.reply_text(t("admin.needs.usage", lang))
@@ -542,7 +532,7 @@ async def on_needs(update: Update, context: ContextTypes.DEFAULT_TYPE, scope: Sc
     days, partnership = parsed
     last = datetime.now(UTC).date()
     first = last - timedelta(days=days - 1)
-    needs = functools.partial(stats_for(runtime).needs, first, last, partnership=partnership)
+    needs = functools.partial(context.services.stats.needs, first, last, partnership=partnership)
     report = await asyncio.to_thread(needs)
     codes = [cell.gmina for cell in report.cells]
     names = await asyncio.to_thread(unit_names, codes, runtime.gazetteer)
@@ -597,14 +587,12 @@ def coordinators_text(args: Sequence[str], coordinators: Coordinators, lang: str
     return "\n".join(lines)
 
 
-async def on_coordinators(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, _scope: Scope
-) -> None:
+async def on_coordinators(update: Update, context: BotContext, _scope: Scope) -> None:
     """/koordynator: who coordinates which partnership; a global admin adds and removes them."""
     message = update.effective_message
     if message is None:
         return
-    coordinators = coordinators_for(_runtime(context))
+    coordinators = context.services.coordinators
     text = await asyncio.to_thread(
         coordinators_text, context.args or [], coordinators, language_of(update)
     )
@@ -614,7 +602,7 @@ async def on_coordinators(
 # ----------------------------------------------------------------------------- wiring
 
 
-async def _quietly(call: Coroutine[Any, Any, Any]) -> None:
+async def _quietly(call: Awaitable[object]) -> None:
     try:
         await call
     except TelegramError as error:
@@ -631,22 +619,23 @@ class _BotLoop:
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
 
-    async def remember(self, _update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def remember(self, _update: object, _context: BotContext) -> None:
         """Note the running loop (a cheap first handler of every update)."""
         self.loop = asyncio.get_running_loop()
 
 
 def _feedback_listener(
-    application: Application[Any, Any, Any, Any, Any, Any], runtime: Any, bot_loop: _BotLoop
+    application: BotApplication, services: BotServices, bot_loop: _BotLoop
 ) -> Callable[[Feedback], None]:
     """Send the coordinators a notice of each new report, from any thread."""
 
-    async def notify(item: Feedback, catalog: Any) -> None:
-        recipients = await asyncio.to_thread(recipients_of, runtime, item)
-        await notify_admins(application.bot, recipients, item, catalog, runtime.settings.language)
+    async def notify(item: Feedback, catalog: Catalog) -> None:
+        recipients = await asyncio.to_thread(recipients_of, services, item)
+        language = services.settings.language
+        await notify_admins(application.bot, recipients, item, catalog, language)
 
     def on_feedback_added(item: Feedback) -> None:
-        notice = notify(item, runtime.catalog)
+        notice = notify(item, services.runtime.catalog)
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
@@ -662,21 +651,14 @@ def _feedback_listener(
     return on_feedback_added
 
 
-def register_coordinator_handlers(
-    application: Application[Any, Any, Any, Any, Any, Any], runtime: Any
-) -> Reloader:
-    """Add the admin commands (and files captioned /reload or /check) before other handlers.
-
-    Also gives the runtime its feedback store and statistics (`runtime.feedback`,
-    `runtime.stats`), so the residents' "this was wrong" reaches the coordinators.
-    """
-    application.bot_data["coordinators_runtime"] = runtime
-    reloader = Reloader(runtime)
-    application.bot_data["reloader"] = reloader
-    store = feedback_for(runtime)
+def register_coordinator_handlers(application: BotApplication, services: BotServices) -> None:
+    """Add the admin commands (and files captioned /reload or /check) before other handlers,
+    and tell the coordinators of each new "this was wrong" report."""
     bot_loop = _BotLoop()
     application.add_handler(TypeHandler(Update, bot_loop.remember), group=LOOP_GROUP)
-    store.listeners["coordinators"] = _feedback_listener(application, runtime, bot_loop)
+    services.feedback.listeners["coordinators"] = _feedback_listener(
+        application, services, bot_loop
+    )
     for command, handler in (
         ("reload", on_reload),
         ("check", on_check),
@@ -700,4 +682,3 @@ def register_coordinator_handlers(
         ),
         group=HANDLER_GROUP,
     )
-    return reloader

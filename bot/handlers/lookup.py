@@ -14,12 +14,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Final
 
 from telegram import (
     InlineKeyboardButton,
@@ -31,19 +29,17 @@ from telegram import (
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import (
-    Application,
     ApplicationHandlerStop,
     CommandHandler,
-    ContextTypes,
     InlineQueryHandler,
 )
 
-from bot.handlers.common import NO_PREVIEW, inline_markup, language_of
+from bot.handlers.common import NO_PREVIEW, BotApplication, BotContext, inline_markup, language_of
 from bot.i18n import pick_language, t
 from bot.render import card_payload, escape, map_url, service_card
-from bot.stats import stats_for
+from bot.services import INLINE_CACHE_SECONDS
 from catalog.model import Catalog, Service
-from catalog.places import PlaceAnswer, Unit
+from catalog.places import Gazetteer, PlaceAnswer, Unit
 from catalog.reading import Need, read
 from catalog.search import SearchIndex
 from catalog.text import fold, folded_words
@@ -54,7 +50,6 @@ COMMAND: Final = "szukaj"
 HANDLER_GROUP: Final = -10  # before the residents' catch-all command handler
 CARDS_IN_CHAT: Final = 5
 INLINE_RESULTS: Final = 50  # Telegram's maximum
-INLINE_CACHE_SECONDS: Final = 60
 MIN_PREFIX: Final = 4  # a word this long may stand for a longer one ("ochot" -> "ochotnicze")
 
 
@@ -71,7 +66,7 @@ class LookupResult:
 
 
 def lookup(
-    text: str, catalog: Catalog, places: Any, *, limit: int = CARDS_IN_CHAT
+    text: str, catalog: Catalog, places: Gazetteer, *, limit: int = CARDS_IN_CHAT
 ) -> LookupResult:
     """Services for a caseworker's words: names matched first, then the search's best.
 
@@ -152,34 +147,6 @@ def place_label(unit: Unit) -> str:
     return f"{unit.name} ({within})" if within else unit.name
 
 
-class TtlCache:
-    """A small in-process cache whose entries expire: inline queries repeat as people type."""
-
-    def __init__(self, *, seconds: float, size: int = 512) -> None:
-        self.seconds = seconds
-        self.size = size
-        self._entries: OrderedDict[tuple[str, ...], tuple[float, Any]] = OrderedDict()
-
-    def get(self, key: tuple[str, ...]) -> Any | None:
-        """The cached value, or None when missing or expired."""
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        stored, value = entry
-        if time.monotonic() - stored > self.seconds:
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
-        return value
-
-    def put(self, key: tuple[str, ...], value: Any) -> None:
-        """Keep a value, forgetting the oldest entries beyond the size."""
-        self._entries[key] = (time.monotonic(), value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
-
-
 def link_markup(service: Service, lang: str, bot_username: str) -> InlineKeyboardMarkup | None:
     """URL buttons for a card posted in any chat: the map, and the card in the bot's chat."""
     buttons = []
@@ -217,20 +184,15 @@ def inline_results(
     return articles
 
 
-def _runtime(context: ContextTypes.DEFAULT_TYPE) -> Any:
-    return context.bot_data["lookup_runtime"]
-
-
-async def flood_stopped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """True when this chat sends too much (the residents' flood guard, when there is one).
+async def flood_stopped(update: Update, context: BotContext) -> bool:
+    """True when this chat sends too much (the bot's flood guard).
 
     The first update over the limit gets a polite "slow down"; the rest are dropped quietly.
     """
-    guard = context.bot_data.get("flood")
     chat = update.effective_chat
-    if guard is None or chat is None:
+    if chat is None:
         return False
-    verdict = guard.check(chat.id)
+    verdict = context.services.flood.check(chat.id)
     if verdict == "ok":
         return False
     if verdict == "warn":
@@ -238,7 +200,7 @@ async def flood_stopped(update: Update, context: ContextTypes.DEFAULT_TYPE) -> b
     return True
 
 
-async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_search(update: Update, context: BotContext) -> None:
     """`/szukaj words`: the best cards at once, each a message of its own (to forward)."""
     message = update.effective_message
     if message is None:
@@ -250,10 +212,10 @@ async def on_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not words:
         await message.reply_text(t("lookup.usage", lang))
         raise ApplicationHandlerStop
-    runtime = _runtime(context)
+    runtime = context.runtime
     catalog = runtime.catalog  # taken once: a reload meanwhile does not mix catalogues
     result = await asyncio.to_thread(lookup, words, catalog, runtime.gazetteer)
-    await asyncio.to_thread(stats_for(runtime).record_lookup, found=bool(result.services))
+    await asyncio.to_thread(context.services.stats.record_lookup, found=bool(result.services))
     _LOG.info("lookup answered with %d services", len(result.services))
     await message.reply_text(
         _header(result, words, lang), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
@@ -298,16 +260,16 @@ def _header(result: LookupResult, words: str, lang: str) -> str:
     return "\n".join(lines)
 
 
-async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_inline(update: Update, context: BotContext) -> None:
     """Inline mode: matching services as articles; the same query is served from a cache."""
     query = update.inline_query
     if query is None:
         return
     lang = pick_language(query.from_user.language_code)
-    runtime = _runtime(context)
+    runtime = context.runtime
     catalog = runtime.catalog
     words = query.query.strip()
-    cache: TtlCache = context.bot_data["lookup_cache"]
+    cache = context.services.lookup_cache
     key = (catalog.content_hash, str(id(catalog)), lang, fold(words))
     articles = cache.get(key)
     if articles is None:
@@ -325,7 +287,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         cache.put(key, articles)
         if words:
-            await asyncio.to_thread(stats_for(runtime).record_lookup, found=bool(articles))
+            await asyncio.to_thread(context.services.stats.record_lookup, found=bool(articles))
     button = None
     if not articles:
         button = InlineQueryResultsButton(
@@ -344,12 +306,7 @@ def _limited(articles: Sequence[InlineQueryResultArticle]) -> Sequence[InlineQue
     return articles[:INLINE_RESULTS]
 
 
-def register_lookup_handlers(
-    application: Application[Any, Any, Any, Any, Any, Any], runtime: Any
-) -> None:
+def register_lookup_handlers(application: BotApplication) -> None:
     """Add /szukaj and inline mode; they run before the residents' dialog handlers."""
-    application.bot_data["lookup_runtime"] = runtime
-    application.bot_data["lookup_cache"] = TtlCache(seconds=INLINE_CACHE_SECONDS)
-    stats_for(runtime)  # its table is created now, not during the first lookup
     application.add_handler(CommandHandler(COMMAND, on_search), group=HANDLER_GROUP)
     application.add_handler(InlineQueryHandler(on_inline), group=HANDLER_GROUP)

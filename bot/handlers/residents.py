@@ -10,73 +10,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Final
 
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot import dialog
-from bot.feedback import feedback_for
-from bot.handlers.common import BotServices, language_of, send_replies, services_of
+from bot.handlers.common import BotApplication, BotContext, language_of, send_replies
 from bot.i18n import t
-from bot.stats import Conversation, stats_for
+from bot.services import BotServices
+from bot.stats import Conversation
 from bot.store import Known, StateConflict
 from catalog.partnerships import partnerships_at
 
 _LOG = logging.getLogger(__name__)
 
-FLOOD_LIMIT: Final = 20  # updates per chat ...
-FLOOD_WINDOW_SECONDS: Final = 10.0  # ... in this many seconds; beyond that, a polite pause
 DELETE_BATCH: Final = 100  # deleteMessages takes at most 100 ids
-MAX_TRACKED_CHATS: Final = 10_000
 DANGER: Final = "danger"  # the kind of the reply with the crisis lines (bot.dialog)
 STATE_ATTEMPTS: Final = 5  # a step taken again when another process saved the chat first
 
 
-@dataclass
-class FloodGuard:
-    """Counts a chat's recent updates so one person flooding cannot starve everyone else."""
-
-    limit: int = FLOOD_LIMIT
-    window: float = FLOOD_WINDOW_SECONDS
-    _seen: dict[int, deque[float]] = field(default_factory=dict)
-    _warned: dict[int, float] = field(default_factory=dict)
-
-    def check(self, chat_id: int, now: float | None = None) -> str:
-        """'ok' to process, 'warn' to say "slow down" once, 'drop' to ignore quietly."""
-        moment = time.monotonic() if now is None else now
-        if len(self._seen) > MAX_TRACKED_CHATS:
-            self._forget_quiet_chats(moment)
-        seen = self._seen.setdefault(chat_id, deque())
-        while seen and seen[0] <= moment - self.window:
-            seen.popleft()
-        if len(seen) < self.limit:
-            seen.append(moment)
-            return "ok"
-        warned = self._warned.get(chat_id)
-        if warned is not None and warned > moment - self.window:
-            return "drop"
-        self._warned[chat_id] = moment
-        return "warn"
-
-    def _forget_quiet_chats(self, moment: float) -> None:
-        """Drop chats with nothing in the window, so memory does not grow with every chat."""
-        limit = moment - self.window
-        for chat_id in [c for c, seen in self._seen.items() if not seen or seen[-1] <= limit]:
-            del self._seen[chat_id]
-            self._warned.pop(chat_id, None)
-
-
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def register(application: BotApplication) -> None:
     """Add the residents' handlers (private chats get the dialog; groups only commands)."""
-    application.bot_data["flood"] = FloodGuard()
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(filters.COMMAND & private, on_command))
     application.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.GROUPS, on_group))
@@ -86,7 +45,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_other))
 
 
-async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_command(update: Update, context: BotContext) -> None:
     """A command in a private chat: a step of the dialog (/start with a deep-link payload)."""
     message = update.effective_message
     if message is None or message.text is None:
@@ -96,7 +55,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await converse(update, context, command)
 
 
-async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_group(update: Update, context: BotContext) -> None:
     """A command in a group: no dialog there (others would read it); point to a private chat."""
     message = update.effective_message
     if message is None or message.text is None:
@@ -108,7 +67,7 @@ async def on_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(t("telegram.group", lang, link=link))
 
 
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_text(update: Update, context: BotContext) -> None:
     """Typed text (also an edited message): the dialog reads it at any step."""
     message = update.effective_message
     if message is None or message.text is None:
@@ -116,7 +75,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await converse(update, context, dialog.Text(message.text))
 
 
-async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_location(update: Update, context: BotContext) -> None:
     """A shared location pin answers the place question."""
     message = update.effective_message
     if message is None or message.location is None:
@@ -125,7 +84,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await converse(update, context, dialog.Location(pin.latitude, pin.longitude))
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: BotContext) -> None:
     """A pressed button: stop the spinner while the dialog takes a step with its token."""
     query = update.callback_query
     if query is None:
@@ -142,7 +101,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await answering
 
 
-async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_other(update: Update, context: BotContext) -> None:
     """A sticker, photo, voice, contact, file...: say politely what the bot understands."""
     chat = update.effective_chat
     if chat is None or update.effective_message is None:
@@ -153,7 +112,7 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def converse(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     event: dialog.Input,
     *,
     replaceable: Message | None = None,
@@ -166,9 +125,8 @@ async def converse(
     chat = update.effective_chat
     if chat is None:
         return
-    services = services_of(context)
-    flood: FloodGuard = context.bot_data["flood"]
-    verdict = flood.check(chat.id)
+    services = context.services
+    verdict = services.flood.check(chat.id)
     if verdict != "ok":
         if verdict == "warn":
             lang = await _stored_language(context, chat.id) or language_of(update)
@@ -282,7 +240,7 @@ def _record_search(services: BotServices, result: dialog.Step) -> None:
     try:
         found = not any(reply.kind == "nothing_found" for reply in result.replies)
         gmina = result.state.place_code
-        stats_for(services.runtime).record_conversation(
+        services.stats.record_conversation(
             Conversation(
                 situations=frozenset(result.state.situations),
                 gmina=gmina,
@@ -307,7 +265,7 @@ def record_reports(services: BotServices, reports: Sequence[dialog.Feedback]) ->
             catalog = runtime.catalog
             service = catalog.service(report.service_id)
             name = service.name if service is not None else ""
-            feedback_for(runtime).add(
+            services.feedback.add(
                 report.service_id,
                 report.kind,
                 report.note,
@@ -319,9 +277,7 @@ def record_reports(services: BotServices, reports: Sequence[dialog.Feedback]) ->
         _LOG.exception("could not record %d feedback reports", len(reports))
 
 
-async def _delete_messages(
-    context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_ids: Sequence[int]
-) -> None:
+async def _delete_messages(context: BotContext, chat_id: int, message_ids: Sequence[int]) -> None:
     """Delete the chat's messages (quick exit); old or already deleted ones are skipped."""
     ids = sorted(set(message_ids))
     for first in range(0, len(ids), DELETE_BATCH):
@@ -332,14 +288,14 @@ async def _delete_messages(
             _LOG.info("some messages could not be deleted: %s", type(error).__name__)
 
 
-async def _stored_language(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> str | None:
-    stored = await services_of(context).writer.load(chat_id)
+async def _stored_language(context: BotContext, chat_id: int) -> str | None:
+    stored = await context.services.writer.load(chat_id)
     if stored is None:
         return None
     return dialog.DialogState.from_dict(stored).lang
 
 
-async def _quietly(call: Any) -> None:
+async def _quietly(call: Awaitable[object]) -> None:
     """Await a call whose failure does not matter to the person (a stale callback answer)."""
     try:
         await call

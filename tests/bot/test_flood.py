@@ -1,5 +1,5 @@
 from bot.dialog import command_of
-from bot.handlers.residents import FloodGuard
+from bot.flood import FloodGuard
 
 
 def test_flood_guard_lets_a_person_through_again_after_the_window() -> None:

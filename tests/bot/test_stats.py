@@ -190,14 +190,14 @@ def test_stats_needs_on_the_command_line_prints_the_same_cells_as_csv(
     from bot.cli import main
     from bot.runtime import Runtime
     from bot.settings import Settings
-    from bot.stats import stats_for
 
     monkeypatch.setenv("DROGOWSKAZ_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("DROGOWSKAZ_LANGUAGE", "en")
     monkeypatch.delenv("DROGOWSKAZ_DATABASE_URL", raising=False)
     with Runtime.open(Settings()) as runtime:
-        searched(stats_for(runtime), "146401", "mental_health", "national", times=5)
-        searched(stats_for(runtime), "142605", "housing", "none", times=1)
+        stats = Stats(runtime.engine)
+        searched(stats, "146401", "mental_health", "national", times=5)
+        searched(stats, "142605", "housing", "none", times=1)
 
     assert main(["stats", "needs", "--since", "2026-11-01", "--until", "2026-11-30", "--csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))

@@ -15,6 +15,8 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
+from bot.handlers.common import services_in
+from bot.services import BotServices
 from bot.settings import Settings
 from bot.telegram_app import build_application as build_application  # re-exported: tests patch it
 from bot.telegram_app import warm_up
@@ -32,6 +34,12 @@ class Bot:
         self.runtime = runtime
         self.app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._done: dict[int, asyncio.Event] = {}
+
+    @property
+    def services(self) -> BotServices:
+        """The running application's services (its feedback store, statistics...)."""
+        assert self.app is not None
+        return services_in(self.app.bot_data)
 
     async def start(self, *, api_timeout: float = 2.0) -> None:
         """Build a new Application and start polling the local server."""

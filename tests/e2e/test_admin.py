@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.feedback import feedback_for
 from bot.i18n import t
 from bot.reload import Fetched, Reloader
 from bot.runtime import Runtime
 from bot.settings import Settings
-from bot.stats import Conversation, stats_for
+from bot.stats import Conversation
 from catalog.format import document_of, write_csv
 from catalog.validation import Report
 from tests.botapi import BotApiServer, FakeUser
@@ -333,11 +332,11 @@ async def test_a_failing_admin_command_apologises_and_goes_no_further(
 
 
 async def test_feedback_reaches_the_coordinators_and_is_listed(
-    bot: Bot, server: BotApiServer, runtime: Runtime
+    bot: Bot, server: BotApiServer
 ) -> None:
     await reload_a(bot)
 
-    feedback_for(runtime).add("mopr-przemoc", "phone", "numer <nie> odpowiada")
+    bot.services.feedback.add("mopr-przemoc", "phone", "numer <nie> odpowiada")
     await server.wait_for("sendMessage", count=2)
     listing = await bot.say(ADMIN, "/feedback")
 
@@ -374,9 +373,9 @@ async def test_this_was_wrong_on_a_searched_card_alerts_the_coordinators(
 
 
 async def test_a_long_feedback_list_comes_in_several_messages_without_cutting_a_report(
-    bot: Bot, runtime: Runtime
+    bot: Bot,
 ) -> None:
-    store = feedback_for(runtime)
+    store = bot.services.feedback
     store.listeners.clear()  # no alerts: this is about the listing
     for n in range(20):
         store.add("mopr-przemoc", "other", f"uwaga {n:02d} " + "x" * 280)
@@ -397,9 +396,9 @@ async def test_feedback_list_when_there_is_none(bot: Bot) -> None:
 
 
 async def test_stats_show_small_counts_hidden_and_export_csv(
-    bot: Bot, server: BotApiServer, runtime: Runtime
+    bot: Bot, server: BotApiServer
 ) -> None:
-    stats = stats_for(runtime)
+    stats = bot.services.stats
     for _ in range(6):
         stats.record_conversation(
             Conversation(situations=frozenset({"domestic_violence"}), gmina="146401", age=30)

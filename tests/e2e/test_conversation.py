@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from bot.feedback import feedback_for
 from bot.i18n import t
 from bot.store import ConversationStore
 from tests.botapi import FakeUser
@@ -223,9 +222,7 @@ async def test_logs_of_a_whole_conversation_hold_no_words_of_the_person(
     assert bot.settings.token.get_secret_value() not in logged
 
 
-async def test_a_card_takes_a_report_that_it_was_wrong_for_the_coordinators(
-    bot: Bot, runtime: Any
-) -> None:
+async def test_a_card_takes_a_report_that_it_was_wrong_for_the_coordinators(bot: Bot) -> None:
     ala = FakeUser(1014, "Ala", "pl")
     await bot.say(ala, "/start")
     await bot.say(ala, "19")
@@ -246,7 +243,7 @@ async def test_a_card_takes_a_report_that_it_was_wrong_for_the_coordinators(
         m for m in bot.server.chat_messages(ala.id) if m["message_id"] == question["message_id"]
     ]
     assert thanks[0]["text"] == t("dialog.wrong.sent", "pl")  # the question, edited in place
-    reports = feedback_for(runtime).recent()
+    reports = bot.services.feedback.recent()
     assert [report.service_id for report in reports] == ["pup-siedlce-praca"]
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from bot.feedback import feedback_for
 from bot.i18n import t
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -102,7 +101,7 @@ def buttons_of(message: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 async def test_the_person_says_what_is_wrong_adds_a_note_and_the_coordinators_get_it(
-    bot: Bot, server: BotApiServer, runtime: Runtime
+    bot: Bot, server: BotApiServer
 ) -> None:
     await loaded(bot)
     card = await card_of(bot, ALA, SERVICE)
@@ -129,7 +128,7 @@ async def test_the_person_says_what_is_wrong_adds_a_note_and_the_coordinators_ge
     assert t("admin.feedback.kind.phone", "pl") in alert["text"]
     assert "Numer &lt;b&gt;nie&lt;/b&gt; odpowiada &amp; jest nieaktualny" in alert["text"]
     assert str(ALA.id) not in alert["text"]
-    (report,) = feedback_for(runtime).recent()
+    (report,) = bot.services.feedback.recent()
     assert (report.kind, report.note) == ("phone", "Numer <b>nie</b> odpowiada & jest nieaktualny")
     listing = await bot.say(ADMIN, "/feedback")
     assert "MOPR Siedlce — Przeciwdziałanie przemocy domowej" in listing[-1]
@@ -138,7 +137,7 @@ async def test_the_person_says_what_is_wrong_adds_a_note_and_the_coordinators_ge
 
 
 async def test_send_without_a_note_reports_once_however_often_it_is_pressed(
-    bot: Bot, server: BotApiServer, runtime: Runtime
+    bot: Bot, server: BotApiServer
 ) -> None:
     await loaded(bot)
     card = await card_of(bot, ALA, SERVICE)
@@ -156,47 +155,43 @@ async def test_send_without_a_note_reports_once_however_often_it_is_pressed(
     edited = [m for m in server.chat_messages(ALA.id) if m["message_id"] == question["message_id"]]
     assert edited[0]["text"] == t("dialog.wrong.sent", "pl")  # the invitation, edited in place
     assert again == [t("dialog.wrong.closed", "pl")]
-    assert [(r.kind, r.note) for r in feedback_for(runtime).recent()] == [("hours", "")]
+    assert [(r.kind, r.note) for r in bot.services.feedback.recent()] == [("hours", "")]
     listing = await bot.say(ADMIN, "/feedback")
     assert t("admin.feedback.kind.hours", "pl") in listing[-1]
     assert len(alerts(server)) == before + 2  # the one alert, and the /feedback listing
 
 
-async def test_a_kind_without_a_note_is_not_lost_when_the_person_searches_again(
-    bot: Bot, runtime: Runtime
-) -> None:
+async def test_a_kind_without_a_note_is_not_lost_when_the_person_searches_again(bot: Bot) -> None:
     await chose_kind(bot, "closed")
 
     replies = await bot.say(ALA, "/start")
 
     assert replies[0].startswith("Zgłoszenie dotyczące „MOPR Siedlce")
-    assert [(r.kind, r.note) for r in feedback_for(runtime).recent()] == [("closed", "")]
+    assert [(r.kind, r.note) for r in bot.services.feedback.recent()] == [("closed", "")]
 
 
-async def test_a_kind_chosen_before_a_restart_is_sent_after_it(bot: Bot, runtime: Runtime) -> None:
+async def test_a_kind_chosen_before_a_restart_is_sent_after_it(bot: Bot) -> None:
     await chose_kind(bot, "address")
 
     await bot.restart()
     await bot.say(ALA, "Kilińskiego 14, nie 12")
 
-    assert [(r.kind, r.note) for r in feedback_for(runtime).recent()] == [
+    assert [(r.kind, r.note) for r in bot.services.feedback.recent()] == [
         ("address", "Kilińskiego 14, nie 12")
     ]
 
 
-async def test_danger_instead_of_a_note_is_answered_first_and_not_passed_on(
-    bot: Bot, runtime: Runtime
-) -> None:
+async def test_danger_instead_of_a_note_is_answered_first_and_not_passed_on(bot: Bot) -> None:
     await chose_kind(bot, "phone")
 
     replies = await bot.say(ALA, "chcę się zabić")
 
     assert "112" in replies[0]
-    assert [(r.kind, r.note) for r in feedback_for(runtime).recent()] == [("phone", "")]
+    assert [(r.kind, r.note) for r in bot.services.feedback.recent()] == [("phone", "")]
 
 
 async def test_a_card_of_a_service_removed_by_a_reload_gets_a_polite_answer(
-    bot: Bot, settings: Settings, runtime: Runtime
+    bot: Bot, settings: Settings
 ) -> None:
     await loaded(bot)
     await bot.say(ALA, "/szukaj MOPR Siedlce")
@@ -213,7 +208,7 @@ async def test_a_card_of_a_service_removed_by_a_reload_gets_a_polite_answer(
     replies = await bot.press(ALA, data="wrong:mopr-zasilki", message_id=card["message_id"])
 
     assert replies == [t("dialog.wrong.gone", "pl")]
-    assert feedback_for(runtime).recent() == []
+    assert bot.services.feedback.recent() == []
 
 
 async def test_the_question_and_the_invitation_are_in_the_persons_language(
@@ -247,6 +242,6 @@ async def test_a_kind_without_a_note_is_sent_when_the_idle_conversation_is_forgo
     await expiry.run(bot.app)  # a second pass finds nothing left to send
 
     assert ALA.id not in store.chat_ids()
-    assert [(r.service_id, r.kind, r.note) for r in feedback_for(runtime).recent()] == [
+    assert [(r.service_id, r.kind, r.note) for r in bot.services.feedback.recent()] == [
         (SERVICE, "closed", "")
     ]

@@ -7,11 +7,11 @@ import dataclasses
 import json
 from typing import Any
 
-from bot.handlers.lookup import INLINE_CACHE_SECONDS
-from bot.handlers.residents import FLOOD_LIMIT
+from bot.flood import FLOOD_LIMIT
 from bot.i18n import t
 from bot.runtime import Runtime
-from bot.stats import LOOKUPS, stats_for
+from bot.services import INLINE_CACHE_SECONDS
+from bot.stats import LOOKUPS
 from tests.botapi import BotApiServer, FakeUser
 from tests.botapi.server import BOT_USERNAME
 from tests.e2e.conftest import Bot
@@ -119,14 +119,14 @@ async def test_inline_query_lists_cards_that_post_whole(bot: Bot, server: BotApi
 
 
 async def test_repeated_inline_query_is_served_from_the_cache(
-    bot: Bot, server: BotApiServer, runtime: Runtime
+    bot: Bot, server: BotApiServer
 ) -> None:
     await bot.processed(server.inline_query(WORKER, "OHP"))
     await bot.processed(server.inline_query(WORKER, "ohp "))
 
     first, second = inline_answers(server)
     assert first["results"] == second["results"]
-    report = stats_for(runtime).report(1)
+    report = bot.services.stats.report(1)
     assert report.total(LOOKUPS, "found") == 1
 
 
@@ -143,11 +143,11 @@ async def test_inline_query_with_nothing_found_offers_the_bot(
     assert button["start_parameter"] == "szukaj"
 
 
-async def test_lookups_are_counted_without_the_words(bot: Bot, runtime: Runtime) -> None:
+async def test_lookups_are_counted_without_the_words(bot: Bot) -> None:
     await bot.say(WORKER, "/szukaj przemoc Siedlce")
     await bot.say(WORKER, "/szukaj qwxz")
 
-    report = stats_for(runtime).report(1)
+    report = bot.services.stats.report(1)
     assert report.total(LOOKUPS, "found") == 1
     assert report.total(LOOKUPS, "not_found") == 1
     assert "przemoc" not in json.dumps(report.counts)

@@ -11,7 +11,6 @@ import pytest
 
 from bot.i18n import t
 from bot.settings import Settings
-from bot.stats import stats_for
 from tests.botapi import FakeUser
 from tests.e2e.conftest import Bot
 from tests.e2e.test_admin import documents_sent
@@ -47,7 +46,7 @@ async def test_thirty_searches_give_the_unmet_cells_with_small_counts_hidden(bot
             user_id += 1
             await search(bot, FakeUser(user_id, "Mieszkaniec", "pl"), payload)
     assert sum(count for _, count in SEARCHES) == 30
-    report = stats_for(bot.runtime).report(1)
+    report = bot.services.stats.report(1)
     assert report.total("conversations") == 30
     stored = report.counts["need"]  # day, gmina, situation, age band, outcome: never shown
     assert stored["146401|domestic_violence|26-39|local"] == 6

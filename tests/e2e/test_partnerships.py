@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.access import coordinators_for
-from bot.feedback import feedback_for
 from bot.i18n import t
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -106,7 +104,7 @@ async def test_a_coordinator_reloads_their_partnership_and_is_refused_on_the_oth
 
 
 async def test_coordinators_are_managed_by_a_global_admin_only(
-    bot: Bot, server: BotApiServer, runtime: Runtime
+    bot: Bot, server: BotApiServer
 ) -> None:
     await two_partnerships(bot, server)
 
@@ -120,14 +118,14 @@ async def test_coordinators_are_managed_by_a_global_admin_only(
     assert f"mordy: {MORDY_COORDINATOR.id}" in listed[-1]
     assert refused == [REFUSED]
     assert stranger == [REFUSED]
-    assert coordinators_for(runtime).of("mordy") == [MORDY_COORDINATOR.id]
+    assert bot.services.coordinators.of("mordy") == [MORDY_COORDINATOR.id]
 
 
 async def test_reports_go_to_the_partnerships_coordinators_and_feedback_shows_only_theirs(
     bot: Bot, server: BotApiServer, runtime: Runtime
 ) -> None:
     await two_partnerships(bot, server)
-    store = feedback_for(runtime)
+    store = bot.services.feedback
     catalog = runtime.catalog
 
     for service_id in ("gops-zasilki", "siedlce_gops-zasilki"):
