@@ -17,346 +17,111 @@ command): a chosen kind is never lost for want of a note.
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
-from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
+from bot.dialog_report import (
+    close_report,
+    is_report_button,
+    note_of,
+    on_report_button,
+    pending_report,
+    report_answer,
+    with_report,
+)
+from bot.dialog_state import (
+    AGE_RANGES,
+    CONTROL_WORDS,
+    EMERGENCY,
+    MAX_NOTE_CHARS,
+    MAX_TERMS,
+    NOT_UNDERSTOOD_SAYS_WHAT,
+    PAGE_SIZE,
+    QUESTIONS,
+    REPORT_KINDS,
+    SEARCH_LIMIT,
+    WHO,
+    Choice,
+    Command,
+    Deps,
+    DialogState,
+    Feedback,
+    Input,
+    Location,
+    Step,
+    StepName,
+    Text,
+    command_of,
+    control_word,
+    t_html,
+)
 from bot.i18n import LANGUAGES, pick_language, t, tn
 from bot.render import (
     Button,
     PlaceLink,
     Reply,
-    escape,
     numbered,
     place_link_of,
-    report_token,
     rows,
     service_card,
     service_line,
     service_of_payload,
-    service_title,
     venue,
 )
 from catalog.model import Service
-from catalog.outcome import Outcome, search_outcome
-from catalog.places import PlaceAnswer, ServesGmina, Unit
+from catalog.outcome import search_outcome
+from catalog.places import PlaceAnswer, Unit
 from catalog.reading import Expecting, Need, read
-from catalog.search import ADULT_AGE, Query, SearchIndex, SearchResult, for_children
+from catalog.search import ADULT_AGE, Query, SearchResult, for_children
 from catalog.taxonomy import SITUATIONS
-from catalog.text import clean, folded_words
-from catalog.vocabulary import is_danger
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-
-QUESTIONS: tuple[str, ...] = ("who", "age", "situation", "place")
-STEPS: tuple[str, ...] = ("start", *QUESTIONS, "choose_place", "results")
-WHO: tuple[str, ...] = ("me", "child", "other")
-PAGE_SIZE = 5
-SEARCH_LIMIT = 50
-MAX_TERMS = 300  # characters of free text kept for the search
-MAX_SENT = 300  # message ids remembered for the quick exit
-STATE_VERSION = 1
-EMERGENCY = "112"
-CONTROL_WORDS: tuple[str, ...] = ("restart", "skip", "back", "unknown", "forget", "more")
-# Questions whose "not understood" says what they expect (dialog.not_understood.<step>).
-NOT_UNDERSTOOD_SAYS_WHAT: tuple[str, ...] = ("who", "age", "situation", "results")
-# What can be wrong on a card; the same as bot.feedback.FEEDBACK_KINDS (a test checks).
-REPORT_KINDS: tuple[str, ...] = ("phone", "address", "hours", "closed", "other")
-MAX_NOTE_CHARS = 300  # the note about a card; the same as bot.feedback.MAX_NOTE_CHARS
-
-# Age ranges offered as buttons: token -> the age searched for (a typical age inside the range).
-AGE_RANGES: Mapping[str, int] = {
-    "0-14": 12,
-    "15-17": 16,
-    "18-25": 21,
-    "26-59": 40,
-    "60-": 65,
-}
-
-# ----------------------------------------------------------------------------- inputs
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """Something the person typed."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """A button pressed: the token it carries ("who:child", "age:15-17", "more" ...)."""
-
-    token: str
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """A location pin the person shared."""
-
-    latitude: float
-    longitude: float
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    """A command: /start (arg: deep-link payload), /pomoc, /szukaj, /jezyk, /prywatnosc, /usun."""
-
-    name: str
-    arg: str = ""
-
-
-Input = Text | Choice | Location | Command
-
-
-def command_of(text: str, bot_username: str = "") -> Command | None:
-    """'/start@bot payload' -> Command('start', 'payload'); None when meant for another bot.
-
-    Shared by Telegram and the terminal chat, so a command means the same in both.
-    """
-    head, _, rest = text.strip().partition(" ")
-    name, _, addressee = head[1:].partition("@")
-    if addressee and addressee.lower() != bot_username.lower():
-        return None
-    return Command(name.lower(), rest.strip())
-
-
-# ----------------------------------------------------------------------------- dependencies
-
-
-class Places(Protocol):
-    """What the dialog needs from the gazetteer."""
-
-    def find(self, text: str, *, prefer: ServesGmina | None = None) -> PlaceAnswer:
-        """Resolve a place the person typed."""
-        ...
-
-    def extract(
-        self, text: str, *, prefer: ServesGmina | None = None
-    ) -> tuple[PlaceAnswer | None, str]:
-        """Find a place mentioned inside a longer text; return the text without it."""
-        ...
-
-    def unit(self, code: str) -> Unit | None:
-        """A województwo, powiat or gmina by its code."""
-        ...
-
-    def locate(self, lat: float, lon: float) -> PlaceAnswer:
-        """Resolve a location pin."""
-        ...
-
-
-class Searcher(Protocol):
-    """What the dialog needs from the search index."""
-
-    def search(self, query: Query, *, limit: int = 10) -> SearchResult:
-        """Services that serve this person, best first."""
-        ...
-
-    def covers(self, gmina: str) -> bool:
-        """True when the catalogue serves the gmina locally."""
-        ...
-
-    def known_words(self, text: str) -> str:
-        """The words of a text that mean something to the search."""
-        ...
-
-    def locality(self, gmina: str) -> int:
-        """How locally the catalogue serves the gmina (0: only national lines)."""
-        ...
-
-    def general_office(self, query: Query) -> Service | None:
-        """The person's gmina social-help office with a phone, if the catalogue has one."""
-        ...
-
-    @property
-    def local_areas(self) -> tuple[str, ...]:
-        """The codes of the catalogue's local area."""
-        ...
-
-
-class Services(Protocol):
-    """The catalogue's services (for crisis lines, maps and feedback)."""
-
-    @property
-    def services(self) -> tuple[Service, ...]:
-        """Every service of the catalogue."""
-        ...
-
-    def service(self, service_id: str) -> Service | None:
-        """The service with this id."""
-        ...
-
-
-@dataclass(frozen=True)
-class Deps:
-    """Everything outside the dialog that it consults; fakes in tests, the Runtime in use."""
-
-    places: Places
-    search: Searcher
-    catalog: Services
-    is_danger: Callable[[str], bool]
-    state_ttl_hours: float = 24.0  # told to the person in /prywatnosc
-    feedback_ttl_days: float = 90.0  # how long report notes are kept, told there too
-
-    def served(self, gmina: str) -> int:
-        """How locally the catalogue serves the gmina (same-name places: the nearest served)."""
-        return self.search.locality(gmina)
-
-    @classmethod
-    def of(cls, runtime: Runtime, *, state_ttl_hours: float = 24.0) -> Deps:
-        """The dependencies of a running Runtime (gazetteer, served catalogue, its index).
-
-        The index carries its own catalogue, so cards and crisis lines always come from the
-        catalogue that was searched, even during a reload.
-        """
-        index = SearchIndex.of(runtime.catalog)
-        return cls(
-            places=runtime.gazetteer,
-            search=index,
-            catalog=index.catalog,
-            is_danger=is_danger,
-            state_ttl_hours=state_ttl_hours,
-            feedback_ttl_days=runtime.settings.feedback_ttl_days,
-        )
-
-
-# ----------------------------------------------------------------------------- state and output
-
-
-@dataclass(frozen=True, slots=True)
-class DialogState:
-    """Where one chat's conversation is; persisted per chat as JSON (to_dict/from_dict).
-
-    `done` lists the questions answered or skipped; `options` the place buttons last offered
-    (code or typed suggestion, label); `sent` the ids of the bot's messages, for the quick exit.
-    `report` is the service a "this was wrong" report is being made about and `report_kind`
-    what is wrong (None while not chosen yet); the report is not sent yet.
-    """
-
-    step: str = "start"
-    lang: str = "pl"
-    who: str | None = None
-    age: int | None = None
-    age_range: str | None = None
-    situations: tuple[str, ...] = ()
-    terms: str = ""
-    place_code: str | None = None
-    place_label: str | None = None
-    options: tuple[tuple[str, str], ...] = ()
-    done: tuple[str, ...] = ()
-    page: int = 0
-    sent: tuple[int, ...] = ()
-    report: str | None = None
-    report_kind: str | None = None
-    adult: bool = False  # no age given, but surely an adult ("mąż mnie bije")
-    lang_chosen: bool = False  # picked with /jezyk: never switched by what they write
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable form of the state."""
-        return {
-            "v": STATE_VERSION,
-            "step": self.step,
-            "lang": self.lang,
-            "who": self.who,
-            "age": self.age,
-            "age_range": self.age_range,
-            "situations": list(self.situations),
-            "terms": self.terms,
-            "place_code": self.place_code,
-            "place_label": self.place_label,
-            "options": [list(option) for option in self.options],
-            "done": list(self.done),
-            "page": self.page,
-            "sent": list(self.sent),
-            "report": self.report,
-            "report_kind": self.report_kind,
-            "adult": self.adult,
-            "lang_chosen": self.lang_chosen,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DialogState:
-        """The state back from its stored form; anything unreadable gives a fresh start."""
-        try:
-            if data.get("v") != STATE_VERSION:
-                return cls(lang=pick_language(str(data.get("lang") or "")))
-            step = str(data["step"])
-            return cls(
-                step=step if step in STEPS else "who",
-                lang=pick_language(str(data["lang"])),
-                who=_str_or_none(data.get("who")),
-                age=None if data.get("age") is None else int(data["age"]),
-                age_range=_str_or_none(data.get("age_range")),
-                situations=tuple(str(key) for key in data.get("situations", ())),
-                terms=str(data.get("terms", "")),
-                place_code=_str_or_none(data.get("place_code")),
-                place_label=_str_or_none(data.get("place_label")),
-                options=tuple((str(code), str(label)) for code, label in data.get("options", ())),
-                done=tuple(str(name) for name in data.get("done", ())),
-                page=int(data.get("page", 0)),
-                sent=tuple(int(message) for message in data.get("sent", ())),
-                report=_str_or_none(data.get("report")),
-                report_kind=_known_kind(data.get("report_kind")),
-                adult=bool(data.get("adult", False)),
-                lang_chosen=bool(data.get("lang_chosen", False)),
-            )
-        except (AttributeError, KeyError, TypeError, ValueError):
-            return cls()
-
-    def with_sent(self, message_ids: Iterable[int]) -> DialogState:
-        """The state remembering more messages the bot sent in this chat."""
-        return replace(self, sent=(*self.sent, *message_ids)[-MAX_SENT:])
-
-
-@dataclass(frozen=True, slots=True)
-class Feedback:
-    """A "this was wrong" report for the coordinators: the service, what is wrong and the
-    person's optional note about the service (cleaned, at most MAX_NOTE_CHARS); nobody's id."""
-
-    service_id: str
-    gmina: str | None
-    situations: tuple[str, ...]
-    kind: str = "other"
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """The result of one input: the new state and what to send.
-
-    `forget` asks the front end to delete the stored state (and not to store `state`) and to
-    delete the messages in `delete_messages`; `feedback` goes to the coordinators; `outcome`
-    (local, fallback, national, none) is counted for the partnership's unmet needs.
-    """
-
-    state: DialogState
-    replies: tuple[Reply, ...]
-    forget: bool = False
-    delete_messages: tuple[int, ...] = ()
-    feedback: tuple[Feedback, ...] = field(default=())
-    outcome: Outcome | None = None  # of the search, when this step shows results
-
+from catalog.text import folded_words
+
+# The conversation's public face: the step function and the values it takes and gives; the
+# parts live in bot.dialog_state (inputs, state, Step) and bot.dialog_report ("this was wrong").
+__all__ = [
+    "AGE_RANGES",
+    "CONTROL_WORDS",
+    "MAX_NOTE_CHARS",
+    "QUESTIONS",
+    "REPORT_KINDS",
+    "WHO",
+    "Choice",
+    "Command",
+    "Deps",
+    "DialogState",
+    "Feedback",
+    "Input",
+    "Location",
+    "Step",
+    "Text",
+    "area_label",
+    "caseworkers",
+    "command_of",
+    "crisis_lines",
+    "note_of",
+    "pending_report",
+    "start",
+    "step",
+    "unit_label",
+]
 
 # ----------------------------------------------------------------------------- the transition
 
 
 def step(state: DialogState, event: Input, deps: Deps, now: datetime) -> Step:
     """The conversation's answer to one input."""
-    if state.report is not None and not _is_report_button(event):
-        answered = _report_answer(state, event, deps)
+    if state.report is not None and not is_report_button(event):
+        answered = report_answer(state, event, deps)
         if answered is not None:
             return answered
         # Anything else: the report goes as it is (if a kind was chosen), then the input.
-        state, sent, notice = _close_report(state, deps)
+        state, sent, notice = close_report(state, deps)
         result = _step(state, event, deps, now)
         if result.forget:
             return result
-        return _with_report(result, sent, notice)
+        return with_report(result, sent, notice)
     return _step(state, event, deps, now)
 
 
@@ -398,7 +163,7 @@ def _on_command(state: DialogState, command: Command, deps: Deps, now: datetime)
             return _open_place_link(fresh, poster, deps, now)
         if arg in SITUATIONS:
             fresh = replace(fresh, situations=(arg,), done=("situation",))
-            lead.append(Reply(_t("dialog.deep_link", lang, situation=_label(arg, lang))))
+            lead.append(Reply(t_html("dialog.deep_link", lang, situation=_label(arg, lang))))
             return _advance(fresh, deps, now, lead)
         if arg and name != "start":
             return _on_text(fresh, arg, deps, now, lead)
@@ -430,7 +195,7 @@ def _open_place_link(state: DialogState, link: PlaceLink, deps: Deps, now: datet
     if link.situation is not None:
         state = replace(state, situations=(link.situation,), done=("situation", "place"))
         chosen.insert(0, _label(link.situation, lang))
-    lead.append(Reply(_t("dialog.deep_link", lang, situation=", ".join(chosen))))
+    lead.append(Reply(t_html("dialog.deep_link", lang, situation=", ".join(chosen))))
     return _advance(state, deps, now, lead)
 
 
@@ -444,54 +209,87 @@ def _forget(state: DialogState) -> Step:
 
 def _on_choice(state: DialogState, token: str, deps: Deps, now: datetime) -> Step:
     kind, _, value = token.partition(":")
-    if state.step == "start" and kind not in ("lang", "forget", "map", "wrong"):
-        state = replace(state, step="who")
-    if kind == "restart":
+    if state.step == StepName.START and kind not in ("lang", "forget", "map", "wrong"):
+        state = replace(state, step=StepName.WHO)
+    pressed = _BUTTONS.get(kind)
+    if pressed is None:
+        return Step(state, _ask(state, deps, now))
+    return pressed(state, value, deps, now)
+
+
+def _on_restart(state: DialogState, _value: str, deps: Deps, now: datetime) -> Step:
+    return _on_command(state, Command("start"), deps, now)
+
+
+def _on_forget(state: DialogState, _value: str, _deps: Deps, _now: datetime) -> Step:
+    return _forget(state)
+
+
+def _on_language(state: DialogState, value: str, deps: Deps, now: datetime) -> Step:
+    if value not in LANGUAGES:
+        return Step(state, _ask(state, deps, now))
+    state = replace(state, lang=value, lang_chosen=True)
+    if state.step == StepName.START:
         return _on_command(state, Command("start"), deps, now)
-    if kind == "forget":
-        return _forget(state)
-    if kind == "lang" and value in LANGUAGES:
-        state = replace(state, lang=value, lang_chosen=True)
-        if state.step == "start":
-            return _on_command(state, Command("start"), deps, now)
-        return Step(state, (Reply(t("dialog.language.changed", value)), *_ask(state, deps, now)))
-    if kind == "who" and value in WHO:
-        return _advance(_answered(replace(state, who=value), "who"), deps, now, [])
-    if kind == "age":
-        if value == "unknown":
-            state = replace(state, age=None, age_range=None)
-        elif value in AGE_RANGES:
-            state = replace(state, age=AGE_RANGES[value], age_range=value)
-        else:
-            return Step(state, _ask(state, deps, now))
-        return _advance(_answered(state, "age"), deps, now, [])
-    if kind == "sit":
-        return _on_situation_button(state, value, deps, now)
-    if kind == "place":
-        labels = dict(state.options)
-        if value in labels and value.isdigit():
-            chosen = replace(state, place_code=value[:6], place_label=labels[value], options=())
-            return _advance(_answered(chosen, "place"), deps, now, [])
+    return Step(state, (Reply(t("dialog.language.changed", value)), *_ask(state, deps, now)))
+
+
+def _on_who(state: DialogState, value: str, deps: Deps, now: datetime) -> Step:
+    if value not in WHO:
         return Step(state, _ask(state, deps, now))
-    if kind == "try":
-        typed = dict(state.options).get(f"try:{value}")
-        if typed is not None:
-            return _on_place_answer(state, deps.places.find(typed), deps, now, [])
+    return _advance(_answered(replace(state, who=value), "who"), deps, now, [])
+
+
+def _on_age(state: DialogState, value: str, deps: Deps, now: datetime) -> Step:
+    if value == "unknown":
+        state = replace(state, age=None, age_range=None)
+    elif value in AGE_RANGES:
+        state = replace(state, age=AGE_RANGES[value], age_range=value)
+    else:
         return Step(state, _ask(state, deps, now))
-    if kind == "skip":
-        return _skip(state, deps, now)
-    if kind == "back":
-        return _back(state, deps, now)
-    if kind == "change" and value in QUESTIONS:
-        changed = replace(state, step=value, done=tuple(d for d in state.done if d != value))
-        return Step(changed, _ask(changed, deps, now))
-    if kind == "more":
-        return _results(replace(state, page=state.page + 1), deps, now, [])
-    if kind == "map":
-        return _show_on_map(state, value, deps)
-    if kind == "wrong":
-        return _on_report_button(state, value, deps)
+    return _advance(_answered(state, "age"), deps, now, [])
+
+
+def _on_place_button(state: DialogState, value: str, deps: Deps, now: datetime) -> Step:
+    labels = dict(state.options)
+    if value in labels and value.isdigit():
+        chosen = replace(state, place_code=value[:6], place_label=labels[value], options=())
+        return _advance(_answered(chosen, "place"), deps, now, [])
     return Step(state, _ask(state, deps, now))
+
+
+def _on_suggestion(state: DialogState, value: str, deps: Deps, now: datetime) -> Step:
+    typed = dict(state.options).get(f"try:{value}")
+    if typed is None:
+        return Step(state, _ask(state, deps, now))
+    return _on_place_answer(state, deps.places.find(typed), deps, now, [])
+
+
+def _on_skip(state: DialogState, _value: str, deps: Deps, now: datetime) -> Step:
+    return _skip(state, deps, now)
+
+
+def _on_back(state: DialogState, _value: str, deps: Deps, now: datetime) -> Step:
+    return _back(state, deps, now)
+
+
+def _on_change(state: DialogState, value: str, deps: Deps, now: datetime) -> Step:
+    if value not in QUESTIONS:
+        return Step(state, _ask(state, deps, now))
+    changed = replace(state, step=value, done=tuple(d for d in state.done if d != value))
+    return Step(changed, _ask(changed, deps, now))
+
+
+def _on_more(state: DialogState, _value: str, deps: Deps, now: datetime) -> Step:
+    return _results(replace(state, page=state.page + 1), deps, now, [])
+
+
+def _on_map(state: DialogState, value: str, deps: Deps, _now: datetime) -> Step:
+    return _show_on_map(state, value, deps)
+
+
+def _on_wrong(state: DialogState, value: str, deps: Deps, _now: datetime) -> Step:
+    return on_report_button(state, value, deps)
 
 
 def _on_situation_button(state: DialogState, value: str, deps: Deps, now: datetime) -> Step:
@@ -534,179 +332,6 @@ def _show_on_map(state: DialogState, service_id: str, deps: Deps) -> Step:
     return Step(state, (Reply("", kind="venue", venue=place),))
 
 
-# ----------------------------------------------------------------------------- "this was wrong"
-
-
-def _is_report_button(event: Input) -> bool:
-    return isinstance(event, Choice) and event.token.startswith("wrong:")
-
-
-def _on_report_button(state: DialogState, value: str, deps: Deps) -> Step:
-    """A button of the report: on a card ('<id>'), a kind, "send without a note" or cancel."""
-    lang = state.lang
-    service_id, _, action = value.partition(":")
-    if deps.catalog.service(service_id) is None:
-        # An old card after a reload that removed the service (or forged data).
-        left = _without_report(state) if state.report == service_id else state
-        return Step(left, (Reply(t("dialog.wrong.gone", lang), kind="report_gone"),))
-    if not action:
-        sent: tuple[Feedback, ...] = ()
-        notice = None
-        if state.report not in (None, service_id):
-            state, sent, notice = _close_report(state, deps)
-        asking = replace(state, report=service_id, report_kind=None)
-        return _with_report(Step(asking, (_report_question(asking, deps),)), sent, notice)
-    if state.report != service_id:
-        # A button of a report already sent or cancelled: one press, one report.
-        return Step(state, (Reply(t("dialog.wrong.closed", lang), kind="report_closed"),))
-    if action in REPORT_KINDS:
-        chosen = replace(state, report_kind=action)
-        return Step(chosen, (replace(_note_question(chosen, deps), replace=True),))
-    if action == "send" and state.report_kind is not None:
-        return _send_report(state, "", cut=False)
-    if action == "cancel":
-        reply = Reply(t("dialog.wrong.cancelled", lang), kind="report_cancelled", replace=True)
-        return Step(_without_report(state), (reply,))
-    return Step(state, (_report_question(state, deps),))
-
-
-def _report_answer(state: DialogState, event: Input, deps: Deps) -> Step | None:
-    """Typed text while a report is open: the note (or a reminder to choose what is wrong).
-
-    None when the input is something else (danger, a control word, a command, a location,
-    another button): the report is then closed and the input handled as usual.
-    """
-    if not isinstance(event, Text) or deps.is_danger(event.text):
-        return None
-    word = _control_word(event.text)
-    if word == "skip" and state.report_kind is not None:
-        return _send_report(state, "", cut=False)
-    if word is not None:
-        return None
-    if state.report_kind is None:
-        return Step(state, (_report_question(state, deps, remind=True),))
-    note, cut = note_of(event.text)
-    if not note:
-        return Step(state, (_note_question(state, deps),))
-    return _send_report(state, note, cut=cut)
-
-
-def note_of(text: str) -> tuple[str, bool]:
-    """The note as sent to the coordinators, and whether it was cut.
-
-    One line, without invisible and control characters (no hidden text, no right-to-left
-    tricks), at most MAX_NOTE_CHARS characters; otherwise as the person wrote it (it is
-    escaped only where it is shown).
-    """
-    note = "".join(ch for ch in clean(text) if unicodedata.category(ch) not in ("Cc", "Cf"))
-    note = note.strip()
-    if len(note) <= MAX_NOTE_CHARS:
-        return note, False
-    return note[: MAX_NOTE_CHARS - 1].rstrip() + "…", True
-
-
-def _send_report(state: DialogState, note: str, *, cut: bool) -> Step:
-    lang = state.lang
-    report = _report(state, note)
-    text = t("dialog.wrong.sent_with_note" if note else "dialog.wrong.sent", lang)
-    if cut:
-        text += "\n" + t("dialog.wrong.note_cut", lang, limit=MAX_NOTE_CHARS)
-    # "Send without a note" replaces the question it was pressed on; a typed note gets a reply.
-    reply = Reply(text, kind="report_sent", replace=not note)
-    return Step(_without_report(state), (reply,), feedback=(report,))
-
-
-def pending_report(state: DialogState) -> Feedback | None:
-    """The report a stored state still holds (kind chosen, note not written yet), for a job
-    that deletes idle states: send it before the state goes, so it is never lost."""
-    if state.report is None or state.report_kind is None:
-        return None
-    return _report(state, "")
-
-
-def _close_report(
-    state: DialogState, deps: Deps
-) -> tuple[DialogState, tuple[Feedback, ...], Reply | None]:
-    """The open report ends: sent without a note when a kind was chosen, else dropped."""
-    if state.report is None:
-        return state, (), None
-    left = _without_report(state)
-    report = pending_report(state)
-    if report is None:
-        return left, (), None
-    title = _report_title(report.service_id, deps)
-    notice = Reply(
-        _t("dialog.wrong.sent_without_note", state.lang, service=title), kind="report_sent"
-    )
-    return left, (report,), notice
-
-
-def _with_report(result: Step, sent: tuple[Feedback, ...], notice: Reply | None) -> Step:
-    """A step with a report closed on the way: the report added, the notice after any danger
-    reply (which always comes first)."""
-    if not sent and notice is None:
-        return result
-    replies = list(result.replies)
-    if notice is not None:
-        at = 1 if replies and replies[0].kind == "danger" else 0
-        replies.insert(at, notice)
-    return replace(result, replies=tuple(replies), feedback=(*sent, *result.feedback))
-
-
-def _report(state: DialogState, note: str) -> Feedback:
-    return Feedback(
-        service_id=state.report or "",
-        gmina=state.place_code,
-        situations=state.situations,
-        kind=state.report_kind or "other",
-        note=note,
-    )
-
-
-def _without_report(state: DialogState) -> DialogState:
-    return replace(state, report=None, report_kind=None)
-
-
-def _report_question(state: DialogState, deps: Deps, *, remind: bool = False) -> Reply:
-    lang = state.lang
-    service_id = state.report or ""
-    kinds = rows(
-        *(
-            Button(t(f"dialog.wrong.kind.{kind}", lang), report_token(service_id, kind))
-            for kind in REPORT_KINDS
-        ),
-        Button(t("dialog.wrong.cancel", lang), report_token(service_id, "cancel")),
-        width=2,
-    )
-    text = _t("dialog.wrong.question", lang, service=_report_title(service_id, deps))
-    if remind:
-        text = f"{t('dialog.wrong.use_buttons', lang)}\n{text}"
-    return Reply(text, buttons=kinds, kind="report_question")
-
-
-def _note_question(state: DialogState, deps: Deps) -> Reply:
-    lang = state.lang
-    service_id = state.report or ""
-    buttons = (
-        (Button(t("dialog.wrong.send", lang), report_token(service_id, "send")),),
-        (Button(t("dialog.wrong.cancel", lang), report_token(service_id, "cancel")),),
-    )
-    text = _t(
-        "dialog.wrong.note",
-        lang,
-        kind=t(f"dialog.wrong.kind.{state.report_kind or 'other'}", lang),
-        service=_report_title(service_id, deps),
-        limit=MAX_NOTE_CHARS,
-    )
-    return Reply(text, buttons=buttons, kind="report_note")
-
-
-def _report_title(service_id: str, deps: Deps) -> str:
-    """The service as the person saw it on the card (plain text)."""
-    service = deps.catalog.service(service_id)
-    return service_id if service is None else service_title(service)
-
-
 def _open_card(state: DialogState, service_id: str, deps: Deps, now: datetime) -> Step:
     """A deep link from a card shared elsewhere (inline mode): that card, with its buttons."""
     lang = state.lang
@@ -731,7 +356,7 @@ def _on_text(state: DialogState, text: str, deps: Deps, now: datetime, lead: lis
     if need.danger:
         known = _with_need_age(state, need)
         lead.insert(0, _danger_reply(known, deps))  # before anything else, even the greeting
-    word = _control_word(text)
+    word = control_word(text)
     if word == "restart":
         return _on_command(state, Command("start"), deps, now)
     if word in ("skip", "back"):
@@ -846,23 +471,6 @@ def _terms(state: DialogState, need: Need, deps: Deps) -> str:
     return f"{state.terms} {known}".strip()[-MAX_TERMS:]
 
 
-def _control_word(text: str) -> str | None:
-    folded = " ".join(folded_words(text))
-    for word in CONTROL_WORDS:
-        if folded in _words_of(f"dialog.words.{word}"):
-            return word
-    return None
-
-
-@cache  # the locales do not change while the program runs
-def _words_of(key: str) -> tuple[str, ...]:
-    """Words that mean the same in any of our languages (people mix them)."""
-    found: list[str] = []
-    for lang in LANGUAGES:
-        found.extend(" ".join(folded_words(phrase)) for phrase in t(key, lang).split("|"))
-    return tuple(phrase for phrase in found if phrase)
-
-
 def _has_words(text: str) -> bool:
     return any(word.isalpha() for word in folded_words(text))
 
@@ -940,17 +548,11 @@ def _advance(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -
 
 
 def _ask(state: DialogState, deps: Deps, now: datetime) -> tuple[Reply, ...]:
-    if state.step in ("start", "who"):
-        return (_who_question(state.lang),)
-    if state.step == "age":
-        return (_age_question(state),)
-    if state.step == "situation":
-        return (_situation_question(state),)
-    if state.step == "place":
-        return (_place_question(state),)
-    if state.step == "choose_place":
-        return (_choose_place_question(state),)
-    return (_footer(state, deps, now, more=False),)
+    """The question of the step the conversation is at (the results' footer after them)."""
+    question = _QUESTIONS.get(state.step)
+    if question is None:
+        return (_footer(state, deps, now, more=False),)
+    return (question(state),)
 
 
 def _navigation(lang: str, *, back: bool = True) -> tuple[Button, ...]:
@@ -1008,7 +610,7 @@ def _situation_question(state: DialogState) -> Reply:
     text = t("dialog.situation.question", lang)
     if state.situations:
         chosen = ", ".join(_label(key, lang) for key in state.situations)
-        text += "\n" + _t("dialog.situation.chosen", lang, situations=chosen)
+        text += "\n" + t_html("dialog.situation.chosen", lang, situations=chosen)
     done = (Button(t("dialog.button.done", lang), "sit:done"),)
     return Reply(
         text,
@@ -1117,7 +719,7 @@ def _outside_area(state: DialogState, deps: Deps) -> str:
         unit = deps.places.unit(code)
         if unit is not None:
             names.append(area_label(unit, state.lang))
-    return _t("dialog.results.outside_area", state.lang, areas=", ".join(names) or "—")
+    return t_html("dialog.results.outside_area", state.lang, areas=", ".join(names) or "—")
 
 
 def area_label(unit: Unit, lang: str) -> str:
@@ -1131,12 +733,12 @@ def _summary(state: DialogState, count: int) -> str:
     lang = state.lang
     parts = [tn("dialog.results.found", count, lang)]
     if state.place_label:
-        parts.append(_t("dialog.results.place", lang, place=state.place_label))
+        parts.append(t_html("dialog.results.place", lang, place=state.place_label))
     else:
         parts.append(t("dialog.results.no_place", lang))
     if state.situations:
         chosen = ", ".join(_label(key, lang) for key in state.situations)
-        parts.append(_t("dialog.results.situations", lang, situations=chosen))
+        parts.append(t_html("dialog.results.situations", lang, situations=chosen))
     return "\n".join(parts)
 
 
@@ -1273,14 +875,32 @@ def _label(situation: str, lang: str) -> str:
     return t(f"situation.{situation}", lang)
 
 
-def _t(key: str, lang: str, /, **values: object) -> str:
-    """A text with its values escaped for HTML (labels, catalogue and place names)."""
-    return t(key, lang, **{name: escape(value) for name, value in values.items()})
+# ----------------------------------------------------------------------------- dispatch tables
 
-
-def _str_or_none(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _known_kind(value: object) -> str | None:
-    return value if isinstance(value, str) and value in REPORT_KINDS else None
+_Pressed = Callable[[DialogState, str, Deps, datetime], Step]
+# A button's token is "<kind>[:<value>]": the kind says what was pressed.
+_BUTTONS: Mapping[str, _Pressed] = {
+    "restart": _on_restart,
+    "forget": _on_forget,
+    "lang": _on_language,
+    "who": _on_who,
+    "age": _on_age,
+    "sit": _on_situation_button,
+    "place": _on_place_button,
+    "try": _on_suggestion,
+    "skip": _on_skip,
+    "back": _on_back,
+    "change": _on_change,
+    "more": _on_more,
+    "map": _on_map,
+    "wrong": _on_wrong,
+}
+# The question each step asks.
+_QUESTIONS: Mapping[str, Callable[[DialogState], Reply]] = {
+    StepName.START: lambda state: _who_question(state.lang),
+    StepName.WHO: lambda state: _who_question(state.lang),
+    StepName.AGE: _age_question,
+    StepName.SITUATION: _situation_question,
+    StepName.PLACE: _place_question,
+    StepName.CHOOSE_PLACE: _choose_place_question,
+}
