@@ -42,7 +42,7 @@ class FeedbackRow(SQLModel, table=True):
 
 
 @dataclass(frozen=True, slots=True)
-class Feedback:
+class StoredFeedback:
     """A report as the rest of the program sees it."""
 
     id: int
@@ -68,8 +68,8 @@ def _kind(value: str) -> FeedbackKind:
     return "other"
 
 
-def _value(row: FeedbackRow) -> Feedback:
-    return Feedback(
+def _value(row: FeedbackRow) -> StoredFeedback:
+    return StoredFeedback(
         id=row.id or 0,
         created_at=row.created_at,
         service_id=row.service_id,
@@ -87,7 +87,7 @@ class FeedbackStore:
         self.engine = engine
         self.stats = stats
         # Called with each new report, by name (one per purpose: a restarted bot replaces its own).
-        self.listeners: dict[str, Callable[[Feedback], None]] = {}
+        self.listeners: dict[str, Callable[[StoredFeedback], None]] = {}
         bring_up_to_date(engine, table_of(FeedbackRow))
 
     def add(
@@ -100,7 +100,7 @@ class FeedbackStore:
         partnership: str = "",
         service_phones: Collection[str] = (),
         now: datetime | None = None,
-    ) -> Feedback:
+    ) -> StoredFeedback:
         """Store a report (an unknown kind counts as "other") and count it in the statistics
         (of the whole deployment and of the service's partnership).
 
@@ -140,7 +140,7 @@ class FeedbackStore:
 
     def recent(
         self, limit: int = 20, *, partnerships: frozenset[str] | None = None
-    ) -> Sequence[Feedback]:
+    ) -> Sequence[StoredFeedback]:
         """The latest reports, newest first: about every partnership's services, or only
         about these partnerships'."""
         query = select(FeedbackRow)

@@ -211,11 +211,6 @@ class Reloader:
         self.runtime = runtime
         self._lock = asyncio.Lock()
 
-    @property
-    def busy(self) -> bool:
-        """True while a reload is running (the next one waits its turn)."""
-        return self._lock.locked()
-
     async def check(self, fetched: Fetched) -> Report:
         """Validate a file against the runtime's places, in a worker thread; loads nothing."""
         return await asyncio.to_thread(

@@ -94,7 +94,7 @@ class StateConflict(Exception):  # noqa: N818 - the name says what happened
 
 
 @dataclass(frozen=True, slots=True)
-class Conversation:
+class StoredConversation:
     """What is stored for a chat: the dialog state, when it was last written, its version and
     the last update answered."""
 
@@ -152,13 +152,13 @@ class ConversationStore:
         others' tables are theirs to create)."""
         bring_up_to_date(self.engine, TABLE)
 
-    def load(self, chat_id: int) -> Conversation | None:
+    def load(self, chat_id: int) -> StoredConversation | None:
         """The stored conversation of a chat, or None when there is none."""
         with self.engine.connect() as connection:
             row = connection.execute(_LOAD, {"chat_id": chat_id}).first()
         if row is None:
             return None
-        return Conversation(
+        return StoredConversation(
             state=_json_object(row.state),
             updated_at=row.updated_at,
             version=row.version,
@@ -270,13 +270,6 @@ class ConversationStore:
         with self.engine.begin() as connection:
             stale = connection.execute(delete(TABLE).where(TABLE.c.updated_at < limit)).rowcount
         return int(stale or 0)
-
-    def chat_ids(self) -> list[int]:
-        """Every chat with stored state (for tests and the privacy check)."""
-        with self.engine.connect() as connection:
-            return [
-                int(chat_id) for chat_id in connection.execute(select(TABLE.c.chat_id)).scalars()
-            ]
 
 
 @dataclass(slots=True)

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
+from sqlalchemy import select
+
+from bot.store import TABLE, ConversationStore
 from catalog.format import content_hash_of
 from catalog.model import AgeRange, Area, Catalog, Contact, Institution, Phone, Service
 from catalog.places import PlaceData, ReferenceAnswer, Unit
@@ -244,3 +247,9 @@ def sample_regions_of(data: PlaceData) -> PlaceData:
         points=tuple(x for x in data.points if kept(x.gmina)),
         info=data.info,
     )
+
+
+def stored_chat_ids(store: ConversationStore) -> list[int]:
+    """Every chat the store keeps a state for (what the privacy tests look at)."""
+    with store.engine.connect() as connection:
+        return [int(chat_id) for chat_id in connection.execute(select(TABLE.c.chat_id)).scalars()]

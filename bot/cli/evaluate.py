@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from bot.cli.search import Places, Served, catalog_to_use, on_runtime
+from bot.cli.search import PlaceFinder, Served, catalog_to_use, on_runtime
 from bot.i18n import t, tn
 from catalog.evaluation import HIT_AT, Evaluation, Outcome, evaluate_index, questions_from
 from catalog.search import SearchIndex
@@ -53,7 +53,7 @@ def run(
     return EXIT_OK if evaluation.leaks == 0 and not evaluation.misses else EXIT_FAILED
 
 
-def _resolver(places: Places) -> Callable[[str], str | None]:
+def _resolver(places: PlaceFinder) -> Callable[[str], str | None]:
     def resolve(text: str) -> str | None:
         answer = places.find(text)
         return answer.gmina.code if answer.gmina is not None else None

@@ -31,7 +31,7 @@ EXIT_BAD_PLACE = 2
 EXIT_BAD_SITUATION = 2  # as argparse's own usage errors
 
 
-class Places(Protocol):
+class PlaceFinder(Protocol):
     """What the search command needs from the gazetteer."""
 
     def find(self, text: str, *, prefer: ServesGmina | None = None) -> PlaceAnswer:
@@ -53,7 +53,7 @@ class Served(Protocol):
     """What the search command needs from the runtime: the places and the served catalogue."""
 
     @property
-    def gazetteer(self) -> Places:
+    def gazetteer(self) -> PlaceFinder:
         """The places."""
         ...
 
@@ -187,7 +187,7 @@ def run(
 
 def _search(
     index: SearchIndex,
-    places: Places,
+    places: PlaceFinder,
     *,
     text: str,
     place: str | None,
@@ -329,7 +329,7 @@ def _place_error_text(error: ErrorAnswer, lang: str) -> str:
 
 
 def _run_batch(
-    path: Path, index: SearchIndex, places: Places, limit: int, out: TextIO, err: TextIO
+    path: Path, index: SearchIndex, places: PlaceFinder, limit: int, out: TextIO, err: TextIO
 ) -> int:
     """One JSON answer per JSON line of the file; a bad line answers with its error."""
     code = EXIT_OK
@@ -402,7 +402,7 @@ def catalog_to_use(path: Path | None, served: Served, lang: str, err: TextIO) ->
     return checked_catalog(path, served.gazetteer, lang, err)
 
 
-def checked_catalog(path: Path, places: Places, lang: str, err: TextIO) -> Catalog | None:
+def checked_catalog(path: Path, places: PlaceFinder, lang: str, err: TextIO) -> Catalog | None:
     """The file's catalogue when it has no error; else its problems on stderr."""
     from bot.reports import render_report
 

@@ -30,7 +30,7 @@ from telegram.ext import (
 )
 
 from bot.access import EVERYTHING, MAX_PARTNERSHIP_CHARS, Coordinators, Scope
-from bot.feedback import Feedback
+from bot.feedback import StoredFeedback
 from bot.handlers.common import NO_PREVIEW, BotApplication, BotContext, language_of
 from bot.handlers.lookup import flood_stopped
 from bot.i18n import t
@@ -306,7 +306,7 @@ async def _send_long(message: Message, text: str, problems: Sequence[Problem], l
 
 
 def feedback_messages(
-    items: Sequence[Feedback],
+    items: Sequence[StoredFeedback],
     catalog: Catalog | None,
     lang: str,
     *,
@@ -342,7 +342,7 @@ def feedback_messages(
     return messages
 
 
-def feedback_alert(item: Feedback, catalog: Catalog | None, lang: str) -> str:
+def feedback_alert(item: StoredFeedback, catalog: Catalog | None, lang: str) -> str:
     """The message the coordinators get when someone reports a mistake (Telegram HTML)."""
     text = t(
         "admin.feedback.new",
@@ -360,7 +360,7 @@ def _note_line(note: str, lang: str) -> str:
     return t("admin.feedback.note", lang, note=f"<i>{escape(note)}</i>")
 
 
-def _service_title(item: Feedback, catalog: Catalog | None) -> str:
+def _service_title(item: StoredFeedback, catalog: Catalog | None) -> str:
     service = catalog.service(item.service_id) if catalog is not None else None
     if service is None:
         return item.service_name or item.service_id
@@ -383,7 +383,7 @@ async def on_feedback(update: Update, context: BotContext, scope: Scope) -> None
         await message.reply_text(text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
 
 
-def recipients_of(services: BotServices, item: Feedback) -> frozenset[int]:
+def recipients_of(services: BotServices, item: StoredFeedback) -> frozenset[int]:
     """Who hears of a report: the coordinators of the service's partnership; the global
     admins when it has none (blocking: a database query)."""
     if item.partnership:
@@ -394,7 +394,7 @@ def recipients_of(services: BotServices, item: Feedback) -> frozenset[int]:
 
 
 async def notify_admins(
-    bot: Bot, admin_ids: frozenset[int], item: Feedback, catalog: Catalog | None, lang: str
+    bot: Bot, admin_ids: frozenset[int], item: StoredFeedback, catalog: Catalog | None, lang: str
 ) -> None:
     """Tell every coordinator about a new report; an unreachable one does not stop the rest."""
     text = feedback_alert(item, catalog, lang)
@@ -626,15 +626,15 @@ class _BotLoop:
 
 def _feedback_listener(
     application: BotApplication, services: BotServices, bot_loop: _BotLoop
-) -> Callable[[Feedback], None]:
+) -> Callable[[StoredFeedback], None]:
     """Send the coordinators a notice of each new report, from any thread."""
 
-    async def notify(item: Feedback, catalog: Catalog) -> None:
+    async def notify(item: StoredFeedback, catalog: Catalog) -> None:
         recipients = await asyncio.to_thread(recipients_of, services, item)
         language = services.settings.language
         await notify_admins(application.bot, recipients, item, catalog, language)
 
-    def on_feedback_added(item: Feedback) -> None:
+    def on_feedback_added(item: StoredFeedback) -> None:
         notice = notify(item, services.runtime.catalog)
         try:
             running = asyncio.get_running_loop()

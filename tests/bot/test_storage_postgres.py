@@ -16,7 +16,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.stats import CONVERSATIONS, FEEDBACK, GMINA, TOTAL, Conversation, Stats
 from bot.store import ConversationStore
-from tests.builders import catalog_with, crisis_line, service
+from tests.builders import catalog_with, crisis_line, service, stored_chat_ids
 
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 DAY = date(2026, 11, 23)
@@ -57,7 +57,7 @@ def test_conversations_of_chats_with_ids_beyond_32_bits_are_kept(
     store.save(BIG_USER_ID, {"step": "who"}, now=NOON)
     store.save(SUPERGROUP_ID, {"step": "age"}, now=NOON)
 
-    assert sorted(store.chat_ids()) == [SUPERGROUP_ID, BIG_USER_ID]
+    assert sorted(stored_chat_ids(store)) == [SUPERGROUP_ID, BIG_USER_ID]
     stored = store.load(BIG_USER_ID)
     assert stored is not None
     assert stored.state == {"step": "who"}
@@ -83,7 +83,7 @@ def test_idle_conversations_expire_and_active_ones_stay(store: ConversationStore
     deleted = store.expire(timedelta(hours=24), now=NOON)
 
     assert deleted == 1
-    assert sorted(store.chat_ids()) == [2, 3]
+    assert sorted(stored_chat_ids(store)) == [2, 3]
 
 
 def test_delete_forgets_only_that_chat(store: ConversationStore) -> None:
@@ -92,7 +92,7 @@ def test_delete_forgets_only_that_chat(store: ConversationStore) -> None:
 
     store.delete(1)
 
-    assert store.chat_ids() == [2]
+    assert stored_chat_ids(store) == [2]
 
 
 def test_reports_list_newest_first_and_are_counted_by_kind(engine: Engine) -> None:

@@ -15,6 +15,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.store import ConversationStore
 from tests.botapi import BotApiServer, FakeUser
+from tests.builders import stored_chat_ids
 from tests.e2e.conftest import Bot
 
 ADMIN = FakeUser(9101, "Koordynatorka", "pl")
@@ -241,7 +242,7 @@ async def test_a_kind_without_a_note_is_sent_when_the_idle_conversation_is_forgo
     await expiry.run(bot.app)
     await expiry.run(bot.app)  # a second pass finds nothing left to send
 
-    assert ALA.id not in store.chat_ids()
+    assert ALA.id not in stored_chat_ids(store)
     assert [(r.service_id, r.kind, r.note) for r in bot.services.feedback.recent()] == [
         (SERVICE, "closed", "")
     ]

@@ -25,6 +25,7 @@ from bot.store import ConversationStore
 from catalog.places import PlaceAnswer
 from catalog.search import Query, SearchResult
 from tests.botapi import TOKEN, BotApiServer, FakeUser
+from tests.builders import stored_chat_ids
 from tests.e2e.conftest import Bot
 
 ALA = FakeUser(701, "Ala", "pl")
@@ -256,7 +257,7 @@ async def test_idle_conversations_are_forgotten_by_the_expiry_job(
 
     await job.run(bot.app)
 
-    assert store.chat_ids() == [ALA.id]
+    assert stored_chat_ids(store) == [ALA.id]
 
 
 async def test_a_started_bot_is_healthy_before_its_first_heartbeat_job(bot: Bot) -> None:
