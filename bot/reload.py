@@ -236,35 +236,54 @@ class Reloader:
             if old is not None and new.content_hash == old.content_hash and not runtime.is_sample:
                 same = CatalogDiff(added=(), removed=(), changed=())
                 return ReloadOutcome(status="same", report=report, serving=old, diff=same)
-            loaded_at = datetime.now(UTC)
-            new = dataclasses.replace(new, loaded_at=loaded_at)
-            catalogs = runtime.with_catalog(new)
-            # built now, kept with the catalogue: the merged one is what is searched
-            merged = await asyncio.to_thread(_merged_and_indexed, catalogs)
+            del old  # `_install` retires it: no reference may stay here (see `_retire`)
             try:
-                await asyncio.to_thread(runtime.database.replace_catalog, new, loaded_at=loaded_at)
+                served, diff = await self._install(new, index=True)
             except SQLAlchemyError as error:
                 _LOG.error("storing the new catalogue failed: %s", type(error).__name__)
-                return ReloadOutcome(status="store_failed", report=report, serving=old or new)
-            # The retired catalogues travel in a list that `_retire` empties (see there): the
-            # partnership's previous catalogue first, then the merged one searched until now.
-            retired = [old] if old is not None else []
-            if runtime.catalog is not old:
-                retired.append(runtime.catalog)
-            had_previous = old is not None
-            runtime.serve(catalogs, merged)
-            del old  # the last references are dropped in a worker thread, piece by piece
-            diff = await asyncio.to_thread(_retire, retired, new, had_previous=had_previous)
-            _LOG.info(
-                "catalogue of partnership %r reloaded: %d services (+%d -%d ~%d), hash %s",
-                new.partnership,
-                len(new.services),
-                len(diff.added),
-                len(diff.removed),
-                len(diff.changed),
-                new.content_hash[:12],
-            )
-            return ReloadOutcome(status="loaded", report=report, serving=new, diff=diff)
+                serving = runtime.catalogs.get(new.partnership, new)  # nothing was swapped
+                return ReloadOutcome(status="store_failed", report=report, serving=serving)
+            return ReloadOutcome(status="loaded", report=report, serving=served, diff=diff)
+
+    async def load(self, catalog: Catalog, *, index: bool = True) -> tuple[Catalog, CatalogDiff]:
+        """Store a checked catalogue as its partnership's and serve it (`catalog load` on the
+        command line); the catalogue as served and what changed. `index=False` leaves the
+        search index to be built at the first search (a process that exits never needs it)."""
+        async with self._lock:
+            return await self._install(catalog, index=index)
+
+    async def _install(self, new: Catalog, *, index: bool) -> tuple[Catalog, CatalogDiff]:
+        """The one order of a load, under the lock: merge (and index) the catalogues to serve,
+        store the new one in one transaction (its notice reaches the other processes), swap
+        it in, then say what changed and free the retired catalogues. A failed store raises
+        and changes nothing."""
+        runtime = self.runtime
+        loaded_at = datetime.now(UTC)
+        new = dataclasses.replace(new, loaded_at=loaded_at)
+        catalogs = runtime.with_catalog(new)
+        # built now, kept with the catalogue: the merged one is what is searched
+        merged = await asyncio.to_thread(_merged_and_indexed if index else _merged, catalogs)
+        await asyncio.to_thread(runtime.database.replace_catalog, new, loaded_at=loaded_at)
+        # The retired catalogues travel in a list that `_retire` empties (see there): the
+        # partnership's previous catalogue first, then the merged one searched until now.
+        old = runtime.catalogs.get(new.partnership)
+        retired = [old] if old is not None else []
+        if runtime.catalog is not old:
+            retired.append(runtime.catalog)
+        had_previous = old is not None
+        runtime.serve(catalogs, merged)
+        del old  # the last references are dropped in a worker thread, piece by piece
+        diff = await asyncio.to_thread(_retire, retired, new, had_previous=had_previous)
+        _LOG.info(
+            "catalogue of partnership %r reloaded: %d services (+%d -%d ~%d), hash %s",
+            new.partnership,
+            len(new.services),
+            len(diff.added),
+            len(diff.removed),
+            len(diff.changed),
+            new.content_hash[:12],
+        )
+        return new, diff
 
     async def follow(self) -> list[str]:
         """Serve what another process loaded: each partnership whose stored catalogue is not
@@ -318,6 +337,11 @@ def _retire(retired: list[Catalog], new: Catalog, *, had_previous: bool) -> Cata
     return diff
 
 
+def _merged(catalogs: dict[str, Catalog]) -> Catalog:
+    """The catalogue to search: the partnerships' catalogues merged."""
+    return merge(list(catalogs.values()))
+
+
 def _merged_and_indexed(catalogs: dict[str, Catalog]) -> Catalog:
     """The catalogue to search, with its index built (in a worker thread, before the swap).
 
@@ -325,6 +349,6 @@ def _merged_and_indexed(catalogs: dict[str, Catalog]) -> Catalog:
     index change together (`Runtime.serve`): a search sees the old pair or the new one, never
     a mix. A search that already holds the old catalogue finishes on it.
     """
-    merged = merge(list(catalogs.values()))
+    merged = _merged(catalogs)
     SearchIndex.of(merged)
     return merged

@@ -5,9 +5,7 @@ command line all share it.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import TextIO
 
@@ -20,7 +18,7 @@ from catalog.model import Catalog
 from catalog.partnerships import merge, serving_order
 from catalog.places import Gazetteer
 from catalog.places_store import load_gazetteer
-from catalog.storage import CatalogDiff, Database, diff_catalogs
+from catalog.storage import Database
 from catalog.text import (
     configure_lemmas,
     ensure_lemma_tables,
@@ -121,15 +119,6 @@ class Runtime:
         self.catalogs = catalogs
         self.catalog = merged if merged is not None else merge(list(catalogs.values()))
         self.is_sample = False
-
-    def replace_catalog(self, catalog: Catalog) -> CatalogDiff:
-        """Store a checked catalogue as its partnership's (all or nothing), then serve it;
-        says what changed in that partnership's catalogue."""
-        loaded_at = datetime.now(UTC)
-        diff = diff_catalogs(self.catalogs.get(catalog.partnership), catalog)
-        self.database.replace_catalog(catalog, loaded_at=loaded_at)
-        self.serve(self.with_catalog(dataclasses.replace(catalog, loaded_at=loaded_at)))
-        return diff
 
     def close(self) -> None:
         """Release the database connections."""

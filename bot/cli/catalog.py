@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from datetime import UTC, date
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 from bot.cli.evaluate import register_catalog_test
 from bot.handouts import directory_html
 from bot.i18n import t, tn
-from bot.reload import FetchError, read_path
+from bot.reload import FetchError, Reloader, read_path
 from bot.reports import render_diff, render_freshness, render_report
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -121,7 +122,7 @@ def load_command(arguments: argparse.Namespace) -> int:
             )
             print(t("catalog.cli.kept", lang))
             return 1
-        diff = runtime.replace_catalog(loaded)
+        _, diff = asyncio.run(Reloader(runtime).load(loaded, index=False))
         print(t("catalog.cli.loaded", lang, name=loaded.name))
         if loaded.partnership:
             print(t("admin.partnership", lang, partnership=loaded.partnership))

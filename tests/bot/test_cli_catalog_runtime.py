@@ -1,5 +1,7 @@
+import asyncio
 from pathlib import Path
 
+from bot.reload import Reloader
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.builders import catalog_with, crisis_line, service
@@ -12,7 +14,8 @@ def test_runtime_serves_the_sample_until_a_catalogue_is_loaded(tmp_path: Path) -
     assert runtime.catalog.name == "Przykładowy katalog usług społecznych"
     assert (tmp_path / "data" / "drogowskaz.sqlite").exists()
 
-    diff = runtime.replace_catalog(catalog_with(service("mopr-zasilki"), crisis_line()))
+    loading = Reloader(runtime).load(catalog_with(service("mopr-zasilki"), crisis_line()))
+    _, diff = asyncio.run(loading)
     runtime.close()
     reopened = Runtime.open(settings)
 

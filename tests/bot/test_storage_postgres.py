@@ -3,6 +3,7 @@ reports, statistics, and the whole runtime opened from DROGOWSKAZ_DATABASE_URL."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, create_engine
 
 from bot.feedback import FeedbackStore
+from bot.reload import Reloader
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.stats import CONVERSATIONS, FEEDBACK, GMINA, TOTAL, Conversation, Stats
@@ -151,7 +153,7 @@ def test_runtime_opens_from_the_database_url_and_serves_the_stored_catalogue(
 
     with Runtime.open(settings) as first:
         served_first = (first.is_sample, first.database.is_sqlite)
-        first.replace_catalog(catalog)
+        asyncio.run(Reloader(first).load(catalog, index=False))
     with Runtime.open(settings) as second:
         info = second.database.catalog_info()
         served = second.catalog

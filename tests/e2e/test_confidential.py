@@ -3,12 +3,14 @@ card: its address, coordinates and map never reach the person, only its phone.""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from bot.i18n import t
+from bot.reload import Reloader
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.botapi import BotApiServer, FakeUser
@@ -42,7 +44,7 @@ def runtime(settings: Settings) -> Iterator[Any]:
     opened = Runtime.open(settings)
     report = check(SHELTER, filename="schronisko.yaml", places=opened.gazetteer)
     assert report.catalog is not None, report.errors
-    opened.replace_catalog(report.catalog)
+    asyncio.run(Reloader(opened).load(report.catalog, index=False))
     yield opened
     opened.close()
 
