@@ -276,6 +276,8 @@ class BotProcess:
     log: Path
     profile: bool = False
     process: subprocess.Popen[bytes] | None = None
+    # settings over the defaults below, e.g. PostgreSQL and webhook mode (bench.group)
+    environment: dict[str, str] = field(default_factory=dict)
 
     def start(self, server: BotApiServer) -> None:
         env = {
@@ -289,6 +291,7 @@ class BotProcess:
         }
         for name in ("DROGOWSKAZ_CATALOG", "DROGOWSKAZ_WEBHOOK_URL", "HTTP_PROXY", "HTTPS_PROXY"):
             env.pop(name, None)
+        env.update(self.environment)
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and code
                 [sys.executable, "-c", self.command()],

@@ -16,7 +16,7 @@ from sqlalchemy import BigInteger, Column, Engine, Table, delete, select
 from sqlmodel import Field, SQLModel
 
 from catalog.storage import upsert_statement
-from catalog.tables import table_of
+from catalog.tables import bring_up_to_date, table_of
 
 MAX_PARTNERSHIP_CHARS: Final = 64
 
@@ -67,7 +67,7 @@ class Coordinators:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        SQLModel.metadata.create_all(engine, tables=[TABLE])
+        bring_up_to_date(engine, TABLE)
         self._upsert: Any = upsert_statement(
             TABLE,
             engine.dialect.name,

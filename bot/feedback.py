@@ -19,8 +19,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from bot.dialog import note_of
 from bot.stats import Stats
 from catalog.personal import redact_personal
-from catalog.storage import bring_up_to_date
-from catalog.tables import table_of
+from catalog.tables import bring_up_to_date, table_of
 
 FeedbackKind = Literal["phone", "address", "hours", "closed", "other"]
 FEEDBACK_KINDS: Final[tuple[FeedbackKind, ...]] = get_args(FeedbackKind)

@@ -22,8 +22,8 @@ from bot.i18n import t
 from catalog.format import spreadsheet_safe
 from catalog.outcome import UNMET, Outcome
 from catalog.places import Gazetteer
-from catalog.storage import bring_up_to_date, upsert_statement
-from catalog.tables import table_of
+from catalog.storage import upsert_statement
+from catalog.tables import bring_up_to_date, table_of
 
 # What is counted; the key says which one ("situation" -> a taxonomy key, "gmina" -> a 6-digit
 # TERYT prefix, "results" -> "found"/"not_found", "feedback" -> the kind of problem).

@@ -44,8 +44,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
 
-from catalog.storage import bring_up_to_date, upsert_statement
-from catalog.tables import table_of
+from catalog.storage import upsert_statement
+from catalog.tables import bring_up_to_date, table_of
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -32,7 +32,7 @@ from catalog.places import (
     PostalRecord,
     UnitRecord,
 )
-from catalog.tables import table_of
+from catalog.tables import bring_up_to_date, table_of
 
 _LOG = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def gazetteer_from_engine(engine: Engine, *, cache: Path | None = None) -> Gazet
     0.15 s instead of 1 s of reading and indexing the tables. It is rewritten whenever
     the tables or this code change.
     """
-    SQLModel.metadata.create_all(engine, tables=list(PLACE_TABLES))
+    bring_up_to_date(engine, *PLACE_TABLES)  # processes starting together take turns
     key = _index_key(engine) if cache is not None else ""
     if cache is not None:
         cached = _read_index(cache, key)

@@ -18,7 +18,15 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Engine, ForeignKeyConstraint, Table, event, func, inspect, literal, text
+from sqlalchemy import (
+    Engine,
+    ForeignKeyConstraint,
+    Table,
+    event,
+    func,
+    inspect,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -31,7 +39,7 @@ from catalog.format import (
     institutions_data,
 )
 from catalog.model import Area, Catalog, Institution, Service
-from catalog.tables import table_of
+from catalog.tables import table_of, take_schema_turn, up_to_date
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL: every catalogue load is announced here with its partnership, at its commit, so
@@ -216,8 +224,10 @@ class Database:
     def create_schema(self) -> None:
         """Create the catalogue's tables when missing (other modules create their own), and
         move a catalogue stored before partnerships into them, as the default partnership's."""
-        SQLModel.metadata.create_all(self.engine, tables=list(TABLES))
         with self.engine.begin() as connection:
+            take_schema_turn(connection)
+            for table in TABLES:
+                up_to_date(connection, table)
             found = set(inspect(connection).get_table_names())
             if LEGACY_TABLES[0] not in found:
                 return
@@ -381,50 +391,6 @@ class Database:
     def dispose(self) -> None:
         """Close the connections (tests, and the end of a command)."""
         self.engine.dispose()
-
-
-def bring_up_to_date(engine: Engine, table: Table) -> None:
-    """Create the table, or bring one made by an earlier version up to date: each missing
-    column is added with its default for the rows already there (a missing key column: the
-    table is made anew and its rows copied; tables of a few thousand rows).
-    """
-    with engine.begin() as connection:
-        inspector = inspect(connection)
-        if not inspector.has_table(table.name):
-            table.create(connection)
-            return
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        missing = [column for column in table.columns if column.name not in present]
-        if not missing:
-            return
-        defaults = {column.name: _default_of(column) for column in missing}
-        if not any(column.primary_key for column in missing):
-            for column in missing:
-                kind = column.type.compile(engine.dialect)
-                value = literal(defaults[column.name]).compile(
-                    dialect=engine.dialect, compile_kwargs={"literal_binds": True}
-                )
-                connection.execute(
-                    text(
-                        f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} "
-                        f"NOT NULL DEFAULT {value}"
-                    )
-                )
-            return
-        everything = text(f"SELECT * FROM {table.name}")  # noqa: S608 - a table name of ours
-        rows = [dict(row) for row in connection.execute(everything).mappings()]
-        connection.execute(text(f"DROP TABLE {table.name}"))
-        table.create(connection)
-        for start in range(0, len(rows), INSERT_BATCH):
-            batch = [{**row, **defaults} for row in rows[start : start + INSERT_BATCH]]
-            connection.execute(table.insert(), batch)
-
-
-def _default_of(column: Any) -> object:
-    """What the rows of an earlier version hold in a column it did not have."""
-    if column.default is None or not column.default.is_scalar:
-        raise ValueError(f"column {column.name} needs a default to be added to old rows")
-    return column.default.arg
 
 
 def upsert_statement(
