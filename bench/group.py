@@ -129,6 +129,7 @@ async def measure(processes: int, users: int, count: int, url: str, root: Path) 
                 bot.start(server)
             for bot in bots:  # a conversation alternates: every bot is warm after these
                 await _warm_up(server, bot, places)
+            server.resent = 0  # posts refused while the bots started do not count
             label = f"{processes} process{'es' if processes > 1 else ''} on PostgreSQL"
             crowd = people(users, places, think=(0.0, 0.0))
             figures = await _run(server, bots[0], crowd, f"{label}, no think", saturation=True)
@@ -139,8 +140,10 @@ async def measure(processes: int, users: int, count: int, url: str, root: Path) 
                 await bot.terminate()
             await server.stop()
     keep = ("updates handled per second", "update->reply median", "update->reply p99")
+    retaken = sum(bot.log.read_text(errors="replace").count("step taken again") for bot in bots)
     return [figure for figure in figures if figure.measure in keep] + [
-        Figure(f"{label}", "updates sent again (no 200)", float(server.resent), "")
+        Figure(label, "updates posted again (no 200)", float(server.resent), ""),
+        Figure(label, "steps taken again (state saved by the other process)", retaken, ""),
     ]
 
 
