@@ -24,7 +24,8 @@ from typing import Any
 
 import aiohttp
 
-from bench.generate import Figure, catalogue_database, print_figures
+from bench.generate import catalogue_database
+from bench.report import Figure, print_figures
 from bench.throughput import (
     USER_ID_BASE,
     BotProcess,
