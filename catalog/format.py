@@ -5,9 +5,8 @@ Reading keeps, for every institution, service, key and list item, the line (YAML
 it came from, so that validation can say "line 42". The models only check the shape of the
 file; what the values mean (places, phones, situations) is checked by `catalog.validation`.
 
-It also writes a catalogue's content back in the file's layout (`institutions_data`: export,
-storage and the content hash), and holds what reading big files needs so that the bot keeps
-answering meanwhile (`gc_paused`, `free_in_pieces`).
+A catalogue's content goes back into the file's layout in `catalog.assemble`; what reading
+big files needs so that the bot keeps answering meanwhile is in `catalog.heap`.
 
 Fields the project adds to format v1 (all optional): in CSV, the columns `catalog_name`,
 `catalog_updated`, `sources`, `service_confidential` and `service_phones`, `service_email`,
@@ -19,25 +18,21 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gc
 import io
 import json
 import re
-import threading
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from hashlib import sha256
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from yaml.composer import ComposerError
 
-if TYPE_CHECKING:
-    from catalog.model import Catalog, Contact, Institution, Service
+from catalog.heap import gc_paused
 
 Path = tuple[str | int, ...]  # where a value sits in the document: ("institutions", 0, "id")
 FileKind = Literal["yaml", "csv", "hsds"]
@@ -126,9 +121,9 @@ class CatalogDocument(_Document):
         people during a reload) run in between.
         """
         own = self.model_dump(mode="json", exclude={"institutions"}, exclude_none=True)
-        digest = sha256(_canonical(own))
+        digest = sha256(canonical_json(own))
         for institution in self.institutions:
-            digest.update(b"\n" + _canonical(institution.model_dump(mode="json")))
+            digest.update(b"\n" + canonical_json(institution.model_dump(mode="json")))
         return digest.hexdigest()
 
     @classmethod
@@ -151,161 +146,9 @@ class CatalogDocument(_Document):
         return cls.model_validate({**data, "institutions": validated})
 
 
-def _canonical(data: object) -> bytes:
+def canonical_json(data: object) -> bytes:
+    """Data as JSON with sorted keys and no spaces: the same data always gives the same bytes."""
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-# --- a catalogue's content in the file's layout ----------------------------------------------
-
-
-def catalog_head(
-    name: str, updated: date | None, partnership: str | None = None
-) -> dict[str, object]:
-    """The catalogue's own keys, as JSON data (a key left out when not set, so a catalogue
-    without a partnership hashes as it always did)."""
-    head: dict[str, object] = {"version": 1, "name": name}
-    if updated is not None:
-        head["updated"] = updated.isoformat()
-    if partnership:
-        head["partnership"] = partnership
-    return head
-
-
-def institutions_data(
-    institutions: Sequence[Institution], services: Sequence[Service]
-) -> Iterator[dict[str, object]]:
-    """Each institution with its services as JSON data in the file's layout, defaults left out.
-
-    A service writes a contact value only where it differs from its institution's: the same
-    catalogue whether the file repeated the value or let the service inherit it.
-    """
-    owned: dict[str, list[Service]] = {institution.id: [] for institution in institutions}
-    for service in services:
-        owned.setdefault(service.institution.id, []).append(service)
-    for institution in institutions:
-        yield _institution_data(institution, owned[institution.id])
-
-
-def _institution_data(institution: Institution, services: Sequence[Service]) -> dict[str, object]:
-    data: dict[str, object] = {"id": institution.id, "name": institution.name}
-    if institution.short_name is not None:
-        data["short_name"] = institution.short_name
-    if institution.address is not None:
-        data["address"] = institution.address
-    data["place"] = institution.place.written
-    if institution.geo is not None:
-        data["geo"] = list(institution.geo)
-    contact = institution.contact
-    if contact.phones:
-        data["phones"] = [phone.written for phone in contact.phones]
-    data.update(_contact_data(contact, None))
-    if institution.sources:
-        data["sources"] = list(institution.sources)
-    if institution.checked is not None:
-        data["checked"] = institution.checked.isoformat()
-    if institution.confidential:
-        data["confidential"] = True
-    data["services"] = [_service_data(service, institution) for service in services]
-    return data
-
-
-def _service_data(service: Service, institution: Institution) -> dict[str, object]:
-    data: dict[str, object] = {"id": service.id, "name": service.name}
-    if service.description is not None:
-        data["description"] = service.description
-    data["situations"] = list(service.situations)
-    if service.keywords:
-        data["keywords"] = list(service.keywords)
-    if not service.ages.is_any:
-        data["ages"] = str(service.ages)
-    if service.areas != (institution.place,):
-        data["area"] = [area.written for area in service.areas]
-    if service.crisis:
-        data["crisis"] = True
-    if not service.free:
-        data["free"] = False
-    if service.checked is not None and service.checked != institution.checked:
-        data["checked"] = service.checked.isoformat()
-    if service.confidential and not institution.confidential:
-        data["confidential"] = True
-    inherited = institution.contact
-    if service.contact.phones != inherited.phones:
-        data["phones"] = [phone.written for phone in service.contact.phones]
-    data.update(_contact_data(service.contact, inherited))
-    return data
-
-
-def _contact_data(contact: Contact, inherited: Contact | None) -> dict[str, object]:
-    """E-mail, website, hours and languages where given (and not the same as inherited)."""
-    data: dict[str, object] = {}
-    for key in ("email", "website", "hours"):
-        value = getattr(contact, key)
-        if value is not None and (inherited is None or value != getattr(inherited, key)):
-            data[key] = value
-    default = inherited.languages if inherited is not None else ("pl",)
-    if contact.languages != default:
-        data["languages"] = list(contact.languages)
-    return data
-
-
-HASH_STEP = 1 << 18  # bytes hashed at a time by `content_hash_of`
-
-
-def content_hash_of(
-    name: str,
-    updated: date | None,
-    institutions: Sequence[Institution],
-    services: Sequence[Service],
-    *,
-    partnership: str | None = None,
-) -> str:
-    """sha256 of the catalogue's content: equal for the same catalogue, whatever file gave it.
-
-    Made institution by institution, hashed a quarter of a megabyte at a time: hashlib lets go
-    of the GIL for every update over 2 kB and takes it straight back, and so many quick
-    hand-overs keep the event loop waiting (a waiting thread asks for the GIL only after 5 ms
-    without one), while long steps in between let it run.
-    """
-    digest = sha256(_canonical(catalog_head(name, updated, partnership)))
-    pending: list[bytes] = []
-    size = 0
-    for data in institutions_data(institutions, services):
-        pending.append(b"\n" + _canonical(data))
-        size += len(pending[-1])
-        if size >= HASH_STEP:
-            digest.update(b"".join(pending))
-            pending, size = [], 0
-    digest.update(b"".join(pending))
-    return digest.hexdigest()
-
-
-def catalog_json(catalog: Catalog) -> str:
-    """The catalogue's content as the JSON of a document (storage keeps it), in small steps."""
-    head = json.dumps(
-        catalog_head(catalog.name, catalog.updated, catalog.partnership), ensure_ascii=False
-    )
-    parts = ",".join(
-        json.dumps(data, ensure_ascii=False)
-        for data in institutions_data(catalog.institutions, catalog.services)
-    )
-    return f'{head[:-1]},"institutions":[{parts}]}}'
-
-
-def document_of(catalog: Catalog) -> CatalogDocument:
-    """The catalogue as a document, for export: checking it gives the same catalogue back."""
-    return CatalogDocument.from_json(catalog_json(catalog))
-
-
-def without_confidential_places(document: CatalogDocument) -> CatalogDocument:
-    """The document for publishing: an institution that is confidential, or has a confidential
-    service, loses its address and coordinates (its phone stays: the intake point)."""
-    institutions = [
-        institution.model_copy(update={"address": None, "geo": None})
-        if institution.confidential or any(s.confidential for s in institution.services)
-        else institution
-        for institution in document.institutions
-    ]
-    return document.model_copy(update={"institutions": institutions})
 
 
 MODEL_KEYS: Mapping[str, tuple[str, ...]] = {
@@ -392,57 +235,6 @@ class YamlLines:
             else:
                 return line
         return line
-
-
-_PAUSES = threading.Lock()
-_paused = 0  # how many threads are inside gc_paused (the collector is one for the process)
-_was_enabled = True
-FREEZE_AFTER = 10_000  # new tracked objects alive at the end of a pause: freeze them (see below)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small objects at once.
-
-    Reading a 10,000-service catalogue creates about a million objects that all stay alive;
-    collections triggered meanwhile find nothing to free and triple the time. Each collection
-    also holds the GIL from start to end, so it stalls the bot's event loop (a second at
-    country scale). When the pause ends with more than `FREEZE_AFTER` new objects alive (the
-    first collection would walk them all: 50 ms for 100,000), everything alive is frozen
-    (`gc.freeze`): a catalogue has no reference cycles and is freed by reference counting, so
-    the collector never needs to walk it, neither at the end of the pause nor in a later full
-    collection. Pauses in several threads nest: the collector resumes when the last one ends.
-    """
-    global _paused, _was_enabled
-    with _PAUSES:
-        if _paused == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _paused += 1
-    try:
-        yield
-    finally:
-        with _PAUSES:
-            _paused -= 1
-            if _paused == 0 and _was_enabled:
-                if gc.get_count()[0] > FREEZE_AFTER:
-                    gc.freeze()
-                gc.enable()
-
-
-FREE_PIECE = 100  # objects (with all they alone hold) dropped at a time by `free_in_pieces`
-
-
-def free_in_pieces(pieces: list[object]) -> None:
-    """Drop objects a hundred at a time, emptying the list.
-
-    Freeing a big structure in one go is one long cascade of deallocations in C, which holds
-    the GIL throughout (a quarter of a second for a country-scale catalogue): the bot's event
-    loop waits. The caller holds the parts of the structure in `pieces`, drops the structure
-    itself (cheap: its parts are still held), then calls this; other threads run in between.
-    """
-    while pieces:
-        del pieces[-FREE_PIECE:]
 
 
 def file_kind(filename: str, data: bytes) -> FileKind:

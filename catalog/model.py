@@ -24,6 +24,11 @@ LEVEL_BY_CODE_LENGTH: Mapping[int, Level] = {
 }
 
 
+# The ages a person can have, for the whole program: what the bot accepts as someone's age and
+# what a catalogue's age ranges may name.
+MIN_AGE, MAX_AGE = 1, 120
+
+
 @dataclass(frozen=True, slots=True)
 class AgeRange:
     """Ages served, both ends included; None means open on that side."""

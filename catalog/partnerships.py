@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from hashlib import sha256
 from typing import Final
 
-from catalog.format import content_hash_of
+from catalog.assemble import content_hash_of
 from catalog.model import Catalog, Institution, Service
 
 DEFAULT: Final = ""  # the partnership of a catalogue file without a `partnership:` key

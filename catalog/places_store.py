@@ -23,7 +23,7 @@ from platformdirs import user_cache_dir
 from sqlalchemy import Engine, func, select
 from sqlmodel import Field, SQLModel
 
-from catalog.format import gc_paused  # no collections while the index is built or read
+from catalog.heap import gc_paused  # no collections while the index is built or read
 from catalog.places import (
     Gazetteer,
     LocalityRecord,

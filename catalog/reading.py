@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Literal, Protocol
 
+from catalog.model import MAX_AGE, MIN_AGE
 from catalog.places import PlaceAnswer, ServesGmina, Unit
 from catalog.search import Query
 from catalog.taxonomy import SITUATIONS
@@ -28,7 +29,6 @@ from catalog.vocabulary import STRONG, Understanding, Vocabulary, tokenize, voca
 Who = Literal["me", "child", "other"]
 Expecting = Literal["who", "age", "situation", "place"]
 WHO: tuple[Who, ...] = ("me", "child", "other")
-MIN_AGE, MAX_AGE = 1, 110  # one age range for the whole program (the dialog, the command line)
 ADULT_AGE = 18
 REPLY_LANGUAGES = ("pl", "uk", "en")  # what the bot answers in; Russian is answered in Ukrainian
 CONTEXT_WEIGHT = 0.5  # a situation only mentioned beside the main one ("mam 17 lat" + work)

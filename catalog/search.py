@@ -18,7 +18,7 @@ from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from catalog.format import free_in_pieces, gc_paused
+from catalog.heap import free_in_pieces, gc_paused
 from catalog.model import LEVEL_BY_CODE_LENGTH, Catalog, Level, Service
 from catalog.text import words
 from catalog.vocabulary import (

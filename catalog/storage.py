@@ -32,12 +32,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
-from catalog.format import (
-    CatalogDocument,
-    catalog_head,
-    gc_paused,
-    institutions_data,
-)
+from catalog.assemble import build_catalog, catalog_head, institutions_data
+from catalog.format import CatalogDocument
+from catalog.heap import gc_paused
 from catalog.model import Area, Catalog, Institution, Service
 from catalog.tables import table_of, take_schema_turn, up_to_date
 
@@ -313,8 +310,6 @@ class Database:
         ~180 MB of freed but unreturnable memory behind; a batch's document is small and its
         memory is reused by the next one.
         """
-        from catalog.validation import build_catalog
-
         with gc_paused(), Session(self.engine) as session:
             meta = session.get(CatalogMeta, partnership)
             if meta is None:

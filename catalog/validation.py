@@ -10,21 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
-from typing import Any, Literal, Protocol, TypeVar
-from urllib.parse import urlsplit
+from typing import Literal, Protocol, TypeVar
 
-import phonenumbers
 from babel import Locale
-from email_validator import EmailNotValidError, validate_email
-from phonenumbers import shortnumberinfo
 from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
+from catalog.assemble import build_catalog
 from catalog.format import (
     CSV_COLUMNS,
     EXTRA_CSV_COLUMNS,
@@ -32,25 +28,23 @@ from catalog.format import (
     CatalogDocument,
     Path,
     RawDocument,
-    content_hash_of,
-    free_in_pieces,
-    gc_paused,
     level_of,
     read_document,
 )
+from catalog.heap import free_in_pieces, gc_paused
 from catalog.hours import HoursError, OpeningHours, parse_hours
 from catalog.hsds import is_hsds, read_hsds
-from catalog.model import AgeRange, Area, Catalog, Contact, Institution, Phone, Service
+from catalog.model import Catalog
 from catalog.places import ReferenceAnswer, Unit
 from catalog.taxonomy import SITUATIONS
 from catalog.text import fold
+from catalog.values import is_valid_email, is_valid_url, parse_ages, parse_phone
 from catalog.vocabulary import VOCABULARY_LANGUAGES, load_documents
 
 Severity = Literal["error", "warning"]
 Params = Mapping[str, str | int]
 SAMPLE_RESOURCE = "sample-catalog.yaml"
 ID_PATTERN = re.compile(r"[a-z0-9-]+")
-MAX_AGE = 120
 # A service is found by a few dozen words people use; thousands are a mistake or an attack
 # (every keyword is indexed and lemmatised).
 MAX_KEYWORDS = 100
@@ -146,224 +140,6 @@ def load_sample(places: PlaceReferences) -> Catalog:
         codes = ", ".join(f"{p.code} (line {p.line})" for p in report.errors)
         raise ValueError(f"the bundled sample catalogue does not validate: {codes}")
     return report.catalog
-
-
-def build_catalog(
-    document: CatalogDocument,
-    place_codes: Mapping[str, str],
-    *,
-    loaded_at: datetime | None = None,
-    content_hash: str | None = None,
-) -> Catalog:
-    """The catalogue from a checked document and the TERYT prefix of every place it names.
-
-    Also how storage rebuilds a catalogue, from the stored document, codes and hash.
-    """
-    institutions: list[Institution] = []
-    services: list[Service] = []
-    # Values that repeat across services (places, situation lists, inherited contacts) are
-    # shared, one object each: a third less memory for a country-scale catalogue.
-    shared: dict[object, Any] = {}
-
-    def one(value: _T) -> _T:
-        found: _T = shared.setdefault(value, value)
-        return found
-
-    for written in document.institutions:
-        place = one(Area(code=place_codes[written.place], written=written.place))
-        institution = Institution(
-            id=written.id,
-            name=written.name,
-            place=place,
-            contact=one(
-                _contact(
-                    written.phones,
-                    written.email,
-                    written.website,
-                    written.hours,
-                    written.languages,
-                )
-            ),
-            short_name=written.short_name,
-            address=written.address,
-            geo=written.geo,
-            sources=tuple(written.sources),
-            checked=written.checked,
-            confidential=written.confidential,
-        )
-        institutions.append(institution)
-        inherited = institution.contact
-        for item in written.services:
-            contact = inherited
-            if item.phones or item.email or item.website or item.hours or item.languages:
-                own = _contact(
-                    item.phones or [], item.email, item.website, item.hours, item.languages
-                )
-                contact = one(
-                    Contact(
-                        phones=own.phones or inherited.phones,
-                        email=own.email or inherited.email,
-                        website=own.website or inherited.website,
-                        hours=own.hours or inherited.hours,
-                        languages=own.languages if item.languages else inherited.languages,
-                    )
-                )
-            ages = parse_ages(item.ages) if item.ages else AgeRange()
-            services.append(
-                Service(
-                    id=item.id,
-                    institution=institution,
-                    name=item.name,
-                    situations=one(tuple(one(key) for key in item.situations)),
-                    areas=one(
-                        tuple(
-                            one(Area(code=place_codes[area], written=area))
-                            for area in (item.area or [written.place])
-                        )
-                    ),
-                    contact=contact,
-                    description=item.description,
-                    keywords=one(tuple(item.keywords)),
-                    ages=one(ages if isinstance(ages, AgeRange) else AgeRange()),
-                    crisis=item.crisis,
-                    free=item.free,
-                    checked=item.checked or written.checked,
-                    confidential=item.confidential or written.confidential,
-                )
-            )
-    if content_hash is None:
-        content_hash = content_hash_of(
-            document.name,
-            document.updated,
-            institutions,
-            services,
-            partnership=document.partnership,
-        )
-    return Catalog(
-        name=document.name,
-        services=tuple(services),
-        institutions=tuple(institutions),
-        content_hash=content_hash,
-        updated=document.updated,
-        loaded_at=loaded_at,
-        partnership=document.partnership or "",
-    )
-
-
-def _contact(
-    phones: Sequence[str],
-    email: str | None,
-    website: str | None,
-    hours: str | None,
-    languages: Sequence[str] | None,
-) -> Contact:
-    parsed = tuple(phone for phone in map(parse_phone, phones) if isinstance(phone, Phone))
-    return Contact(
-        phones=parsed,
-        email=email,
-        website=website,
-        hours=hours,
-        languages=tuple(language.lower() for language in languages) if languages else ("pl",),
-    )
-
-
-# --- single values ------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=16384)
-def parse_phone(text: str) -> Phone | str:
-    """A Polish or international number, or a Polish short number (112, 116 111, 19524).
-
-    Returns the phone, or the message key of what is wrong with it.
-    """
-    digits = re.sub(r"[\s\-./()]", "", text)
-    if re.fullmatch(r"\d{3,6}", digits):
-        number = phonenumbers.parse(digits, "PL")
-        if shortnumberinfo.is_valid_short_number_for_region(number, "PL"):
-            display = f"{digits[:3]} {digits[3:]}" if len(digits) == 6 else digits
-            return Phone(written=text, dial=digits, display=display)
-    try:
-        number = phonenumbers.parse(text, "PL")
-    except phonenumbers.NumberParseException:
-        return "catalog.bad_phone"
-    reason = phonenumbers.is_possible_number_with_reason(number)
-    if reason == phonenumbers.ValidationResult.TOO_SHORT:
-        return "catalog.phone_too_short"
-    if reason == phonenumbers.ValidationResult.TOO_LONG:
-        return "catalog.phone_too_long"
-    if not phonenumbers.is_valid_number(number):
-        return "catalog.bad_phone"
-    return Phone(
-        written=text,
-        dial=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-        display=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
-    )
-
-
-_AGES = re.compile(r"(?P<low>\d{1,3})?\s*[-–]\s*(?P<high>\d{1,3})?")
-
-
-def parse_ages(text: str) -> AgeRange | str:
-    """'15-25', '-17', '60-' -> the range, or the message key of what is wrong."""
-    found = _AGES.fullmatch(text.strip())
-    if found is None or not (found["low"] or found["high"]):
-        return "catalog.bad_ages"
-    low = int(found["low"]) if found["low"] else None
-    high = int(found["high"]) if found["high"] else None
-    if any(end is not None and end > MAX_AGE for end in (low, high)):
-        return "catalog.bad_ages"
-    if low is not None and high is not None and low > high:
-        return "catalog.ages_reversed"
-    return AgeRange(low=low, high=high)
-
-
-def is_valid_url(text: str) -> bool:
-    """An http(s) address with a host name (no other schemes: no javascript:, no file:)."""
-    if any(character.isspace() for character in text):
-        return False
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-    except ValueError:
-        return False
-    return parts.scheme in {"http", "https"} and host is not None and "." in host
-
-
-# A plain ASCII local part ("gops.mordy", "sekretariat+pomoc"): always valid up to 64 letters.
-_PLAIN_LOCAL_PART = re.compile(r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*")
-
-
-def is_valid_email(text: str) -> bool:
-    """A well-formed e-mail address (syntax only: no network look-up).
-
-    The checker is slow (Unicode tables for the domain); a plain address is decided by its
-    domain, checked once per domain, so a catalogue of 50,000 addresses at a few hundred
-    domains costs a few hundred checks. Anything unusual gets the whole check.
-    """
-    local, at, domain = text.rpartition("@")
-    if (
-        at
-        and len(local) <= 64
-        and len(text) <= 254
-        and domain.isascii()
-        and _PLAIN_LOCAL_PART.fullmatch(local)
-    ):
-        return _is_valid_email_domain(domain)
-    return _is_valid_email_address(text)
-
-
-@lru_cache(maxsize=65536)
-def _is_valid_email_domain(domain: str) -> bool:
-    return _is_valid_email_address(f"a@{domain}")
-
-
-@lru_cache(maxsize=16384)
-def _is_valid_email_address(text: str) -> bool:
-    try:
-        validate_email(text, check_deliverability=False)
-    except EmailNotValidError:
-        return False
-    return True
 
 
 @cache

@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import select
 
 from bot.store import TABLE, ConversationStore
-from catalog.format import content_hash_of
+from catalog.assemble import content_hash_of
 from catalog.model import AgeRange, Area, Catalog, Contact, Institution, Phone, Service
 from catalog.places import PlaceData, ReferenceAnswer, Unit
 
@@ -36,7 +36,7 @@ def area(code: str, written: str | None = None) -> Area:
 
 def phone(written: str = "116 123") -> Phone:
     """A phone as validation would parse it (real national lines by default)."""
-    from catalog.validation import parse_phone
+    from catalog.values import parse_phone
 
     parsed = parse_phone(written)
     if isinstance(parsed, str):
@@ -171,7 +171,7 @@ def catalog_with(
 
 def _ages(text: str) -> AgeRange:
     """Ages as validation would parse them ('15-25', '-18', '60-'; '' for any age)."""
-    from catalog.validation import parse_ages
+    from catalog.values import parse_ages
 
     if not text:
         return AgeRange()

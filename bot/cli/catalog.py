@@ -16,7 +16,8 @@ from bot.reload import FetchError, Reloader, read_path
 from bot.reports import render_diff, render_freshness, render_report
 from bot.runtime import Runtime
 from bot.settings import Settings
-from catalog.format import document_of, without_confidential_places, write_csv, write_yaml
+from catalog.assemble import document_of, without_confidential_places
+from catalog.format import write_csv, write_yaml
 from catalog.handout import directory_sections
 from catalog.hsds import DATA_PACKAGE, export_tables, tables_of, write_hsds
 from catalog.partnerships import as_partnership

@@ -17,9 +17,9 @@ from typing import Any, Protocol, TextIO
 
 from bot.i18n import LANGUAGES, t
 from bot.settings import Settings
-from catalog.model import Catalog
+from catalog.model import MAX_AGE, MIN_AGE, Catalog
 from catalog.places import PlaceAnswer, ReferenceAnswer, ServesGmina, Unit
-from catalog.reading import MAX_AGE, MIN_AGE, Need, read
+from catalog.reading import Need, read
 from catalog.search import Match, SearchIndex, SearchResult
 from catalog.taxonomy import SITUATIONS
 from catalog.text import fold

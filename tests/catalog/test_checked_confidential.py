@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from catalog.format import document_of, without_confidential_places, write_csv, write_yaml
+from catalog.assemble import document_of, without_confidential_places
+from catalog.format import write_csv, write_yaml
 from catalog.freshness import freshness_of, months_before
 from catalog.places_store import builtin_gazetteer
 from catalog.validation import Report, check

@@ -4,15 +4,14 @@ import io
 from datetime import date
 
 from catalog.format import (
-    FREEZE_AFTER,
     CatalogDocument,
-    gc_paused,
     read_csv,
     read_document,
     read_yaml,
     write_csv,
     write_yaml,
 )
+from catalog.heap import FREEZE_AFTER, gc_paused
 
 YAML = b"""\
 version: 1

@@ -16,7 +16,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from bot.i18n import t
-from catalog.format import document_of
+from catalog.assemble import document_of
 from catalog.hsds import (
     POLAND_URI,
     TERYT_URI,

@@ -1,4 +1,5 @@
-from catalog.format import document_of, read_document, write_csv
+from catalog.assemble import document_of
+from catalog.format import read_document, write_csv
 from catalog.model import Catalog
 from catalog.partnerships import as_partnership, merge, partnerships_at, qualified_id
 from catalog.search import Query, SearchIndex

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateTable
 
 import catalog.storage
-from catalog.format import catalog_json
+from catalog.assemble import catalog_json
 from catalog.model import Catalog
 from catalog.search import Query, SearchIndex
 from catalog.storage import TABLES, Database, diff_catalogs

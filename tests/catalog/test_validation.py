@@ -10,18 +10,12 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from catalog.format import CSV_COLUMNS, MODEL_KEYS, document_of, write_csv, write_yaml
+from catalog.assemble import document_of
+from catalog.format import CSV_COLUMNS, MODEL_KEYS, write_csv, write_yaml
 from catalog.model import AgeRange, Phone
 from catalog.places_store import builtin_gazetteer
-from catalog.validation import (
-    Hint,
-    Problem,
-    Report,
-    check,
-    is_valid_email,
-    load_sample,
-    parse_phone,
-)
+from catalog.validation import Hint, Problem, Report, check, load_sample
+from catalog.values import is_valid_email, parse_phone
 from tests.builders import FakePlaces
 
 VALID = """\

@@ -17,7 +17,8 @@ from bot.reload import Fetched, Reloader
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.stats import Conversation
-from catalog.format import document_of, write_csv
+from catalog.assemble import document_of
+from catalog.format import write_csv
 from catalog.validation import Report
 from tests.botapi import BotApiServer, FakeUser
 from tests.conftest import Route, body
