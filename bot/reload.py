@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.runtime import Runtime
 from catalog.model import Catalog
-from catalog.partnerships import merge
+from catalog.partnerships import as_partnership, loaded_as, merge
 from catalog.search import SearchIndex, release
 from catalog.storage import CatalogDiff, diff_catalogs
 from catalog.validation import Report, check
@@ -222,7 +222,8 @@ class Reloader:
     ) -> ReloadOutcome:
         """Check, index, store and swap in the file as its partnership's catalogue; on any
         failure the old catalogue stays. `partnerships`: the ones the caller may reload (None:
-        any); a file of another partnership is refused. Other partnerships' catalogues stay.
+        any); a file of another partnership is refused, one naming none is the caller's when
+        they keep exactly one (`loaded_as`). Other partnerships' catalogues stay.
         """
         async with self._lock:
             runtime = self.runtime
@@ -230,8 +231,10 @@ class Reloader:
             new = report.catalog
             if new is None:
                 return ReloadOutcome(status="refused", report=report, serving=runtime.catalog)
-            if partnerships is not None and new.partnership not in partnerships:
+            owner = loaded_as(new.partnership, partnerships)
+            if owner is None:
                 return ReloadOutcome(status="not_yours", report=report, serving=new)
+            new = as_partnership(new, owner) or new
             old = runtime.catalogs.get(new.partnership)
             if old is not None and new.content_hash == old.content_hash and not runtime.is_sample:
                 same = CatalogDiff(added=(), removed=(), changed=())

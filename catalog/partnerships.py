@@ -119,3 +119,14 @@ def as_partnership(catalog: Catalog, partnership: str | None) -> Catalog | None:
         partnership=partnership,
     )
     return dataclasses.replace(catalog, partnership=partnership, content_hash=content_hash)
+
+
+def loaded_as(found: str, partnerships: frozenset[str] | None) -> str | None:
+    """Whose catalogue a checked file becomes when loaded by someone who may reload these
+    partnerships (None: any): the partnership it names when that is theirs; a file naming none,
+    loaded by the coordinator of exactly one partnership, is that one's; None: not theirs."""
+    if partnerships is None or found in partnerships:
+        return found
+    if not found and len(partnerships) == 1:
+        return next(iter(partnerships))
+    return None

@@ -59,6 +59,7 @@ from bot.stats import (
 )
 from catalog.hours import WARSAW
 from catalog.model import Catalog
+from catalog.partnerships import loaded_as
 from catalog.places import Gazetteer
 from catalog.validation import ID_PATTERN, Problem, Report
 
@@ -178,8 +179,9 @@ async def _catalog_command(
     else:
         report = await reloader.check(fetched)
         text = check_text(report, lang)
-        if report.catalog is not None and not scope.covers(report.catalog.partnership):
-            text = not_yours_text(report.catalog.partnership, scope, lang)
+        found = report.catalog.partnership if report.catalog is not None else ""
+        if report.catalog is not None and loaded_as(found, scope.partnerships) is None:
+            text = not_yours_text(found, scope, lang)
     await _send_long(message, text, report.problems, lang)
 
 

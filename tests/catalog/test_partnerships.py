@@ -1,7 +1,13 @@
 from catalog.assemble import document_of
 from catalog.format import read_document, write_csv
 from catalog.model import Catalog
-from catalog.partnerships import as_partnership, merge, partnerships_at, qualified_id
+from catalog.partnerships import (
+    as_partnership,
+    loaded_as,
+    merge,
+    partnerships_at,
+    qualified_id,
+)
 from catalog.search import Query, SearchIndex
 from catalog.validation import check
 from tests.builders import (
@@ -143,3 +149,12 @@ def test_a_file_without_a_partnership_can_be_loaded_as_one() -> None:
     assert assigned.content_hash == named.content_hash
     assert as_partnership(named, "mordy") is None
     assert as_partnership(named, None) is named
+
+
+def test_whose_catalogue_a_file_becomes_depends_on_who_loads_it() -> None:
+    assert loaded_as("siedlce", None) == "siedlce"
+    assert loaded_as("", None) == ""
+    assert loaded_as("siedlce", frozenset({"siedlce"})) == "siedlce"
+    assert loaded_as("", frozenset({"siedlce"})) == "siedlce"
+    assert loaded_as("", frozenset({"siedlce", "mordy"})) is None
+    assert loaded_as("mordy", frozenset({"siedlce"})) is None

@@ -157,3 +157,19 @@ async def test_stats_of_a_coordinator_are_their_partnerships(
 
     assert t("admin.partnership", "pl", partnership="mordy") in mine[0]
     assert other == [t("admin.stats.usage", "pl")]
+
+
+async def test_a_file_naming_no_partnership_is_its_only_coordinators(
+    bot: Bot, server: BotApiServer, runtime: Runtime
+) -> None:
+    await two_partnerships(bot, server)
+    unnamed = partnership_yaml("mordy", "Katalog Mordy bez id", "Mordy").replace(
+        b"partnership: mordy\n", b""
+    )
+
+    reloaded = await upload(bot, server, MORDY_COORDINATOR, unnamed)
+
+    assert "Katalog Mordy bez id" in reloaded
+    assert runtime.catalogs["mordy"].name == "Katalog Mordy bez id"
+    assert "" not in runtime.catalogs  # not the default partnership's
+    assert runtime.catalogs["siedlce"].name == "Katalog Siedlce"
