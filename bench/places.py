@@ -1,8 +1,10 @@
-"""Benchmark of the gazetteer over the full official data: import time, index build time, the
-time to open the index kept for later starts, CPU time per lookup (median and p99, best of three
-runs) over a seeded mix of ~1000 queries, and memory.
+"""Benchmark of the gazetteer: the places bundled with the package (file size, first load,
+later loads from the kept index, lookup CPU time), and over the official files themselves when
+they are here (import time, index build time, the time to open the index kept for later
+starts, CPU time per lookup (median and p99, best of three runs) over a seeded mix of ~1000
+queries, and memory).
 
-    python -m bench.places [/path/to/shared/data] [--no-header]
+    python -m bench.places [/path/to/shared/data] [--bundle-only] [--no-header]
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
+from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import create_engine
@@ -25,7 +28,14 @@ from sqlalchemy import create_engine
 from bench.report import Figure, print_figures, rss_mb
 from catalog.places import Gazetteer, PlaceAnswer
 from catalog.places_import import import_places
-from catalog.places_store import data_from_engine, load_gazetteer
+from catalog.places_store import (
+    BUILTIN_FILE,
+    BUILTIN_PACKAGE,
+    _builtin,
+    builtin_gazetteer,
+    data_from_engine,
+    load_gazetteer,
+)
 from catalog.text import preload_lemmas
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -90,10 +100,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="gazetteer benchmark over the full data")
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA, help="shared/data")
     parser.add_argument("--quick", action="store_true", help="same as default (it is short)")
+    parser.add_argument("--bundle-only", action="store_true", help="only the bundled places")
     parser.add_argument("--no-header", action="store_true", help="rows only (for bench/run)")
     arguments = parser.parse_args(argv)
-    print_figures(measure(arguments.data), header=not arguments.no_header)
+    figures = measure_bundle()
+    if not arguments.bundle_only and (arguments.data / "teryt").is_dir():
+        figures += measure(arguments.data)
+    print_figures(figures, header=not arguments.no_header)
     return 0
+
+
+def measure_bundle() -> list[Figure]:
+    """The bundled places: file size, first load (read and build, keeping the index), later
+    loads (open the kept index), and lookups."""
+    size_mb = resources.files(BUILTIN_PACKAGE).joinpath(BUILTIN_FILE).read_bytes()
+    with tempfile.TemporaryDirectory() as folder:
+        cache = Path(folder) / "places-index.pickle"
+        start, cpu = time.perf_counter(), time.process_time()
+        builtin_gazetteer(cache=cache)
+        first_s, first_cpu = time.perf_counter() - start, time.process_time() - cpu
+        opens = []
+        for _ in range(3):
+            _builtin.cache_clear()  # as a new process would
+            start, cpu = time.perf_counter(), time.process_time()
+            gazetteer = builtin_gazetteer(cache=cache)
+            opens.append((time.perf_counter() - start, time.process_time() - cpu))
+        index_mb = cache.stat().st_size / 1e6
+    open_s, open_cpu = min(opens)
+    preload_lemmas()
+    gc.freeze()
+    gazetteer.find("Siedlce")
+    timings, resolved = lookups(gazetteer)
+    every = [ms for values in timings.values() for ms in values]
+    name = "places bundled with the package (catalog/data/places/poland.json.xz)"
+    lookup = f"bundled places, {len(every)} lookups ({resolved} to one gmina), CPU best of 3"
+    return [
+        Figure(name, "file size", len(size_mb) / 1e6, "MB"),
+        Figure(name, "first load: read and build, keep the index", first_s, "s", cpu=first_cpu),
+        Figure(name, "later loads: open the kept index (best of 3)", open_s, "s", cpu=open_cpu),
+        Figure(name, "kept index file", index_mb, "MB"),
+        Figure(lookup, "all: median", statistics.median(every), "ms"),
+        Figure(lookup, "all: p99", p99(every), "ms", TARGET_P99_MS),
+    ]
 
 
 def measure(data: Path) -> list[Figure]:

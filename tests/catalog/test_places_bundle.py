@@ -122,3 +122,31 @@ def test_a_surname_like_a_village_gives_way_to_the_place_named_later(
     assert answer.gmina is not None
     assert answer.gmina.teryt == "1464011"
     assert rest == "mąż Jan Kowalski mnie bije"
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("pomoc społeczna Warszawa", "Miejsce: Warszawa, powiat Warszawa"),
+        ("Mińsk Mazowiecki", "Miejsce: Mińsk Mazowiecki, powiat miński"),
+        ("Nowa Wieś", "Kilka miejsc ma tę nazwę"),
+    ],
+)
+def test_a_fresh_install_searches_anywhere_in_poland(
+    query: str,
+    shown: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DROGOWSKAZ_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DROGOWSKAZ_LANGUAGE", "pl")
+    monkeypatch.delenv("DROGOWSKAZ_DATABASE_URL", raising=False)
+
+    main(["search", query])
+
+    captured = capsys.readouterr()
+    out = captured.out + captured.err  # candidates are a question, on stderr
+    assert shown in out
+    assert "Nie znam takiego miejsca" not in out
