@@ -14,15 +14,47 @@ import logging
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
-from typing import Literal, NamedTuple
+from functools import cached_property
+from typing import Literal
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from catalog.geo import distance_km, in_poland_polygon
+from catalog.place_names import (
+    ABBREVIATIONS,
+    COMMON_WORDS,
+    GENITIVE_LEADS,
+    GMINA_WORDS,
+    LEADING_WORDS,
+    PLACE_LEADS,
+    POWIAT_WORDS,
+    QUALIFIER_LEADS,
+    SENTENCE_WORD,
+    TOWN_WORDS,
+    WOJ_WORDS,
+    WORD_ALIASES,
+    SentenceWord,
+    genitive_variants,
+    name_key,
+    stem,
+    stem_key,
+    without_span,
+)
+from catalog.place_types import (
+    LocalityRecord,
+    PlaceAnswer,
+    PlaceData,
+    PointRecord,
+    PostalRecord,
+    ReferenceAnswer,
+    ServesGmina,
+    Unit,
+    UnitLevel,
+    UnitRecord,
+)
 from catalog.text import (
     clean,
     cyrillic_to_polish,
@@ -32,200 +64,32 @@ from catalog.text import (
     word_kind,
 )
 
-UnitLevel = Literal["wojewodztwo", "powiat", "gmina"]
 _LOG = logging.getLogger(__name__)
+
+# The gazetteer and the values its lookups give (defined in catalog.place_types).
+__all__ = [
+    "Gazetteer",
+    "LocalityRecord",
+    "PlaceAnswer",
+    "PlaceData",
+    "PointRecord",
+    "PostalRecord",
+    "ReferenceAnswer",
+    "ServesGmina",
+    "Unit",
+    "UnitLevel",
+    "UnitRecord",
+    "name_key",
+    "stem",
+    "stem_key",
+    "unit_json",
+]
 
 MAX_CANDIDATES = 8
 LOCATE_MAX_KM = 25.0  # farther than this from any known place: no gmina is guessed
 OUTSIDE_POLAND_KM = 30.0  # outside the border polygon and this far from a Polish place
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
-    """A territorial unit of TERYT: a województwo, a powiat or a gmina."""
-
-    code: str  # serving prefix: 2, 4 or 6 digits (a gmina without its type digit)
-    teryt: str  # the full TERYT code: 2, 4 or 7 digits
-    level: UnitLevel
-    name: str  # official name, e.g. "Siedlce", "siedlecki", "mazowieckie"
-    kind: str  # TERC type: "gmina miejska", "gmina wiejska", "gmina miejsko-wiejska", "powiat",
-    #            "miasto na prawach powiatu", "województwo"
-    powiat: str | None = None  # name of the powiat a gmina lies in
-    wojewodztwo: str | None = None  # name of the województwo a gmina or powiat lies in
-
-
-@dataclass(frozen=True, slots=True)
-class PlaceAnswer:
-    """What a person's place (text or pin) resolved to: one gmina, candidates, or nothing."""
-
-    gmina: Unit | None = None
-    candidates: tuple[Unit, ...] = ()  # when several gminas fit; what tells them apart is in them
-    same_name_other: Unit | None = None  # "Siedlce" -> the town; this is the rural gmina "Siedlce"
-    locality: str | None = None  # the village or town name matched, when not the gmina's own
-    suggestions: tuple[str, ...] = ()  # "did you mean" when nothing matched
-    outside_poland: bool = False
-    # parallel to candidates: the village or town of the query's name in that gmina, if any
-    candidate_localities: tuple[str | None, ...] = ()
-    distance_km: float | None = None  # for a pin: how far the nearest known place is
-    weak: bool = False  # found in a sentence only by a capital letter: a guess to confirm
-
-
-@dataclass(frozen=True, slots=True)
-class ReferenceAnswer:
-    """A catalogue's place reference resolved strictly: an area code, or why not."""
-
-    code: str | None = None  # '' for Polska, 2/4/6 digits; None when unknown or ambiguous
-    unit: Unit | None = None  # None for Polska or on failure
-    candidates: tuple[Unit, ...] = ()  # when ambiguous
-    suggestions: tuple[str, ...] = ()  # when unknown
-
-
-# --- what a gazetteer is built from (see catalog.places_store) --------------------------------
-
-
-class UnitRecord(NamedTuple):
-    """A TERC unit: 2, 4 or 7-digit code, name, TERC type."""
-
-    teryt: str
-    name: str
-    kind: str
-
-
-class LocalityRecord(NamedTuple):
-    """A SIMC locality: SYM id, name, 6-digit gmina code, SIMC type (RM)."""
-
-    sym: str
-    name: str
-    gmina: str
-    rm: str
-
-
-class PostalRecord(NamedTuple):
-    """A postal code and a gmina it serves."""
-
-    code: str
-    gmina: str
-
-
-class PointRecord(NamedTuple):
-    """A point with coordinates in a gmina."""
-
-    lat: float
-    lon: float
-    gmina: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class PlaceData:
-    """Everything a gazetteer is built from."""
-
-    units: tuple[UnitRecord, ...]
-    localities: tuple[LocalityRecord, ...] = ()
-    postal: tuple[PostalRecord, ...] = ()
-    points: tuple[PointRecord, ...] = ()
-    info: tuple[tuple[str, str], ...] = ()  # (key, value): sources and data dates
-
-
-# --- text keys ------------------------------------------------------------------------------
-
-# Endings of Polish declension, longest first; cutting one off both sides compares
-# 'Siedlcach' with 'Siedlce' and 'Tomaszowie Mazowieckim' with 'Tomaszów Mazowiecki'.
-_ENDINGS = (
-    "iego",
-    "iemu",
-    "ach",
-    "iu",
-    "ami",
-    "iem",
-    "ego",
-    "emu",
-    "ich",
-    "ych",
-    "ie",
-    "im",
-    "ym",
-    "em",
-    "ej",
-    "om",
-    "a",
-    "e",
-    "i",
-    "u",
-    "y",
-    "o",
-)
-_MIN_STEM = 3
-_WORD_ALIASES = {"wsi": "wies", "gorze": "gora", "wielkopolskim": "wielkopolski"}
-_ABBREVIATIONS = {
-    "maz": "mazowiecki",
-    "mazow": "mazowiecki",
-    "wlkp": "wielkopolski",
-    "wlk": "wielki",
-    "lub": "lubelski",
-    "n": "nad",
-    "k": "kolo",
-    "sl": "slaski",
-    "gd": "gdanski",
-    "pom": "pomorski",
-    "kuj": "kujawski",
-    "podl": "podlaski",
-    "st": "stary",
-    "gr": "gorny",
-    "dln": "dolny",
-}
-
-
-_ENDING = re.compile(f"^(.{{{_MIN_STEM},}}?)(?:{'|'.join(_ENDINGS)})$")
-
-
-@lru_cache(maxsize=100_000)
-def stem(word: str) -> str:
-    """A folded word without its Polish ending ('siedlcach' -> 'siedlc', 'siedlce' -> 'siedlc').
-
-    The longest ending that leaves at least _MIN_STEM letters is cut.
-    """
-    word = _WORD_ALIASES.get(word, word)
-    match = _ENDING.match(word)
-    return match.group(1) if match else word
-
-
-_POLISH_FOLDS = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
-_ASCII_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
-
-
-def name_key(text: str) -> str:
-    """The folded words of a name joined by spaces: 'Kędzierzyn-Koźle' -> 'kedzierzyn kozle'.
-
-    Same as catalog.text.folded_words, with a fast path for Polish letters (the index folds
-    over 50,000 names at start-up).
-    """
-    quick = text.translate(_POLISH_FOLDS).lower()
-    if quick.isascii():
-        return " ".join(_ASCII_WORD.findall(quick))
-    return " ".join(folded_words(text))
-
-
-def stem_key(words: Sequence[str]) -> str:
-    """The stems of folded words joined by spaces."""
-    return " ".join(stem(word) for word in words)
-
-
-# Words that say what kind of unit follows, or only lead up to a place.
-_GMINA_WORDS = frozenset({"gmina", "gm", "gminie", "gminy", "gmine"})
-_TOWN_WORDS = frozenset({"miasto", "m", "miescie", "miasta", "mst", "msc"})
-_POWIAT_WORDS = frozenset({"powiat", "pow", "powiecie", "powiatu", "p"})
-_WOJ_WORDS = frozenset({"wojewodztwo", "woj", "wojewodztwie", "wojewodztwa", "w-two"})
-_LEADING_WORDS = frozenset(
-    {"w", "we", "z", "ze", "do", "na", "kolo", "k", "pod", "przy", "okolice", "okolic", "okol"}
-)
-# Words after which a name is surely a place: prepositions (Polish and Ukrainian), unit words.
-_CYRILLIC_LEADS = frozenset({"в", "у", "з", "із", "зі", "до", "бiля", "біля", "під", "коло"})
-_PLACE_LEADS = (_LEADING_WORDS | _GMINA_WORDS | _TOWN_WORDS | _POWIAT_WORDS | _CYRILLIC_LEADS) - {
-    "m",
-    "k",
-    "p",
-}
 _POSTAL = re.compile(r"(?<!\d)(\d{2})\s?[-\u2010-\u2015]?\s?(\d{3})(?!\d)")
 _SPLIT = re.compile(r"[,;()\[\]/]")
 
@@ -262,8 +126,6 @@ class _Match:
 
 
 _GRID = 0.1  # degrees per cell of the pin index
-# How locally the catalogue in use serves a gmina (6-digit code): 0 not at all, more is nearer.
-ServesGmina = Callable[[str], int]
 
 
 class Gazetteer:
@@ -426,7 +288,7 @@ class Gazetteer:
         """'08-110' alone, or '08-110 Siedlce': the name decides, the code settles ties."""
         code = postal.group(1) + "-" + postal.group(2)
         by_code = self._postal_answer(code)
-        rest = _remove(text, postal.start(), postal.end())
+        rest = without_span(text, postal.start(), postal.end())
         if not folded_words(rest):
             return by_code
         by_name = self.find(rest)
@@ -449,15 +311,15 @@ class Gazetteer:
         mode: Literal["any", "gmina", "town", "powiat", "wojewodztwo"] = "any"
         while words:
             head = words[0]
-            if head in _GMINA_WORDS and len(words) > 1:
+            if head in GMINA_WORDS and len(words) > 1:
                 mode = "gmina"
-            elif head in _TOWN_WORDS and len(words) > 1:
+            elif head in TOWN_WORDS and len(words) > 1:
                 mode = "town"
-            elif head in _POWIAT_WORDS and len(words) > 1:
+            elif head in POWIAT_WORDS and len(words) > 1:
                 mode = "powiat"
-            elif head in _WOJ_WORDS and len(words) > 1:
+            elif head in WOJ_WORDS and len(words) > 1:
                 mode = "wojewodztwo"
-            elif not (head in _LEADING_WORDS and len(words) > 1):
+            elif not (head in LEADING_WORDS and len(words) > 1):
                 break
             words.pop(0)
         return _Query(tuple(words), mode, tuple(w for w in within if w))
@@ -622,7 +484,7 @@ class Gazetteer:
         """Names with the same stems; for a plural name's genitive ('z Mordów', 'z Siedlec')
         also without its '-ów' or the 'e' that comes and goes ('Siedlec' -> 'Siedlce')."""
         keys: list[str] = []
-        for variant in _genitive_variants(words):
+        for variant in genitive_variants(words):
             stemmed = stem_key(variant)
             found = list(self._stems.get(stemmed, ()))
             if stemmed in self._gmina_names or stemmed in self._locality_names:
@@ -634,7 +496,7 @@ class Gazetteer:
         """'Tomaszow Maz', 'Gorzów Wlkp.': later words may be cut short."""
         if len(words) < 2:
             return []
-        expanded = [_ABBREVIATIONS.get(word, word) for word in words]
+        expanded = [ABBREVIATIONS.get(word, word) for word in words]
         found = []
         bucket = (stem(expanded[0]), len(expanded), expanded[1][:1])
         for key, parts in self._multiword.get(bucket, ()):
@@ -750,13 +612,13 @@ class Gazetteer:
         words = list(words)
         kind = "any"
         while words and (
-            words[0] in _POWIAT_WORDS or words[0] in _WOJ_WORDS or words[0] in _GMINA_WORDS
+            words[0] in POWIAT_WORDS or words[0] in WOJ_WORDS or words[0] in GMINA_WORDS
         ):
             kind = (
                 "powiat"
-                if words[0] in _POWIAT_WORDS
+                if words[0] in POWIAT_WORDS
                 else "woj"
-                if words[0] in _WOJ_WORDS
+                if words[0] in WOJ_WORDS
                 else "gmina"
             )
             words.pop(0)
@@ -856,9 +718,10 @@ class Gazetteer:
         if postal:
             by_code = self._postal_answer(postal.group(1) + "-" + postal.group(2))
             if by_code.gmina or by_code.candidates:
-                return by_code, _remove(text, postal.start(), postal.end())
+                return by_code, without_span(text, postal.start(), postal.end())
         tokens = [
-            _Token.of(m.group(0).rstrip("."), m.start(), text) for m in _TOKEN.finditer(text)
+            SentenceWord.of(m.group(0).rstrip("."), m.start(), text)
+            for m in SENTENCE_WORD.finditer(text)
         ]
         found: list[tuple[tuple[int, ...], PlaceAnswer, int, int]] = []
         taken: set[int] = set()  # words of a longer place already found
@@ -877,14 +740,14 @@ class Gazetteer:
                 begin, end = span[0].start, span[-1].end
                 answer, end = self._qualified(answer, tokens, start + size, end, prefer)
                 lead = start - 1  # 'w gminie Siedlce': the leading words go with the place
-                while lead >= 0 and tokens[lead].folded in _PLACE_LEADS:
+                while lead >= 0 and tokens[lead].folded in PLACE_LEADS:
                     begin, lead = tokens[lead].start, lead - 1
                 found.append((self._sureness(answer, prefer, size, start), answer, begin, end))
         if not found:
             return None, text
         # 'Jan Kowalski ... Siedlce': the surest place mentioned, not merely the first
         _, answer, begin, end = max(found, key=lambda item: item[0])
-        return answer, _remove(text, begin, end)
+        return answer, without_span(text, begin, end)
 
     @staticmethod
     def _sureness(
@@ -897,16 +760,21 @@ class Gazetteer:
         return (served, not answer.weak, answer.gmina is not None, size, -start)
 
     def _extract_span(
-        self, span: Sequence[_Token], previous: str, *, whole: bool, prefer: ServesGmina | None
+        self,
+        span: Sequence[SentenceWord],
+        previous: str,
+        *,
+        whole: bool,
+        prefer: ServesGmina | None,
     ) -> PlaceAnswer | None:
         """The place a span of words names, if it surely is one (see `extract`)."""
         first, last = span[0].folded, span[-1].folded
-        if first in _PLACE_LEADS or last in _PLACE_LEADS:
+        if first in PLACE_LEADS or last in PLACE_LEADS:
             return None
-        if len(span) == 1 and first in _COMMON_WORDS:
+        if len(span) == 1 and first in COMMON_WORDS:
             return None
         capital = span[0].capital
-        after_lead = previous in _PLACE_LEADS
+        after_lead = previous in PLACE_LEADS
         kinds = [word_kind(token.text) for token in span]
         common = all(kind == "common" for kind in kinds)
         proper = "proper" in kinds
@@ -920,13 +788,13 @@ class Gazetteer:
             words = folded_words(variant) if cyrillic else [w for t in span for w in t.words]
             key = " ".join(words)
             exact = key in self._gmina_names or key in self._locality_names
-            abbreviated = len(words) > 1 and words[-1] in _ABBREVIATIONS
+            abbreviated = len(words) > 1 and words[-1] in ABBREVIATIONS
             if not exact and not (capital or proper or after_lead or abbreviated):
                 continue
             if not exact and not (self._has_stem(words) or abbreviated):
                 continue
             match = self._match_name(words, fuzzy=False)
-            if previous in _GENITIVE_LEADS and match.gminas:
+            if previous in GENITIVE_LEADS and match.gminas:
                 # 'z Siedlec': the genitive of Siedlce, or the gmina Siedlec; both are asked
                 # about (or the one the catalogue serves is taken)
                 for key in self._stemmed_keys(words):
@@ -943,11 +811,7 @@ class Gazetteer:
             if village_only and not (capital or after_lead or (whole and exact)):
                 continue
             mode = (
-                "gmina"
-                if previous in _GMINA_WORDS
-                else "town"
-                if previous in _TOWN_WORDS
-                else "any"
+                "gmina" if previous in GMINA_WORDS else "town" if previous in TOWN_WORDS else "any"
             )
             answer = self._decide(match, mode, (), prefer)
             if answer.gmina or answer.candidates:
@@ -958,7 +822,7 @@ class Gazetteer:
     def _qualified(
         self,
         answer: PlaceAnswer,
-        tokens: Sequence[_Token],
+        tokens: Sequence[SentenceWord],
         after: int,
         end: int,
         prefer: ServesGmina | None,
@@ -969,7 +833,7 @@ class Gazetteer:
         if not answer.candidates:
             return answer, end
         position = after
-        while position < len(tokens) and tokens[position].folded in _QUALIFIER_LEADS:
+        while position < len(tokens) and tokens[position].folded in QUALIFIER_LEADS:
             position += 1
         for size in range(min(3, len(tokens) - position), 0, -1):
             words = [token.folded for token in tokens[position : position + size]]
@@ -1004,10 +868,10 @@ class Gazetteer:
         return answer, end
 
     def _has_stem(self, words: Sequence[str]) -> bool:
-        long_enough = all(len(_WORD_ALIASES.get(word, word)) >= 4 for word in words)
+        long_enough = all(len(WORD_ALIASES.get(word, word)) >= 4 for word in words)
         return long_enough and any(
             stem_key(variant) in self._stems or stem_key(variant) in self._gmina_names
-            for variant in _genitive_variants(words)
+            for variant in genitive_variants(words)
         )
 
     # --- pins -------------------------------------------------------------------------------
@@ -1093,74 +957,6 @@ class Gazetteer:
         names = self._woj_names if level == "wojewodztwo" else self._powiat_names
         close = process.extract(key, list(names), scorer=fuzz.ratio, score_cutoff=75, limit=3)
         return ReferenceAnswer(suggestions=tuple(name for name, _, _ in close))
-
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    """A word of a sentence: as written, folded, where it is, and how it is written."""
-
-    text: str
-    folded: str
-    start: int
-    end: int
-    capital: bool  # a capital letter inside a sentence, not at its start
-    cyrillic: bool
-    words: tuple[str, ...] = ()  # its folded words ('Kędzierzyn-Koźle': two)
-
-    @classmethod
-    def of(cls, word: str, start: int, text: str) -> _Token:
-        before = text[:start].rstrip()
-        sentence_start = not before or before[-1] in ".!?\n"
-        return cls(
-            text=word,
-            folded=fold(word),
-            start=start,
-            end=start + len(word),
-            capital=word[:1].isupper() and not sentence_start,
-            cyrillic=has_cyrillic(word),
-            words=tuple(folded_words(word)),
-        )
-
-
-_TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*\.?")
-
-# Ordinary words that are also names of villages somewhere: never a place inside a sentence.
-_COMMON_TEXT = """
-    a aby ale bez bo byc chce chcialabym chcialbym co czy dla dom domu dzieci dziecko gdzie
-    i ich ja jak jest jestem juz kobieta las lat lata maz mam mama matka mi mieszkam mnie moj moja
-    moje na nie nic o od ojciec on ona pan pani po pomoc pomocy pomocna potrzebuje praca pracy
-    prosze przemoc przemocy rodzina rodzinie rodziny sie sam sama syn szukam tak tata to ty u
-    w we z za ze zona zycie corka brat siostra babcia dziadek bieda bez pieniedzy pieniadze
-    jesc jedzenie mieszkanie mieszkania nocleg alkohol pije bije boje zasilek urzad
-    osrodek szkola szkole nauka lekarz szpital kolo pod nad przy miasto wies gmina
-    powiat wojewodztwo polska nowa nowe nowy stara stare stary dobry dobra mala maly duza duzy
-    gora gory zielona zielony wola lipa lipy brzozowa debowa pole borek pila mops gops pup
-    pcpr ops ohp hej czesc dzien help
-"""
-_COMMON_WORDS = frozenset(_COMMON_TEXT.split())
-_GENITIVE_LEADS = frozenset({"z", "ze", "do", "spod", "kolo", "k", "od", "obok", "niedaleko"})
-# Words between a place and what says where it lies: 'X koło Y', 'X gm. Y', 'X pow. Z'.
-_QUALIFIER_LEADS = frozenset(
-    {"kolo", "k", "pod", "gm", "gmina", "gminie", "pow", "powiat", "woj", "wojewodztwo", "obok"}
-)
-
-
-def _genitive_variants(words: Sequence[str]) -> list[tuple[str, ...]]:
-    """The words, then their last word as the nominative of a plural name might be:
-    'mordow' -> 'mord' (Mordy), 'siedlec' -> 'siedlc' (Siedlce)."""
-    variants = [tuple(words)]
-    last = words[-1] if words else ""
-    if len(last) >= 6 and last.endswith("ow"):
-        variants.append((*words[:-1], last[:-2]))
-    if len(last) >= 5 and last[-2] == "e" and last[-3] not in "aeiouy" and last[-1] == "c":
-        variants.append((*words[:-1], last[:-2] + last[-1]))
-    return variants
-
-
-def _remove(text: str, start: int, end: int) -> str:
-    """The text without one span, tidy around the cut."""
-    rest = (text[:start].rstrip(" ,;-(") + " " + text[end:].lstrip(" ,;.-)")).strip()
-    return re.sub(r"\s+", " ", rest)
 
 
 def unit_json(unit: Unit) -> dict[str, str | None]:

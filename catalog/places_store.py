@@ -212,11 +212,13 @@ _INDEX_HEADER = b"drogowskaz places index\n"
 
 @cache
 def _code_fingerprint() -> str:
-    """Changes whenever the code that builds the index (here, catalog.places, catalog.text)
-    changes."""
+    """Changes whenever the code that builds the index changes (this module, the gazetteer's,
+    catalog.text)."""
     digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
     here = Path(__file__)
-    for path in (here, here.with_name("places.py"), here.with_name("text.py")):
+    digest.update(here.read_bytes())
+    for name in ("places.py", "place_names.py", "place_types.py", "text.py"):
+        path = here.with_name(name)
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -114,3 +114,15 @@ def test_the_circle_finder_finds_a_circle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
 
     assert circles(graph) == [["a", "b", "c"]]
+
+
+MAX_LINES = 1_000  # a module longer than this does more than one job (the aim is ~900)
+
+
+def test_no_module_is_longer_than_a_reader_can_hold() -> None:
+    lengths = {
+        name: len(path.read_text(encoding="utf-8").splitlines())
+        for name, path in modules().items()
+    }
+
+    assert {name: n for name, n in lengths.items() if n > MAX_LINES} == {}

@@ -1,0 +1,182 @@
+"""How place names are compared: folded keys, stems of Polish declension ('Siedlcach' ~
+'Siedlce'), abbreviations ('Maz.'), and the words around a place in a sentence (prepositions,
+unit words, ordinary words that are also villages)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from catalog.text import fold, folded_words, has_cyrillic
+
+# --- text keys ------------------------------------------------------------------------------
+
+# Endings of Polish declension, longest first; cutting one off both sides compares
+# 'Siedlcach' with 'Siedlce' and 'Tomaszowie Mazowieckim' with 'Tomaszów Mazowiecki'.
+ENDINGS = (
+    "iego",
+    "iemu",
+    "ach",
+    "iu",
+    "ami",
+    "iem",
+    "ego",
+    "emu",
+    "ich",
+    "ych",
+    "ie",
+    "im",
+    "ym",
+    "em",
+    "ej",
+    "om",
+    "a",
+    "e",
+    "i",
+    "u",
+    "y",
+    "o",
+)
+MIN_STEM = 3
+WORD_ALIASES = {"wsi": "wies", "gorze": "gora", "wielkopolskim": "wielkopolski"}
+ABBREVIATIONS = {
+    "maz": "mazowiecki",
+    "mazow": "mazowiecki",
+    "wlkp": "wielkopolski",
+    "wlk": "wielki",
+    "lub": "lubelski",
+    "n": "nad",
+    "k": "kolo",
+    "sl": "slaski",
+    "gd": "gdanski",
+    "pom": "pomorski",
+    "kuj": "kujawski",
+    "podl": "podlaski",
+    "st": "stary",
+    "gr": "gorny",
+    "dln": "dolny",
+}
+
+
+ENDING = re.compile(f"^(.{{{MIN_STEM},}}?)(?:{'|'.join(ENDINGS)})$")
+
+
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    """A folded word without its Polish ending ('siedlcach' -> 'siedlc', 'siedlce' -> 'siedlc').
+
+    The longest ending that leaves at least MIN_STEM letters is cut.
+    """
+    word = WORD_ALIASES.get(word, word)
+    match = ENDING.match(word)
+    return match.group(1) if match else word
+
+
+POLISH_FOLDS = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
+ASCII_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
+
+
+def name_key(text: str) -> str:
+    """The folded words of a name joined by spaces: 'Kędzierzyn-Koźle' -> 'kedzierzyn kozle'.
+
+    Same as catalog.text.folded_words, with a fast path for Polish letters (the index folds
+    over 50,000 names at start-up).
+    """
+    quick = text.translate(POLISH_FOLDS).lower()
+    if quick.isascii():
+        return " ".join(ASCII_WORD.findall(quick))
+    return " ".join(folded_words(text))
+
+
+def stem_key(words: Sequence[str]) -> str:
+    """The stems of folded words joined by spaces."""
+    return " ".join(stem(word) for word in words)
+
+
+# Words that say what kind of unit follows, or only lead up to a place.
+GMINA_WORDS = frozenset({"gmina", "gm", "gminie", "gminy", "gmine"})
+TOWN_WORDS = frozenset({"miasto", "m", "miescie", "miasta", "mst", "msc"})
+POWIAT_WORDS = frozenset({"powiat", "pow", "powiecie", "powiatu", "p"})
+WOJ_WORDS = frozenset({"wojewodztwo", "woj", "wojewodztwie", "wojewodztwa", "w-two"})
+LEADING_WORDS = frozenset(
+    {"w", "we", "z", "ze", "do", "na", "kolo", "k", "pod", "przy", "okolice", "okolic", "okol"}
+)
+# Words after which a name is surely a place: prepositions (Polish and Ukrainian), unit words.
+CYRILLIC_LEADS = frozenset({"в", "у", "з", "із", "зі", "до", "бiля", "біля", "під", "коло"})
+PLACE_LEADS = (LEADING_WORDS | GMINA_WORDS | TOWN_WORDS | POWIAT_WORDS | CYRILLIC_LEADS) - {
+    "m",
+    "k",
+    "p",
+}
+
+
+# Ordinary words that are also names of villages somewhere: never a place inside a sentence.
+COMMON_TEXT = """
+    a aby ale bez bo byc chce chcialabym chcialbym co czy dla dom domu dzieci dziecko gdzie
+    i ich ja jak jest jestem juz kobieta las lat lata maz mam mama matka mi mieszkam mnie moj moja
+    moje na nie nic o od ojciec on ona pan pani po pomoc pomocy pomocna potrzebuje praca pracy
+    prosze przemoc przemocy rodzina rodzinie rodziny sie sam sama syn szukam tak tata to ty u
+    w we z za ze zona zycie corka brat siostra babcia dziadek bieda bez pieniedzy pieniadze
+    jesc jedzenie mieszkanie mieszkania nocleg alkohol pije bije boje zasilek urzad
+    osrodek szkola szkole nauka lekarz szpital kolo pod nad przy miasto wies gmina
+    powiat wojewodztwo polska nowa nowe nowy stara stare stary dobry dobra mala maly duza duzy
+    gora gory zielona zielony wola lipa lipy brzozowa debowa pole borek pila mops gops pup
+    pcpr ops ohp hej czesc dzien help
+"""
+COMMON_WORDS = frozenset(COMMON_TEXT.split())
+GENITIVE_LEADS = frozenset({"z", "ze", "do", "spod", "kolo", "k", "od", "obok", "niedaleko"})
+# Words between a place and what says where it lies: 'X koło Y', 'X gm. Y', 'X pow. Z'.
+QUALIFIER_LEADS = frozenset(
+    {"kolo", "k", "pod", "gm", "gmina", "gminie", "pow", "powiat", "woj", "wojewodztwo", "obok"}
+)
+
+
+def genitive_variants(words: Sequence[str]) -> list[tuple[str, ...]]:
+    """The words, then their last word as the nominative of a plural name might be:
+    'mordow' -> 'mord' (Mordy), 'siedlec' -> 'siedlc' (Siedlce)."""
+    variants = [tuple(words)]
+    last = words[-1] if words else ""
+    if len(last) >= 6 and last.endswith("ow"):
+        variants.append((*words[:-1], last[:-2]))
+    if len(last) >= 5 and last[-2] == "e" and last[-3] not in "aeiouy" and last[-1] == "c":
+        variants.append((*words[:-1], last[:-2] + last[-1]))
+    return variants
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceWord:
+    """A word of a sentence: as written, folded, where it is, and how it is written."""
+
+    text: str
+    folded: str
+    start: int
+    end: int
+    capital: bool  # a capital letter inside a sentence, not at its start
+    cyrillic: bool
+    words: tuple[str, ...] = ()  # its folded words ('Kędzierzyn-Koźle': two)
+
+    @classmethod
+    def of(cls, word: str, start: int, text: str) -> SentenceWord:
+        """The word found at `start` of the sentence `text`."""
+        before = text[:start].rstrip()
+        sentence_start = not before or before[-1] in ".!?\n"
+        return cls(
+            text=word,
+            folded=fold(word),
+            start=start,
+            end=start + len(word),
+            capital=word[:1].isupper() and not sentence_start,
+            cyrillic=has_cyrillic(word),
+            words=tuple(folded_words(word)),
+        )
+
+
+SENTENCE_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*\.?")
+
+
+def without_span(text: str, start: int, end: int) -> str:
+    """The text without one span, tidy around the cut."""
+    rest = (text[:start].rstrip(" ,;-(") + " " + text[end:].lstrip(" ,;.-)")).strip()
+    return re.sub(r"\s+", " ", rest)
