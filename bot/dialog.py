@@ -2,16 +2,12 @@
 
 Both front ends (Telegram and the terminal chat) call `step` and show its replies; the logic is
 tested once, here. The questions go: who needs help -> their age -> the situation -> the place ->
-results. Any question can be skipped, changed or answered early: free text is read at every
-step for an age, a situation and a place, so a person who opens with "mąż mnie bije, Siedlce"
-is not asked again what they already said. Danger words are answered first with 112 and the
-crisis lines, whatever the step, and then the conversation goes on.
+results. Any question can be skipped, changed or answered early: every message is read by
+`catalog.reading` for who, an age, a situation and a place, so a person who opens with "mąż
+mnie bije, Siedlce" is not asked again what they already said. Danger words are answered first
+with 112 and the crisis lines, whatever the step, and then the conversation goes on.
 
-"This was wrong" on a card is a short side conversation that leaves the main one where it was:
-what is wrong (phone, address, hours, closed, other) -> an optional short note -> the report
-goes to the coordinators (`Step.feedback`). The report is made once, when the person sends the
-note or "send without a note", or else with the next unrelated input (any other button, text,
-command): a chosen kind is never lost for want of a note.
+"This was wrong" on a card is a side conversation of its own: `bot.dialog_report`.
 """
 
 from __future__ import annotations
