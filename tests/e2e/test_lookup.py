@@ -244,3 +244,22 @@ async def test_one_message_in_three_languages_finds_violence_help_and_a_24h_line
         assert any("przemoc" in card.casefold() for card in cards[:3]), text
         assert any("800 120 002" in card or "112" in card for card in cards[:3]), text
         assert not any("116 111" in card for card in cards), text  # no children's line
+
+
+async def test_inline_reads_one_message_with_age_and_place_in_three_languages(
+    bot: Bot, server: BotApiServer
+) -> None:
+    for text in (
+        "syn (15 lat) pije, Siedlce",
+        "сину 15 років, він п'є, Седльце",
+        "my son is 15 and drinks, Siedlce",
+    ):
+        await bot.processed(server.inline_query(WORKER, text))
+
+        answer = inline_answers(server)[-1]
+        cards = [result["input_message_content"]["message_text"] for result in answer["results"]]
+        assert cards, text
+        assert any("uzależnie" in card.casefold() for card in cards[:3]), text
+        # a 15-year-old: nothing for adults only (the CIS takes people from 18; without the
+        # age read from the words it would be offered for drinking)
+        assert not any("Centrum Integracji Społecznej" in card for card in cards), text
