@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.cli.search import _search
-from bot.dialog import Deps, DialogState, Text, step
+from bot.dialog import Command, Deps, DialogState, Text, step
 from bot.handlers.lookup import lookup
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -109,3 +109,32 @@ def test_a_child_facing_violence_gets_a_childrens_line_in_the_first_three(runtim
 
     top = [match.service.id for match in result.matches[:3]]
     assert {"116-111-rozmowa", "800-12-12-12-rozmowa"} & set(top)
+
+
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        ("mam 40 lat i chcę się zabić", "pl"),
+        ("мені 40 років, не хочу жити", "uk"),
+        ("I'm 40 and I want to die", "en"),
+    ],
+)
+def test_the_crisis_reply_fits_an_adult_and_comes_in_their_language(
+    message: str, lang: str, runtime: Any
+) -> None:
+    deps = Deps.of(runtime)
+
+    result = step(DialogState(step="who"), Text(message), deps, NOW)
+
+    danger = result.replies[0]
+    assert danger.kind == "danger"
+    assert "116 123" in danger.text  # the adults' line
+    assert "116 111" not in danger.text  # never the children's line for an adult
+    assert result.state.lang == lang
+    assert result.state.age == 40
+
+
+def test_the_first_message_says_how_to_change_the_language(runtime: Any) -> None:
+    result = step(DialogState(), Command("start"), Deps.of(runtime), NOW)
+
+    assert "/jezyk" in result.replies[0].text
