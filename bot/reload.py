@@ -21,9 +21,11 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.isolated import ChildFailedError, Job, Limits, problems_of, run_isolated
 from bot.runtime import Runtime
 from catalog.model import Catalog
 from catalog.partnerships import as_partnership, loaded_as, merge
+from catalog.places import Gazetteer
 from catalog.search import SearchIndex, release
 from catalog.storage import CatalogDiff, diff_catalogs
 from catalog.validation import Report, check
@@ -205,17 +207,100 @@ class ReloadOutcome:
 
 
 class Reloader:
-    """Checks and reloads the runtime's catalogue, one reload at a time."""
+    """Checks and reloads the runtime's catalogue, one reload at a time.
+
+    With a real gazetteer and a database another process can open, the file is checked (and
+    stored) in a child process with a memory and time cap (`bot.isolated`); the new catalogue
+    is then read back from the database in batches, as at start-up. Otherwise (tests with
+    fakes, or DROGOWSKAZ_CHECK_IN_CHILD_PROCESS=false) it is checked in a worker thread here.
+    """
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self._lock = asyncio.Lock()
+        settings = runtime.settings
+        self.limits = Limits(
+            memory_bytes=settings.check_memory_mb * 1024 * 1024,
+            seconds=settings.check_timeout_seconds,
+        )
+        self.isolated = (
+            settings.check_in_child_process
+            and isinstance(runtime.gazetteer, Gazetteer)
+            and ":memory:" not in runtime.database.url
+        )
 
     async def check(self, fetched: Fetched) -> Report:
-        """Validate a file against the runtime's places, in a worker thread; loads nothing."""
+        """Validate a file against the runtime's places; loads nothing."""
+        if self.isolated:
+            try:
+                checked = await asyncio.to_thread(run_isolated, self._job(fetched), self.limits)
+            except ChildFailedError as failure:
+                _LOG.warning("catalogue check stopped: %s", failure.reason)
+                return Report(catalog=None, problems=problems_of(failure))
+            return checked.report
         return await asyncio.to_thread(
             check, fetched.data, filename=fetched.filename, places=self.runtime.gazetteer
         )
+
+    def _job(
+        self, fetched: Fetched, *, partnerships: frozenset[str] | None = None, store: bool = False
+    ) -> Job:
+        runtime = self.runtime
+        served = (
+            None
+            if runtime.is_sample
+            else {name: catalog.content_hash for name, catalog in runtime.catalogs.items()}
+        )
+        return Job(
+            data=fetched.data,
+            filename=fetched.filename,
+            database_url=runtime.database.url,
+            places_cache=runtime.settings.places_index_file,
+            store=store,
+            partnerships=partnerships,
+            served=served,
+        )
+
+    async def _reload_isolated(
+        self, fetched: Fetched, partnerships: frozenset[str] | None
+    ) -> ReloadOutcome:
+        """The child checks and stores; the stored catalogue is read back here and served."""
+        runtime = self.runtime
+        job = self._job(fetched, partnerships=partnerships, store=True)
+        try:
+            checked = await asyncio.to_thread(run_isolated, job, self.limits)
+        except ChildFailedError as failure:
+            _LOG.warning("catalogue reload stopped: %s", failure.reason)
+            refused = Report(catalog=None, problems=problems_of(failure))
+            return ReloadOutcome(status="refused", report=refused, serving=runtime.catalog)
+        report, problems = checked.report, checked.report.problems
+        old = runtime.catalogs.get(checked.partnership)
+        if checked.status == "refused":
+            return ReloadOutcome(status="refused", report=report, serving=runtime.catalog)
+        if checked.status == "not_yours":  # only the file's partnership is told
+            found = Catalog(checked.name, (), (), "", partnership=checked.partnership)
+            return ReloadOutcome(status="not_yours", report=report, serving=found)
+        if checked.status == "same" and old is not None:
+            same = CatalogDiff(added=(), removed=(), changed=())
+            return ReloadOutcome(
+                status="same",
+                report=Report(catalog=old, problems=problems),
+                serving=old,
+                diff=same,
+            )
+        stored = None
+        if checked.status == "stored":
+            stored = await asyncio.to_thread(runtime.database.load_catalog, checked.partnership)
+        if stored is None:
+            return ReloadOutcome(
+                status="store_failed", report=report, serving=old or runtime.catalog
+            )
+        del old  # `_swap` retires it: no reference may stay here (see `_retire`)
+        catalogs = runtime.with_catalog(stored)
+        merged = await asyncio.to_thread(_merged_and_indexed, catalogs)
+        served, diff = await self._swap(stored, catalogs, merged)
+        report = Report(catalog=served, problems=problems)
+        return ReloadOutcome(status="loaded", report=report, serving=served, diff=diff)
 
     async def reload(
         self, fetched: Fetched, *, partnerships: frozenset[str] | None = None
@@ -226,6 +311,8 @@ class Reloader:
         they keep exactly one (`loaded_as`). Other partnerships' catalogues stay.
         """
         async with self._lock:
+            if self.isolated:
+                return await self._reload_isolated(fetched, partnerships)
             runtime = self.runtime
             report = await self.check(fetched)
             new = report.catalog
@@ -267,6 +354,14 @@ class Reloader:
         # built now, kept with the catalogue: the merged one is what is searched
         merged = await asyncio.to_thread(_merged_and_indexed if index else _merged, catalogs)
         await asyncio.to_thread(runtime.database.replace_catalog, new, loaded_at=loaded_at)
+        return await self._swap(new, catalogs, merged)
+
+    async def _swap(
+        self, new: Catalog, catalogs: dict[str, Catalog], merged: Catalog
+    ) -> tuple[Catalog, CatalogDiff]:
+        """Serve the stored catalogue (merged and indexed), then say what changed and free the
+        retired catalogues piece by piece."""
+        runtime = self.runtime
         # The retired catalogues travel in a list that `_retire` empties (see there): the
         # partnership's previous catalogue first, then the merged one searched until now.
         old = runtime.catalogs.get(new.partnership)

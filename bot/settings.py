@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     # ones it serves (a reload is announced at once; this catches a missed announcement).
     catalog_check_seconds: float = Field(default=30.0, gt=0)
     max_catalog_bytes: int = 5_000_000
+    # A new catalogue is checked (and stored) in a child process with these caps, so that a
+    # hostile or huge file fails its own check while the bot keeps answering.
+    check_in_child_process: bool = True
+    check_memory_mb: int = Field(default=2048, gt=0)  # the child's address space
+    check_timeout_seconds: float = Field(default=300.0, gt=0)
     download_timeout_seconds: float = 20.0
     # A catalogue URL may redirect only to public http(s) addresses unless this is set (tests,
     # or a catalogue server inside the partnership's own network).

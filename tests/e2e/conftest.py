@@ -144,6 +144,8 @@ def settings(tmp_path: Path, server: BotApiServer) -> Settings:
         data_dir=tmp_path,
         bot_api_url=server.base_url,
         bot_api_file_url=server.base_file_url,
+        # a child process per reload costs ~2 s; tests/bot/test_isolated.py covers that path
+        check_in_child_process=False,
     )
 
 
