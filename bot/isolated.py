@@ -58,6 +58,7 @@ class Job:
     filename: str
     database_url: str
     places_cache: Path | None
+    bundle_cache: Path | None  # the bundled gazetteer's index, when nothing was imported
     store: bool  # False: check only (the report comes back with its catalogue)
     partnerships: frozenset[str] | None = None  # the ones the caller may reload (None: any)
     served: Mapping[str, str] | None = None  # content hash served per partnership (None: sample)
@@ -119,13 +120,15 @@ def _child(sending: Connection, job: Job, limits: Limits) -> None:
 def do_job(job: Job) -> Checked:
     """Check the file against the deployment's places and, for a reload, store it."""
     from catalog.partnerships import as_partnership, loaded_as
-    from catalog.places import Gazetteer
+    from catalog.places_store import load_gazetteer
     from catalog.storage import Database
     from catalog.validation import check
 
     database = Database(job.database_url)
     try:
-        gazetteer = Gazetteer.load(database.engine, cache=job.places_cache)
+        gazetteer = load_gazetteer(
+            database.engine, cache=job.places_cache, bundle_cache=job.bundle_cache
+        )
         report = check(job.data, filename=job.filename, places=gazetteer)
         catalog = report.catalog
         if not job.store:

@@ -256,6 +256,7 @@ class Reloader:
             filename=fetched.filename,
             database_url=runtime.database.url,
             places_cache=runtime.settings.places_index_file,
+            bundle_cache=runtime.settings.places_bundle_index_file,
             store=store,
             partnerships=partnerships,
             served=served,
