@@ -19,13 +19,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from telegram import Bot, BotCommand, Update
+from telegram.constants import ParseMode
 from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.bot_api_client import API_POOL_SIZE, RETRY_DELAYS, PatientRateLimiter, api_request
 from bot.dialog import DialogState, pending_report
 from bot.handlers import residents
-from bot.handlers.common import CONTEXT_TYPES, SERVICES_KEY, BotApplication, BotContext
+from bot.handlers.common import (
+    CONTEXT_TYPES,
+    NO_PREVIEW,
+    SERVICES_KEY,
+    BotApplication,
+    BotContext,
+)
 from bot.handlers.coordinators import register_coordinator_handlers
 from bot.handlers.lookup import register_lookup_handlers
 from bot.heartbeat import touch_heartbeat
@@ -97,6 +104,7 @@ def build_application(
     application = (
         ApplicationBuilder()
         .context_types(CONTEXT_TYPES)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW))
         .token(settings.token.get_secret_value())
         .base_url(settings.bot_api_url)
         .base_file_url(file_url_for(settings))

@@ -112,7 +112,7 @@ async def send_replies(
             keyboard = markup
             if reply.location_request and markup is None:
                 keyboard = location_keyboard_json(reply.location_label)
-            text = {"chat_id": chat_id, "text": reply.text, "parse_mode": ParseMode.HTML}
+            text = {"chat_id": chat_id, "text": reply.text}
             sent.append(await _call(bot, "sendMessage", text | _options(keyboard)))
             if reply.location_request and markup is not None:
                 hint = {
@@ -172,8 +172,12 @@ def location_keyboard_json(label: str) -> str:
 
 
 def _options(markup: str | None) -> dict[str, Any]:
-    """No link previews, and the keyboard when there is one."""
-    options: dict[str, Any] = {"link_preview_options": NO_PREVIEW_JSON}
+    """The bot's defaults (HTML, no link previews: `Bot._post` is below python-telegram-bot's
+    `Defaults`, so these calls carry them themselves), and the keyboard when there is one."""
+    options: dict[str, Any] = {
+        "parse_mode": ParseMode.HTML,
+        "link_preview_options": NO_PREVIEW_JSON,
+    }
     if markup is not None:
         options["reply_markup"] = markup
     return options
@@ -185,7 +189,6 @@ async def _edit(bot: Bot, message: Message, text: str, markup: str | None) -> bo
         "chat_id": message.chat_id,
         "message_id": message.message_id,
         "text": text,
-        "parse_mode": ParseMode.HTML,
     }
     try:
         await _call(bot, "editMessageText", edit | _options(markup))

@@ -3,8 +3,9 @@
 Global admins (DROGOWSKAZ_ADMIN_IDS) run them for every partnership; a partnership's
 coordinators (`bot.access`) for their own partnership only, and /koordynator is the global
 admins' alone. Anyone else gets a polite refusal, and the attempt is logged with the command's
-name and a hash of the user id, never the message text. Answers are plain text (no markup), so
-catalogue names and problem descriptions need no escaping; long problem lists come as a file.
+name and a hash of the user id, never the message text. Reports, counts and usage are answered in
+plain text (`_reply_plain`, not the bot's default HTML), so catalogue names and problem
+descriptions need no escaping; long problem lists come as a file.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from telegram import Bot, Document, InputFile, Message, Update
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -31,7 +32,7 @@ from telegram.ext import (
 
 from bot.access import EVERYTHING, MAX_PARTNERSHIP_CHARS, Coordinators, Scope
 from bot.feedback import StoredFeedback
-from bot.handlers.common import NO_PREVIEW, BotApplication, BotContext, language_of
+from bot.handlers.common import BotApplication, BotContext, language_of
 from bot.handlers.lookup import flood_stopped
 from bot.i18n import t
 from bot.reload import Fetched, FetchError, ReloadOutcome, fetch
@@ -169,7 +170,7 @@ async def _catalog_command(
             )
     except FetchError as error:
         _LOG.warning("catalogue fetch failed: %s", error.reason)
-        await message.reply_text(_fetch_failure(error, settings, lang))
+        await _reply_plain(message, _fetch_failure(error, settings, lang))
         return
     reloader = context.services.reloader
     if load:
@@ -290,13 +291,19 @@ def _problem_lines(report: Report, lang: str, *, counts: bool = True) -> list[st
     return lines
 
 
+async def _reply_plain(message: Message, text: str) -> None:
+    """Answer in plain text: reports, counts and usage hold '<' and catalogue names as they
+    are, so they are not the bot's default HTML."""
+    await message.reply_text(text, parse_mode=None)
+
+
 async def _send_long(message: Message, text: str, problems: Sequence[Problem], lang: str) -> None:
     """Send the answer; when it is too long for one message, the full text comes as a file."""
     if len(text) <= MAX_MESSAGE_CHARS:
-        await message.reply_text(text)
+        await _reply_plain(message, text)
         return
     cut = text[:MAX_MESSAGE_CHARS].rsplit("\n", 1)[0]
-    await message.reply_text(f"{cut}\n{t('admin.more_in_file', lang)}")
+    await _reply_plain(message, f"{cut}\n{t('admin.more_in_file', lang)}")
     _LOG.info("sending %d problems as a file", len(problems))
     await message.reply_document(
         InputFile(text.encode("utf-8"), filename="problems.txt"),
@@ -382,7 +389,7 @@ async def on_feedback(update: Update, context: BotContext, scope: Scope) -> None
         )
     )
     for text in feedback_messages(items, services.runtime.catalog, language_of(update)):
-        await message.reply_text(text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+        await message.reply_text(text)
 
 
 def recipients_of(services: BotServices, item: StoredFeedback) -> frozenset[int]:
@@ -402,9 +409,7 @@ async def notify_admins(
     text = feedback_alert(item, catalog, lang)
     for admin_id in sorted(admin_ids):
         try:
-            await bot.send_message(
-                admin_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-            )
+            await bot.send_message(admin_id, text)
         except TelegramError as error:
             _LOG.warning("could not notify admin %s: %s", user_tag(admin_id), type(error).__name__)
 
@@ -598,7 +603,7 @@ async def on_coordinators(update: Update, context: BotContext, _scope: Scope) ->
     text = await asyncio.to_thread(
         coordinators_text, context.args or [], coordinators, language_of(update)
     )
-    await message.reply_text(text)
+    await _reply_plain(message, text)
 
 
 # ----------------------------------------------------------------------------- wiring

@@ -27,14 +27,14 @@ from telegram import (
     InputTextMessageContent,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 from telegram.ext import (
     ApplicationHandlerStop,
     CommandHandler,
     InlineQueryHandler,
 )
 
-from bot.handlers.common import NO_PREVIEW, BotApplication, BotContext, inline_markup, language_of
+from bot.handlers.common import BotApplication, BotContext, inline_markup, language_of
 from bot.i18n import pick_language, t
 from bot.render import card_payload, escape, map_url, service_card
 from bot.services import INLINE_CACHE_SECONDS
@@ -175,9 +175,7 @@ def inline_results(
                 id=hashlib.sha256(key).hexdigest()[:32],
                 title=institution.short_name or institution.name,
                 description=" · ".join(filter(None, (service.name, phones))),
-                input_message_content=InputTextMessageContent(
-                    card.text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-                ),
+                input_message_content=InputTextMessageContent(card.text),
                 reply_markup=link_markup(service, lang, bot_username),
             )
         )
@@ -217,9 +215,7 @@ async def on_search(update: Update, context: BotContext) -> None:
     result = await asyncio.to_thread(lookup, words, catalog, runtime.gazetteer)
     await asyncio.to_thread(context.services.stats.record_lookup, found=bool(result.services))
     _LOG.info("lookup answered with %d services", len(result.services))
-    await message.reply_text(
-        _header(result, words, lang), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-    )
+    await message.reply_text(_header(result, words, lang))
     private = message.chat.type == ChatType.PRIVATE
     now = datetime.now(UTC)
     for service in result.services:
@@ -229,8 +225,6 @@ async def on_search(update: Update, context: BotContext) -> None:
         )
         await message.reply_text(
             card.text,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=NO_PREVIEW,
             reply_markup=markup,
             do_quote=False,
         )

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import socket
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
@@ -44,6 +45,13 @@ JSON_PARAMETERS = frozenset(
         "media",
     }
 )
+
+# Telegram's HTML: these tags only, and '<', '>', '&' otherwise written as entities.
+HTML_TAG = re.compile(
+    r"</?(b|strong|i|em|u|ins|s|strike|del|span|tg-spoiler|a|code|pre|blockquote|tg-emoji)"
+    r"(\s[^<>]*)?>"
+)
+HTML_ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 
 FaultKind = Literal["429", "5xx", "hang", "drop", "403", "400"]
 JSON = dict[str, Any]
@@ -537,6 +545,7 @@ class BotApiServer:
         return True
 
     def _api_sendMessage(self, params: JSON) -> JSON:  # noqa: N802
+        _check_markup(params, "text")
         message = self._bot_message(params)
         message["text"] = str(params.get("text", ""))
         return message
@@ -561,6 +570,7 @@ class BotApiServer:
         return message
 
     def _api_sendDocument(self, params: JSON) -> JSON:  # noqa: N802
+        _check_markup(params, "caption")
         message = self._bot_message(params)
         document = params.get("document")
         name, content = document if isinstance(document, tuple) else ("file", b"")
@@ -582,6 +592,7 @@ class BotApiServer:
         }
 
     def _api_editMessageText(self, params: JSON) -> JSON:  # noqa: N802
+        _check_markup(params, "text")
         message = self._find_message(params)
         text = str(params.get("text", ""))
         markup = params.get("reply_markup")
@@ -634,6 +645,17 @@ class _ApiError(Exception):
         super().__init__(description)
         self.code = code
         self.description = description
+
+
+def _check_markup(params: JSON, field: str) -> None:
+    """Refuse, as Telegram does, a text sent as HTML that is not Telegram's HTML (a '<' or '&'
+    that starts no tag or entity): a plain text sent with parse_mode=HTML fails there."""
+    if params.get("parse_mode") != "HTML":
+        return
+    text = str(params.get(field, ""))
+    rest = HTML_ENTITY.sub("", HTML_TAG.sub("", text))
+    if "<" in rest or ">" in rest or "&" in rest:
+        raise _ApiError(400, "Bad Request: can't parse entities: unsupported start tag")
 
 
 def _error(code: int, description: str) -> web.Response:
