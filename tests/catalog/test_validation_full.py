@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from catalog.places import Gazetteer
 from catalog.validation import check
 
@@ -10,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_evaluation_catalogue_has_no_errors_with_all_places(full_gazetteer: Gazetteer) -> None:
     path = ROOT / ".." / "shared" / "eval" / "catalog.yaml"
+    if not path.is_file():
+        pytest.skip("the evaluation catalogue in ../shared/eval is absent")
 
     report = check(path.read_bytes(), filename=path.name, places=full_gazetteer)
 
