@@ -7,6 +7,8 @@ it started on) and its own SQLite database in tmp_path.
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -168,3 +170,36 @@ async def bot(server: BotApiServer, settings: Settings, runtime: Any) -> AsyncIt
         yield running
     finally:
         await running.stop()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN = "import sys; from bot.cli import main; sys.exit(main(['run', '--no-warm-up']))"
+
+
+async def run_process(
+    api_url: str, data_dir: Path, *python_options: str, **settings: str
+) -> asyncio.subprocess.Process:
+    """`drogowskaz run` in its own process, with only the settings given (DROGOWSKAZ_<NAME>)."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("DROGOWSKAZ_") and "proxy" not in key.lower()
+    }
+    environment.update(
+        {
+            "DROGOWSKAZ_BOT_API_URL": api_url,
+            "DROGOWSKAZ_DATA_DIR": str(data_dir),
+            "NO_PROXY": "127.0.0.1,localhost",
+            **{f"DROGOWSKAZ_{name.upper()}": value for name, value in settings.items()},
+        }
+    )
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        *python_options,
+        "-c",
+        RUN,
+        cwd=ROOT,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )

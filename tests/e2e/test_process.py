@@ -9,10 +9,8 @@ as few processes as they can.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
-import sys
 from pathlib import Path
 
 import httpx
@@ -21,39 +19,16 @@ from bot.heartbeat import is_alive
 from bot.i18n import t
 from bot.settings import Settings
 from tests.botapi import TOKEN, BotApiServer, FakeUser
-from tests.e2e.conftest import Bot
+from tests.e2e.conftest import Bot, run_process
 
 ROOT = Path(__file__).resolve().parents[2]
 SIEDLCE_PIN = (52.167, 22.29)
-RUN = "import sys; from bot.cli import main; sys.exit(main(['run', '--no-warm-up']))"
 
 
 async def start_process(
     server: BotApiServer, data_dir: Path, **settings: str
 ) -> asyncio.subprocess.Process:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("DROGOWSKAZ_") and "proxy" not in key.lower()
-    }
-    environment.update(
-        {
-            "DROGOWSKAZ_TOKEN": TOKEN,
-            "DROGOWSKAZ_BOT_API_URL": server.base_url,
-            "DROGOWSKAZ_DATA_DIR": str(data_dir),
-            "NO_PROXY": "127.0.0.1,localhost",
-            **{f"DROGOWSKAZ_{name.upper()}": value for name, value in settings.items()},
-        }
-    )
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        RUN,
-        cwd=ROOT,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await run_process(server.base_url, data_dir, token=TOKEN, **settings)
 
 
 async def test_a_conversation_survives_sigkill_of_the_bot_process(

@@ -7,45 +7,20 @@ and there is no traceback and no unclosed connection.
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
-import sys
 from pathlib import Path
 
 from bot.i18n import t
 from tests.botapi import BotApiServer
+from tests.e2e.conftest import run_process
 
-ROOT = Path(__file__).resolve().parents[2]
-RUN = "import sys; from bot.cli import main; sys.exit(main(['run', '--no-warm-up']))"
 WRONG_TOKEN = "999999:not-the-servers-token"  # noqa: S105 - a made-up token
 
 
 async def run_bot(api_url: str, data_dir: Path) -> tuple[int, str]:
-    """Start `drogowskaz run` as a process (ResourceWarnings shown) and wait for its exit."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("DROGOWSKAZ_") and "proxy" not in key.lower()
-    }
-    environment.update(
-        {
-            "DROGOWSKAZ_TOKEN": WRONG_TOKEN,
-            "DROGOWSKAZ_BOT_API_URL": api_url,
-            "DROGOWSKAZ_DATA_DIR": str(data_dir),
-            "DROGOWSKAZ_LANGUAGE": "en",
-            "NO_PROXY": "127.0.0.1,localhost",
-        }
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-W",
-        "always::ResourceWarning",
-        "-c",
-        RUN,
-        cwd=ROOT,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    """Start `drogowskaz run` (ResourceWarnings shown) with a token and wait for its exit."""
+    process = await run_process(
+        api_url, data_dir, "-W", "always::ResourceWarning", token=WRONG_TOKEN, language="en"
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode is not None
