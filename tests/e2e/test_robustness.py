@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
 
 from bot.i18n import t
-from bot.store import ConversationStore
+from bot.store import ConversationStore, Known
 from tests.botapi import BOT_USERNAME, FakeUser
 from tests.e2e.conftest import Bot
 
@@ -248,3 +248,29 @@ async def test_a_choice_on_a_deleted_message_is_answered_with_a_new_message(bot:
 
     assert replies
     assert replies[0].startswith(t("dialog.situation.question", "pl"))
+
+
+async def test_a_step_another_process_saved_first_is_taken_again_on_its_state(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = new_user("pl")
+    await bot.say(user, "/start")
+    original = ConversationStore.read
+    interfered: list[int] = []
+
+    def read_then_another_process_saves(self: ConversationStore, chat_id: int) -> Known:
+        known = original(self, chat_id)
+        if not interfered and known.state is not None:  # between this read and its save
+            interfered.append(chat_id)
+            assert self.save(chat_id, {**known.state, "lang": "uk"}, expected=known.version)
+        return known
+
+    monkeypatch.setattr(ConversationStore, "read", read_then_another_process_saves)
+
+    with caplog.at_level(logging.INFO, logger="bot"):
+        replies = await bot.say(user, "19")
+
+    assert interfered == [user.id]
+    assert "step taken again" in caplog.text
+    assert t("dialog.situation.question", "uk") in replies  # on the other process's state
+    assert t("dialog.situation.question", "pl") not in replies  # and answered once
