@@ -150,6 +150,11 @@ class _Exporter:
             self.attribute(org_id, "organization", "source", source)
             for source in institution.sources
         ]
+        if institution.checked is not None:
+            day = institution.checked.isoformat()
+            attributes.append(self.attribute(org_id, "organization", "checked", day))
+        if institution.confidential:  # the address stays out; the flag says why
+            attributes.append(self.attribute(org_id, "organization", "confidential"))
         data["attributes"] = attributes
         data["services"] = [self.service(service, org_id) for service in services]
         return data
@@ -223,6 +228,8 @@ class _Exporter:
             attributes.append(attribute(service_id, "service", "crisis_line"))
         if not service.free:
             attributes.append(attribute(service_id, "service", "paid"))
+        if service.confidential and not service.institution.confidential:
+            attributes.append(attribute(service_id, "service", "confidential"))
         data["attributes"] = attributes
         return data
 
@@ -520,15 +527,21 @@ class _Importer:
             institution["languages"] = languages
         if values.get("source"):
             institution["sources"] = values["source"]
+        if "confidential" in values:
+            institution["confidential"] = True
         services = [item for item in _list(org.get("services")) if isinstance(item, dict)]
         institution["services"] = [
             self.service(service) for service in services if self.active(service)
         ]
+        own = _first(values.get("checked"))  # ours: the organization's date as written
         dates = {item.get("checked") for item in institution["services"]}
-        if len(dates) == 1 and None not in dates:  # one date for all: the institution's
-            institution["checked"] = dates.pop()
+        if own is None and len(dates) == 1 and None not in dates:  # one date for all
+            own = dates.pop()
+        if own is not None:
+            institution["checked"] = own
             for item in institution["services"]:
-                del item["checked"]
+                if item.get("checked") == own:  # inherited, as the file would write it
+                    del item["checked"]
         return institution
 
     def active(self, service: Json) -> bool:
@@ -558,6 +571,8 @@ class _Importer:
             service["crisis"] = True
         if "paid" in values:
             service["free"] = False
+        if "confidential" in values:
+            service["confidential"] = True
         _put(service, checked=_text(data.get("assured_date")) or None)
         phones = self.phones(data)
         if phones:

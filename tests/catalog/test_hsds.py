@@ -17,6 +17,7 @@ from referencing.jsonschema import DRAFT202012
 
 from bot.i18n import t
 from catalog.assemble import document_of
+from catalog.format import CatalogDocument
 from catalog.hsds import (
     POLAND_URI,
     TERYT_URI,
@@ -83,6 +84,22 @@ institutions:
         situations: [foster_care_leaving]
         ages: "-25"
         email: piecza@example.org
+  - id: schronisko-kobiety
+    name: Hostel dla kobiet doznających przemocy
+    address: "ul. Ukryta 1, 08-110 Siedlce"
+    place: miasto Siedlce
+    geo: [52.17, 22.28]
+    phones: ["+48 25 600 00 09"]
+    confidential: true
+    checked: 2026-11-20
+    services:
+      - id: schronisko-kobiety-nocleg
+        name: Schronienie
+        situations: [domestic_violence]
+      - id: schronisko-kobiety-porady
+        name: Porady prawne
+        situations: [legal_aid]
+        checked: 2026-10-02
   - id: telefon-zaufania
     name: Telefon zaufania dla dzieci i młodzieży
     place: Polska
@@ -199,15 +216,39 @@ def test_rich_catalogue_round_trips_through_hsds(builtin_gazetteer: Gazetteer) -
     report = read_back(write_hsds(catalog, units=builtin_gazetteer), builtin_gazetteer)
 
     assert report.catalog is not None, report.errors
-    assert document_of(report.catalog) == document_of(catalog)
+    assert document_of(report.catalog) == without_confidential_addresses(document_of(catalog))
     assert [p.code for p in report.warnings if p.code.startswith("catalog.hsds")] == []
+
+
+def without_confidential_addresses(document: CatalogDocument) -> CatalogDocument:
+    """What a public export keeps: a confidential place's address and coordinates left out."""
+    data = document.model_dump(mode="json")
+    for institution in data["institutions"]:
+        if institution.get("confidential"):
+            institution["address"] = institution["geo"] = None
+    return CatalogDocument.model_validate(data)
+
+
+def test_a_confidential_place_keeps_its_flag_but_not_its_address_and_dates_travel(
+    builtin_gazetteer: Gazetteer,
+) -> None:
+    page = export_hsds(rich(builtin_gazetteer), units=builtin_gazetteer)
+    shelter = next(org for org in page["contents"] if org["name"].startswith("Hostel"))
+
+    location = shelter["locations"][0]
+    assert "addresses" not in location
+    assert "latitude" not in location
+    assert "Ukryta" not in json.dumps(page, ensure_ascii=False)
+    codes = [a["taxonomy_term"]["code"] for a in shelter["attributes"]]
+    assert "confidential" in codes
+    assert [s.get("assured_date") for s in shelter["services"]] == ["2026-11-20", "2026-10-02"]
 
 
 def test_export_carries_teryt_codes_ages_situations_and_hours(
     builtin_gazetteer: Gazetteer,
 ) -> None:
     page = export_hsds(rich(builtin_gazetteer), units=builtin_gazetteer)
-    mopr, pcpr, national = page["contents"]
+    mopr, pcpr, _, national = page["contents"]
     allowance = mopr["services"][0]
 
     assert [area["uri"] for area in allowance["service_areas"]] == [
@@ -358,7 +399,7 @@ def test_a_data_package_of_our_export_round_trips(builtin_gazetteer: Gazetteer) 
     report = check(package, filename="package.zip", places=builtin_gazetteer)
 
     assert report.catalog is not None, report.errors
-    assert document_of(report.catalog) == document_of(catalog)
+    assert document_of(report.catalog) == without_confidential_addresses(document_of(catalog))
 
 
 @needs_hsds
