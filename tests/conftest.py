@@ -6,7 +6,7 @@ clean runner), then opened in milliseconds.
 
 `builtin_gazetteer` and `full_gazetteer` are every place in Poland as bundled with the package
 (no import, no ../shared needed). The raw official files (TERC, SIMC, GeoNames) are looked for
-in ../shared/data, or in DROGOWSKAZ_TEST_SHARED_DATA; only the importer's tests need them.
+in ../shared/data (or under DROGOWSKAZ_TEST_SHARED); only the importer's tests need them.
 `file_server` serves HTTP on 127.0.0.1 for the tests that download a catalogue.
 """
 
@@ -24,10 +24,14 @@ from catalog import places_store
 from catalog.places import Gazetteer
 from catalog.text import configure_lemmas, default_lemma_cache_dir, ensure_lemma_tables
 
-SHARED_DATA = Path(
-    os.environ.get("DROGOWSKAZ_TEST_SHARED_DATA")
-    or Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+# The shared material beside the repository (../shared: raw place files, HSDS 3.0, the
+# evaluation set); DROGOWSKAZ_TEST_SHARED points elsewhere (a missing folder shows what a clone
+# without it skips).
+SHARED = Path(
+    os.environ.get("DROGOWSKAZ_TEST_SHARED")
+    or Path(__file__).resolve().parents[1] / ".." / "shared"
 )
+SHARED_DATA = SHARED / "data"
 TERC = SHARED_DATA / "teryt" / "TERC_Urzedowy_2025-11-18.xml"
 SIMC = SHARED_DATA / "teryt" / "SIMC_Urzedowy_2020-09-26.zip"
 GEONAMES_POSTAL = SHARED_DATA / "geonames" / "PL_postal_codes.txt"

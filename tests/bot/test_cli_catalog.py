@@ -8,6 +8,7 @@ from bot.cli import main
 from bot.i18n import t, tn
 from bot.reports import render_problem
 from catalog.validation import Hint, Problem
+from tests.conftest import SHARED_DATA
 
 GOOD = """\
 version: 1
@@ -368,7 +369,7 @@ def test_a_damaged_database_file_is_one_line_with_the_file_and_what_to_do(
 def test_the_official_hsds_example_package_folder_is_read(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    folder = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "hsds-3.0"
+    folder = SHARED_DATA / "hsds-3.0"
     package = folder / "examples" / "csv" / "datapackage.json"
     if not package.is_file():
         pytest.skip("the HSDS 3.0 examples in ../shared/data/hsds-3.0 are absent")

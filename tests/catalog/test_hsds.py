@@ -7,7 +7,6 @@ The schemas and examples are read from ../shared/data/hsds-3.0 (CC BY-SA 4.0, no
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,8 +32,9 @@ from catalog.model import Catalog
 from catalog.places import Gazetteer
 from catalog.taxonomy import SITUATIONS
 from catalog.validation import Report, check, load_sample
+from tests.conftest import SHARED_DATA
 
-HSDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "hsds-3.0"
+HSDS = SHARED_DATA / "hsds-3.0"
 needs_hsds = pytest.mark.skipif(
     not (HSDS / "schema" / "service.json").is_file(),
     reason="the HSDS 3.0 schemas in ../shared/data/hsds-3.0 are absent",

@@ -5,7 +5,6 @@ finds an expected service in the top three, and nothing outside the person's pla
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 import yaml
@@ -15,8 +14,9 @@ from catalog.places import Gazetteer
 from catalog.search import SearchIndex
 from catalog.text import fold
 from catalog.validation import check
+from tests.conftest import SHARED
 
-EVAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "eval"
+EVAL = SHARED / "eval"
 
 pytestmark = pytest.mark.fulldata
 

@@ -5,16 +5,15 @@ without diacritics. Places resolve with the built-in gazetteer.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from catalog.places import Gazetteer
 from catalog.search import Query, SearchIndex
 from catalog.text import fold
 from catalog.validation import check
+from tests.conftest import SHARED
 
-EVAL_CATALOG = Path(__file__).resolve().parents[2] / ".." / "shared" / "eval" / "catalog.yaml"
+EVAL_CATALOG = SHARED / "eval" / "catalog.yaml"
 
 QUESTIONS = [
     (

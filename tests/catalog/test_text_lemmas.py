@@ -26,9 +26,10 @@ from catalog.text import (
     words,
 )
 from tests.builders import sample_regions_of
+from tests.conftest import SHARED as SHARED_ROOT
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO / ".." / "shared"
+SHARED = SHARED_ROOT
 # How catalog.places cuts sentences into tokens for word_kind: case, hyphens and dots kept.
 _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*\.?")
 

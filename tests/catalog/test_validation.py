@@ -17,6 +17,7 @@ from catalog.places_store import builtin_gazetteer
 from catalog.validation import Hint, Problem, Report, check, load_sample
 from catalog.values import is_valid_email, parse_phone
 from tests.builders import FakePlaces
+from tests.conftest import SHARED
 
 VALID = """\
 version: 1
@@ -450,7 +451,7 @@ def test_bundled_sample_validates_with_no_errors_on_the_built_in_places() -> Non
 
 
 def test_evaluation_catalogue_validates_on_the_built_in_places() -> None:
-    path = Path(__file__).resolve().parents[3] / "shared" / "eval" / "catalog.yaml"
+    path = SHARED / "eval" / "catalog.yaml"
     if not path.exists():
         pytest.skip("the shared evaluation set is not here")
 

@@ -6,12 +6,13 @@ import pytest
 
 from catalog.places import Gazetteer
 from catalog.validation import check
+from tests.conftest import SHARED
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_evaluation_catalogue_has_no_errors_with_all_places(full_gazetteer: Gazetteer) -> None:
-    path = ROOT / ".." / "shared" / "eval" / "catalog.yaml"
+    path = SHARED / "eval" / "catalog.yaml"
     if not path.is_file():
         pytest.skip("the evaluation catalogue in ../shared/eval is absent")
 
