@@ -719,12 +719,18 @@ _NUMBER_LIKE = re.compile(r"[+-][\d\s()./-]*")  # '+48 25 600 00 01', '-17', '-1
 
 def spreadsheet_safe(cell: str) -> str:
     """A cell as written to CSV: one starting like a formula gets a leading apostrophe, which
-    spreadsheets read as "this is text" (OWASP's advice); reading our CSV takes it off again."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    spreadsheets read as "this is text" (OWASP's advice); reading our CSV takes it off again.
+    A text that itself starts with apostrophes before a formula start ("'=") gets one more, so
+    that it too reads back as written."""
+    return "'" + cell if _needs_apostrophe(cell) else cell
+
+
+def _needs_apostrophe(cell: str) -> bool:
+    return cell.lstrip("'").startswith(FORMULA_STARTS)
 
 
 def _unescaped(cell: str) -> str:
-    return cell[1:] if cell.startswith("'") and cell[1:2].startswith(FORMULA_STARTS) else cell
+    return cell[1:] if cell.startswith("'") and _needs_apostrophe(cell[1:]) else cell
 
 
 def looks_like_formula(cell: str) -> bool:

@@ -85,3 +85,15 @@ def test_yaml_and_csv_round_trips_keep_the_document_and_its_hash(
     assert from_yaml == document
     assert from_csv == document
     assert from_csv.content_hash() == from_yaml.content_hash() == document.content_hash()
+
+
+def test_a_text_that_starts_with_an_apostrophe_and_a_formula_sign_reads_back_as_written() -> None:
+    service = ServiceDocument(id="s", name="'=1+1", situations=["poverty"])
+    institution = InstitutionDocument(id="i", name="''@x", place="Polska", services=[service])
+    document = CatalogDocument(version=1, name="'=", institutions=[institution])
+
+    text = write_csv(document, delimiter=";")
+    back = CatalogDocument.model_validate(read_csv(text.encode(), filename="k.csv").data)
+
+    assert back == document
+    assert "\n'''@x;" in text or ";'''@x;" in text  # one apostrophe more than written
