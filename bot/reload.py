@@ -23,11 +23,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.isolated import ChildFailedError, Job, Limits, problems_of, run_isolated
 from bot.runtime import Runtime
-from catalog.model import Catalog
+from catalog.model import Catalog, CatalogDiff, diff_catalogs
 from catalog.partnerships import as_partnership, loaded_as, merge
 from catalog.places import Gazetteer
 from catalog.search import SearchIndex, release
-from catalog.storage import CatalogDiff, diff_catalogs
 from catalog.validation import Report, check
 
 _LOG = logging.getLogger(__name__)

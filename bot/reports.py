@@ -9,8 +9,7 @@ from datetime import date
 
 from bot.i18n import t, tn
 from catalog.freshness import freshness_of
-from catalog.model import Catalog
-from catalog.storage import CatalogDiff
+from catalog.model import Catalog, CatalogDiff
 from catalog.validation import Problem, Report
 
 SEPARATOR = " · "

@@ -1,5 +1,6 @@
 """The catalogue as the rest of the program sees it: validated, places resolved, contacts
-inherited. Built by `catalog.validation` from a file, or by `catalog.storage` from the database.
+inherited, and what changes between two catalogues (`diff_catalogs`). Built by
+`catalog.validation` from a file, or by `catalog.storage` from the database.
 
 A place served is a TERYT prefix: '' for Poland, 2 digits for a województwo, 4 for a powiat,
 6 for a gmina (its 7-digit code without the type digit, which changes when a village becomes a
@@ -196,3 +197,28 @@ class Catalog:
     @cached_property
     def _services_by_id(self) -> Mapping[str, Service]:
         return {service.id: service for service in self.services}
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogDiff:
+    """What a reload changes, by service id."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the new catalogue serves exactly the same services."""
+        return not (self.added or self.removed or self.changed)
+
+
+def diff_catalogs(old: Catalog | None, new: Catalog) -> CatalogDiff:
+    """Services added, removed and changed (in anything, its institution's data included)."""
+    before: Mapping[str, Service] = {s.id: s for s in old.services} if old else {}
+    after: Mapping[str, Service] = {s.id: s for s in new.services}
+    return CatalogDiff(
+        added=tuple(sid for sid in after if sid not in before),
+        removed=tuple(sid for sid in before if sid not in after),
+        changed=tuple(sid for sid in after if sid in before and before[sid] != after[sid]),
+    )

@@ -177,31 +177,6 @@ class CatalogInfo:
     services: int
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogDiff:
-    """What a reload changes, by service id."""
-
-    added: tuple[str, ...]
-    removed: tuple[str, ...]
-    changed: tuple[str, ...]
-
-    @property
-    def is_empty(self) -> bool:
-        """True when the new catalogue serves exactly the same services."""
-        return not (self.added or self.removed or self.changed)
-
-
-def diff_catalogs(old: Catalog | None, new: Catalog) -> CatalogDiff:
-    """Services added, removed and changed (in anything, its institution's data included)."""
-    before: Mapping[str, Service] = {s.id: s for s in old.services} if old else {}
-    after: Mapping[str, Service] = {s.id: s for s in new.services}
-    return CatalogDiff(
-        added=tuple(sid for sid in after if sid not in before),
-        removed=tuple(sid for sid in before if sid not in after),
-        changed=tuple(sid for sid in after if sid in before and before[sid] != after[sid]),
-    )
-
-
 class Database:
     """The project's database; SQLite file by default, any SQLAlchemy URL works."""
 

@@ -10,9 +10,9 @@ from sqlalchemy.schema import CreateTable
 
 import catalog.storage
 from catalog.assemble import catalog_json
-from catalog.model import Catalog
+from catalog.model import Catalog, diff_catalogs
 from catalog.search import Query, SearchIndex
-from catalog.storage import TABLES, Database, diff_catalogs
+from catalog.storage import TABLES, Database
 from tests.builders import (
     MORDY,
     POWIAT_SIEDLECKI,

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import text
 
 import tests.postgres
-from catalog.storage import Database, diff_catalogs
+from catalog.model import diff_catalogs
+from catalog.storage import Database
 from tests.builders import catalog_with, crisis_line, institution, service
 from tests.catalog.test_storage import siedlce_catalog
 from tests.postgres import running_server
