@@ -64,6 +64,7 @@ from bot.render import (
     service_card,
     service_line,
     service_of_payload,
+    unit_label,
     venue,
 )
 from catalog.model import Service
@@ -511,20 +512,6 @@ def _on_place_answer(
         location_label=question.location_label,
     )
     return Step(asking, (*lead, reply))
-
-
-def unit_label(unit: Unit, lang: str) -> str:
-    """A gmina as a person recognises it: name, kind, powiat and województwo (plain text)."""
-    if unit.powiat and unit.wojewodztwo:
-        return t(
-            "dialog.place.unit",
-            lang,
-            name=unit.name,
-            kind=unit.kind,
-            powiat=unit.powiat,
-            wojewodztwo=unit.wojewodztwo,
-        )
-    return f"{unit.name} ({unit.kind})"
 
 
 # ----------------------------------------------------------------------------- questions

@@ -24,6 +24,7 @@ from babel.dates import format_date
 from bot.i18n import t
 from catalog.hours import OpeningHours, closed_for_holiday, is_open, parse_hours
 from catalog.model import Service
+from catalog.places import Unit
 
 MAX_TOKEN_BYTES = 64  # Telegram's limit for callback data
 MAX_PAYLOAD_CHARS = 64  # Telegram's limit for a /start deep-link payload
@@ -349,3 +350,29 @@ def _ages(service: Service, lang: str) -> str:
 def _always_open(hours: str) -> bool:
     parsed = parse_hours(hours)
     return isinstance(parsed, OpeningHours) and parsed.always_open
+
+
+def unit_label(unit: Unit, lang: str, *, teryt: bool = False) -> str:
+    """A gmina as a person tells it from its namesakes: name, kind, powiat and województwo
+    (and its TERYT code for coordinators); the one label of a place the bot and the command
+    line show (plain text)."""
+    if teryt:
+        return t(
+            "places.gmina_line",
+            lang,
+            name=unit.name,
+            kind=unit.kind,
+            powiat=unit.powiat or "",
+            wojewodztwo=unit.wojewodztwo or "",
+            teryt=unit.teryt,
+        )
+    if unit.powiat and unit.wojewodztwo:
+        return t(
+            "dialog.place.unit",
+            lang,
+            name=unit.name,
+            kind=unit.kind,
+            powiat=unit.powiat,
+            wojewodztwo=unit.wojewodztwo,
+        )
+    return f"{unit.name} ({unit.kind})"

@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from bot.i18n import t, tn
+from bot.render import unit_label
 from bot.settings import Settings
-from catalog.places import Gazetteer, PlaceAnswer, Unit, unit_json
+from catalog.places import Gazetteer, PlaceAnswer, unit_json
 from catalog.places_import import ImportSummary, PlaceFileError, build_bundle, import_places
 from catalog.places_store import BUILTIN_FILE, BUILTIN_PACKAGE, load_gazetteer
 from catalog.storage import Database
@@ -184,19 +185,6 @@ def _gazetteer(settings: Settings) -> Gazetteer:
         database.dispose()
 
 
-def unit_line(unit: Unit, lang: str) -> str:
-    """A gmina with what tells it apart: kind, powiat, województwo, TERYT."""
-    return t(
-        "places.gmina_line",
-        lang,
-        name=unit.name,
-        kind=unit.kind,
-        powiat=unit.powiat or "",
-        wojewodztwo=unit.wojewodztwo or "",
-        teryt=unit.teryt,
-    )
-
-
 def answer_note(answer: PlaceAnswer, lang: str) -> str | None:
     """The one remark that goes with an answer, if any."""
     if answer.outside_poland:
@@ -232,12 +220,12 @@ def answer_lines(answer: PlaceAnswer, lang: str) -> list[str]:
     """The answer as the command line prints it."""
     lines = []
     if answer.gmina is not None:
-        lines.append(unit_line(answer.gmina, lang))
+        lines.append(unit_label(answer.gmina, lang, teryt=True))
     note = answer_note(answer, lang)
     if note:
         lines.append(note)
     localities = answer.candidate_localities or (None,) * len(answer.candidates)
     for unit, locality in zip(answer.candidates, localities, strict=True):
-        line = unit_line(unit, lang)
+        line = unit_label(unit, lang, teryt=True)
         lines.append(f"  {locality}: {line}" if locality else f"  {line}")
     return lines

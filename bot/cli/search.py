@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from bot.i18n import LANGUAGES, t
+from bot.render import unit_label
 from bot.settings import Settings
 from catalog.model import MAX_AGE, MIN_AGE, Catalog
 from catalog.places import PlaceAnswer, ReferenceAnswer, ServesGmina, Unit
@@ -160,7 +161,9 @@ def run(
         return EXIT_BAD_CATALOG
     index = SearchIndex.of(catalog)
     if arguments.batch is not None:
-        return _run_batch(arguments.batch, index, served.gazetteer, arguments.limit, out, err)
+        return _run_batch(
+            arguments.batch, index, served.gazetteer, arguments.limit, out, err, lang=lang
+        )
 
     answer = _search(
         index,
@@ -170,6 +173,7 @@ def run(
         age=arguments.age,
         situations=situations,
         limit=arguments.limit,
+        lang=lang,
     )
     if isinstance(answer, ErrorAnswer):
         if arguments.json:
@@ -194,6 +198,7 @@ def _search(
     age: int | None,
     situations: frozenset[str],
     limit: int,
+    lang: str,
 ) -> ErrorAnswer | tuple[Unit | None, SearchResult, Need]:
     """The person's need read from their words (the place and age given apart win), their
     gmina, and the services that serve them, best first."""
@@ -202,7 +207,7 @@ def _search(
         need = replace(need, place=places.find(place, prefer=index.locality), place_weak=False)
     if age is not None:
         need = replace(need, age=age, adult=False)
-    found = _one_gmina(need)
+    found = _one_gmina(need, lang)
     if isinstance(found, ErrorAnswer):
         return found
     query = need.query(gmina=found.code if found else None)
@@ -210,7 +215,7 @@ def _search(
     return found, index.search(query, limit=limit), need
 
 
-def _one_gmina(need: Need) -> ErrorAnswer | Unit | None:
+def _one_gmina(need: Need, lang: str) -> ErrorAnswer | Unit | None:
     """The gmina to search in; a place that is not one gmina (or only a guess) is an error
     listing the candidates, as the bot would ask."""
     answer = need.place
@@ -219,23 +224,13 @@ def _one_gmina(need: Need) -> ErrorAnswer | Unit | None:
     if answer.gmina is not None and not need.place_weak:
         return answer.gmina
     if answer.gmina is not None:
-        return ErrorAnswer("place_ambiguous", (describe_place(answer.gmina),))
+        return ErrorAnswer("place_ambiguous", (unit_label(answer.gmina, lang),))
     if answer.candidates:
-        described = tuple(describe_place(unit) for unit in answer.candidates)
+        described = tuple(unit_label(unit, lang) for unit in answer.candidates)
         return ErrorAnswer("place_ambiguous", described)
     if answer.outside_poland:
         return ErrorAnswer("place_outside_poland", ())
     return ErrorAnswer("place_unknown", answer.suggestions)
-
-
-def describe_place(unit: Unit) -> str:
-    """A candidate as a person could type it back to choose it ("Siedlce, powiat siedlecki")."""
-    parts = [unit.name]
-    if unit.powiat:
-        parts.append(f"powiat {unit.powiat}")
-    if unit.wojewodztwo:
-        parts.append(f"województwo {unit.wojewodztwo}")
-    return ", ".join(parts)
 
 
 def place_json(unit: Unit | None) -> dict[str, object] | None:
@@ -291,7 +286,7 @@ def result_lines(unit: Unit | None, result: SearchResult, lang: str) -> list[str
     if unit is None:
         lines.append(t("search.cli.no_place", lang))
     else:
-        lines.append(t("search.cli.place", lang, place=describe_place(unit)))
+        lines.append(t("search.cli.place", lang, place=unit_label(unit, lang)))
     if result.danger:
         lines.append(t("search.cli.danger", lang))
     if not result.understood:
@@ -329,7 +324,14 @@ def _place_error_text(error: ErrorAnswer, lang: str) -> str:
 
 
 def _run_batch(
-    path: Path, index: SearchIndex, places: PlaceFinder, limit: int, out: TextIO, err: TextIO
+    path: Path,
+    index: SearchIndex,
+    places: PlaceFinder,
+    limit: int,
+    out: TextIO,
+    err: TextIO,
+    *,
+    lang: str,
 ) -> int:
     """One JSON answer per JSON line of the file; a bad line answers with its error."""
     code = EXIT_OK
@@ -345,7 +347,14 @@ def _run_batch(
             continue
         text, place, age, situations = request
         answer = _search(
-            index, places, text=text, place=place, age=age, situations=situations, limit=limit
+            index,
+            places,
+            text=text,
+            place=place,
+            age=age,
+            situations=situations,
+            limit=limit,
+            lang=lang,
         )
         if isinstance(answer, ErrorAnswer):
             print(json.dumps(answer.as_json(), ensure_ascii=False), file=out)

@@ -36,7 +36,7 @@ from telegram.ext import (
 
 from bot.handlers.common import BotApplication, BotContext, inline_markup, language_of
 from bot.i18n import pick_language, t
-from bot.render import card_payload, escape, map_url, service_card
+from bot.render import card_payload, escape, map_url, service_card, unit_label
 from bot.services import INLINE_CACHE_SECONDS
 from catalog.model import Catalog, Service
 from catalog.places import Gazetteer, PlaceAnswer, Unit
@@ -139,14 +139,6 @@ def _word_in(word: str, known: set[str]) -> bool:
     return len(word) >= MIN_PREFIX and any(name.startswith(word) for name in known)
 
 
-def place_label(unit: Unit) -> str:
-    """'Siedlce (gmina miejska, powiat siedlecki)': enough to tell same-named places apart."""
-    within = ", ".join(
-        part for part in (unit.kind, f"powiat {unit.powiat}" if unit.powiat else None) if part
-    )
-    return f"{unit.name} ({within})" if within else unit.name
-
-
 def link_markup(service: Service, lang: str, bot_username: str) -> InlineKeyboardMarkup | None:
     """URL buttons for a card posted in any chat: the map, and the card in the bot's chat."""
     buttons = []
@@ -238,17 +230,17 @@ def _header(result: LookupResult, words: str, lang: str) -> str:
     lines = [t("lookup.found", lang, query=escape(words))]
     if result.place is not None:
         if result.other_places:
-            others = ", ".join(place_label(unit) for unit in result.other_places[:5])
+            others = ", ".join(unit_label(unit, lang) for unit in result.other_places[:5])
             lines.append(
                 t(
                     "lookup.place_choice",
                     lang,
-                    place=escape(place_label(result.place)),
+                    place=escape(unit_label(result.place, lang)),
                     others=escape(others),
                 )
             )
         else:
-            lines.append(t("lookup.place", lang, place=escape(place_label(result.place))))
+            lines.append(t("lookup.place", lang, place=escape(unit_label(result.place, lang))))
     else:
         lines.append(t("lookup.place_unknown", lang))
     return "\n".join(lines)

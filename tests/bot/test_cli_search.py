@@ -183,7 +183,7 @@ def test_text_answer_names_the_place_and_each_service(served: Served) -> None:
     code, out, _ = run(served, "--place", "Mordy", "--age", "40", "praca")
 
     assert code == 0
-    assert "Place: Mordy, powiat siedlecki, województwo mazowieckie" in out
+    assert "Place: Mordy (gmina miejsko-wiejska), county siedlecki, province mazowieckie" in out
     assert "1. Oferty pracy — PUP Siedlce (in the county)" in out
     assert "tel. +48 25 600 00 05" in out
 

@@ -56,6 +56,7 @@ def test_every_path_reads_one_message_alike(message: str, runtime: Any) -> None:
         age=None,
         situations=frozenset(),
         limit=5,
+        lang="pl",
     )
     assert isinstance(searched, tuple)
     unit, _, from_cli = searched
