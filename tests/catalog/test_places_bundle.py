@@ -127,8 +127,8 @@ def test_a_surname_like_a_village_gives_way_to_the_place_named_later(
 @pytest.mark.parametrize(
     ("query", "shown"),
     [
-        ("pomoc społeczna Warszawa", "Miejsce: Warszawa, powiat Warszawa"),
-        ("Mińsk Mazowiecki", "Miejsce: Mińsk Mazowiecki, powiat miński"),
+        ("pomoc społeczna Warszawa", "Miejsce: Warszawa (gmina miejska, miasto stołeczne)"),
+        ("Mińsk Mazowiecki", "Miejsce: Mińsk Mazowiecki (gmina miejska), powiat miński"),
         ("Nowa Wieś", "Kilka miejsc ma tę nazwę"),
     ],
 )
