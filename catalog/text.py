@@ -86,11 +86,6 @@ def folded_words(text: str) -> list[str]:
     return [fold(word) for word in words(text)]
 
 
-def folded_lemmas(text: str) -> list[str]:
-    """The folded dictionary form of each word: 'w Siedlcach' -> ['w', 'siedlec']."""
-    return [fold(lemma(word)) for word in words(text)]
-
-
 def preload_lemmas() -> None:
     """Open the lemma tables now (building them first if this machine has none)."""
     lemma("praca")
