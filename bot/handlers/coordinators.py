@@ -498,18 +498,30 @@ def stats_text(
     return "\n".join(lines)
 
 
-async def on_stats(update: Update, context: BotContext, scope: Scope) -> None:
-    """/stats [days] [partnership]: the counts on screen and the same as a CSV file."""
+async def _period_asked(
+    update: Update, context: BotContext, scope: Scope, usage: str
+) -> tuple[Message, str, int, str] | None:
+    """The message, language, days and partnership of /stats or /potrzeby; None after the
+    usage was sent back (or when there is no message)."""
     message = update.effective_message
     if message is None:
-        return
+        return None
     lang = language_of(update)
-    runtime = context.runtime
-    parsed = parse_stats_args(context.args or [], scope, runtime.catalogs)
+    parsed = parse_stats_args(context.args or [], scope, context.runtime.catalogs)
     if parsed is None:
-        await message.reply_text(t("admin.stats.usage", lang))
-        return
+        await message.reply_text(t(usage, lang))
+        return None
     days, partnership = parsed
+    return message, lang, days, partnership
+
+
+async def on_stats(update: Update, context: BotContext, scope: Scope) -> None:
+    """/stats [days] [partnership]: the counts on screen and the same as a CSV file."""
+    asked = await _period_asked(update, context, scope, "admin.stats.usage")
+    if asked is None:
+        return
+    message, lang, days, partnership = asked
+    runtime = context.runtime
     report = await asyncio.to_thread(
         functools.partial(context.services.stats.report, days, partnership=partnership)
     )
@@ -527,16 +539,11 @@ async def on_stats(update: Update, context: BotContext, scope: Scope) -> None:
 async def on_needs(update: Update, context: BotContext, scope: Scope) -> None:
     """/potrzeby [days] [partnership]: gminas x situations no local service answered, on
     screen and as CSV (scoped like /stats)."""
-    message = update.effective_message
-    if message is None:
+    asked = await _period_asked(update, context, scope, "admin.needs.usage")
+    if asked is None:
         return
-    lang = language_of(update)
+    message, lang, days, partnership = asked
     runtime = context.runtime
-    parsed = parse_stats_args(context.args or [], scope, runtime.catalogs)
-    if parsed is None:
-        await message.reply_text(t("admin.needs.usage", lang))
-        return
-    days, partnership = parsed
     last = datetime.now(UTC).date()
     first = last - timedelta(days=days - 1)
     needs = functools.partial(context.services.stats.needs, first, last, partnership=partnership)
