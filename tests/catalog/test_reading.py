@@ -6,8 +6,9 @@ import pytest
 
 from catalog.model import Service
 from catalog.places import Gazetteer
-from catalog.reading import Need, read
+from catalog.reading import MAIN_FIRST, Need, read
 from catalog.search import Query, SearchIndex
+from catalog.taxonomy import SITUATIONS
 from tests.builders import MORDY, POLSKA, SIEDLCE, catalog_with, crisis_line, service
 
 MORDY_GMINA = "142605"
@@ -269,3 +270,7 @@ def test_same_name_places_served_at_any_level_are_asked_about_not_guessed(
     codes = {unit.code for unit in need.place.candidates}
     assert {"140405", "142613"} <= codes  # garwoliński and siedlecki
     assert all(code.startswith("14") for code in codes)  # not the one in łódzkie
+
+
+def test_every_situation_has_its_place_in_the_order_of_main_situations() -> None:
+    assert sorted(MAIN_FIRST) == sorted(SITUATIONS)
