@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal, Protocol
 
@@ -189,24 +189,6 @@ def read(
         age_out_of_range=out_of_range,
         understood=bool(situations) or danger,
         named=any(w >= STRONG for w in understanding.situations.values()),
-    )
-
-
-def merged(earlier: Need, later: Need) -> Need:
-    """What the conversation knows after another message: what it says wins, the rest stays."""
-    situations = dict(earlier.situations)
-    for key, weight in later.situations:
-        situations[key] = max(situations.get(key, 0.0), weight)
-    ordered = tuple(sorted(situations.items(), key=lambda item: _situation_order(*item)))
-    return replace(
-        later,
-        who=later.who or earlier.who,
-        age=later.age if later.age is not None else earlier.age,
-        adult=later.adult or (earlier.adult and later.age is None),
-        situations=ordered,
-        place=later.place or earlier.place,
-        language=later.language or earlier.language,
-        text=f"{earlier.text} {later.text}".strip(),
     )
 
 
