@@ -344,22 +344,22 @@ class SearchIndex:
             )
 
         # A child gets a children's line if the catalogue has one, else any fitting line.
-        kinds = (True, False) if child else (False,)
-        for for_a_child in kinds:
+        line: _Ranked | None = None
+        for for_a_child in (True, False) if child else (False,):
             if any(fitting(index, for_a_child=for_a_child) for _, index, _ in ordered[:TOP]):
                 return ordered
-            lines = [item for item in ordered if fitting(item[1], for_a_child=for_a_child)]
-            lines += [
+            # the best ranked fitting line, else the first eligible one the ranking left out
+            ranked = (item for item in ordered if fitting(item[1], for_a_child=for_a_child))
+            left_out = (
                 (0.0, index, level)
                 for index, level in sorted(eligible.items())
                 if fitting(index, for_a_child=for_a_child)
-                and index not in {i for _, i, _ in lines}
-            ]
-            if lines:
+            )
+            line = next(ranked, None) or next(left_out, None)
+            if line is not None:
                 break
-        else:
+        if line is None:
             return ordered
-        line = lines[0]
         rest = [item for item in ordered if item != line]
         return [*rest[:1], line, *rest[1:]]
 
