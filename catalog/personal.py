@@ -18,10 +18,12 @@ REMOVED: Final = "[...]"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # What introduces one's own name, in the bot's languages (and Russian, which many Ukrainians
 # write); the next word is the name, and the one after it too unless it is a short joining word.
+INTRODUCTIONS: Final = (
+    r"nazywam\s+si[eę]|mam\s+na\s+imi[eę]|na\s+imi[eę]\s+mam|moje\s+imi[eę]\s+(?:to|jest)|"
+    r"imi[eę]\s+i\s+nazwisko:?|my\s+name\s+is|мене\s+звати|моє\s+ім['ʼ’]?я|меня\s+зовут"
+)
 _INTRODUCTION = re.compile(
-    r"\b(?:nazywam\s+si[eę]|mam\s+na\s+imi[eę]|moje\s+imi[eę]\s+(?:to|jest)|"
-    r"imi[eę]\s+i\s+nazwisko:?|my\s+name\s+is|мене\s+звати|моє\s+ім['ʼ’]?я|меня\s+зовут)"
-    r"\s+(?P<first>[^\s,.;:!?]+)(?P<second>\s+[^\s,.;:!?]+)?",
+    rf"\b(?:{INTRODUCTIONS})\s+(?P<first>[^\s,.;:!?]+)(?P<second>\s+[^\s,.;:!?]+)?",
     re.IGNORECASE,
 )
 _NOT_A_NAME: Final = frozenset(

@@ -20,6 +20,7 @@ from functools import cache
 from typing import Any, Literal, Protocol
 
 from catalog.model import MAX_AGE, MIN_AGE
+from catalog.personal import INTRODUCTIONS
 from catalog.places import PlaceAnswer, ServesGmina, Unit
 from catalog.search import Query
 from catalog.text import clean, fold, folded_words, has_cyrillic
@@ -217,8 +218,7 @@ def _place_in(
 
 # Words after which come a person's name or a street, never the place where they live.
 _NAME_LEADS = re.compile(
-    r"(?i)\b(?:nazywam\s+si[eę]|mam\s+na\s+imi[eę]|na\s+imi[eę]\s+mam|my\s+name\s+is|"
-    r"мене\s+звати|меня\s+зовут|моє\s+ім'я|pan[iu]?|pani)\s+"
+    rf"(?i)\b(?:{INTRODUCTIONS}|pan[iu]?|pani)\s+"
     r"((?:[A-ZĄĆĘŁŃÓŚŹŻА-ЯІЇЄҐ][\w'-]*\.?\s*){1,3})"
 )
 _STREET_END = r"(?=\d|,|;|$|(?:w|we|z|ze|na|kolo|koło|in|в|у)\s)"
