@@ -147,6 +147,20 @@ def test_names_and_streets_are_no_places(builtin_gazetteer: Gazetteer) -> None:
     assert "Antoniego" not in need.text
 
 
+@pytest.mark.parametrize(
+    "introduction", ["Nazywam się", "Na imię mam", "Moje imię to", "My name is"]
+)
+def test_an_introduced_name_is_no_place_and_is_not_kept(
+    introduction: str, builtin_gazetteer: Gazetteer
+) -> None:
+    need = reading(f"{introduction} Anna Nowak, nie mam na jedzenie, Siedlce", builtin_gazetteer)
+
+    assert need.place is not None
+    assert need.place.gmina is not None
+    assert need.place.gmina.name == "Siedlce"
+    assert "Nowak" not in need.text
+
+
 @pytest.mark.fulldata
 def test_an_inflected_gmina_seat_beats_a_village_of_that_spelling(
     full_gazetteer: Gazetteer,
