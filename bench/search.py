@@ -49,7 +49,6 @@ class Row:
     name: str
     hit: float
     leaks: int
-    median_ms: float
     p99_ms: float
 
 
@@ -171,7 +170,6 @@ def quality(
                     name + variant,
                     evaluation.hit_rate,
                     evaluation.leaks,
-                    statistics.median(times),
                     p99(times),
                 )
             )

@@ -298,7 +298,6 @@ class StateWriter:
         self._pending: dict[int, _Pending] = {}  # for the next transaction
         self._writing: dict[int, _Pending] = {}  # in the running transaction
         self._flusher: asyncio.Task[None] | None = None
-        self.transactions = 0  # committed so far (for benchmarks and tests)
 
     async def load(self, chat_id: int) -> dict[str, Any] | None:
         """A chat's state: the latest written, committed or not (None: no state)."""
@@ -384,7 +383,6 @@ class StateWriter:
                 _LOG.warning("saving %d conversation states failed", len(changes))
                 _settle(batch, error)
             else:
-                self.transactions += 1
                 _settle(batch, None, conflicts=conflicts or set())
             finally:
                 self._writing = {}

@@ -56,14 +56,6 @@ class OpeningHours:
             return self.holiday
         return self.week[day.weekday()]
 
-    def is_open_at(self, weekday: int, minute: int) -> bool:
-        """True when open on this weekday (0 = Monday) at this minute after midnight (public
-        holidays aside: see `is_open_on`)."""
-        if any(start <= minute < end for start, end in self.week[weekday]):
-            return True
-        yesterday = self.week[(weekday - 1) % 7]
-        return any(minute + MINUTES_PER_DAY < end for _, end in yesterday)
-
     def is_open_on(self, day: date, minute: int) -> bool:
         """True when open on this calendar day at this minute (public holidays counted)."""
         if any(start <= minute < end for start, end in self.spans_on(day)):

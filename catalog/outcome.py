@@ -18,7 +18,6 @@ from typing import Final, Literal
 from catalog.search import Match
 
 Outcome = Literal["local", "fallback", "national", "none"]
-OUTCOMES: Final[tuple[Outcome, ...]] = ("local", "fallback", "national", "none")
 UNMET: Final[frozenset[Outcome]] = frozenset({"fallback", "national", "none"})
 LOCAL_LEVELS: Final = frozenset({"gmina", "powiat"})
 

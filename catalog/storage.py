@@ -347,17 +347,6 @@ class Database:
                 services=services or 0,
             )
 
-    def service_ids(self, partnership: str = "") -> list[str]:
-        """Ids of a partnership's loaded services in catalogue order (cheap; for checks)."""
-        with Session(self.engine) as session:
-            return list(
-                session.scalars(
-                    select(CatalogService.id)
-                    .where(CatalogService.partnership == partnership)
-                    .order_by(col(CatalogService.position))
-                )
-            )
-
     def dispose(self) -> None:
         """Close the connections (tests, and the end of a command)."""
         self.engine.dispose()

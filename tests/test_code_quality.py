@@ -31,6 +31,13 @@ def test_mypy_strict_finds_nothing() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_vulture_finds_no_dead_code() -> None:
+    """Nothing unused and nothing only the tests use (its settings: pyproject.toml)."""
+    result = run_tool("vulture")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_core_never_imports_telegram() -> None:
     offenders = [
         str(path.relative_to(ROOT))

@@ -33,20 +33,16 @@ def configured_language() -> str:
 
 def speak(parser: argparse.ArgumentParser, lang: str) -> None:
     """Put every help text of the parser and its sub-commands in the language."""
-    for keys, put in _texts(parser, ()):
-        text = _translation(keys, lang)
+    for keys, put in help_texts(parser):
+        text = translation(keys, lang)
         if text is not None:
             put(text)
     for each in _parsers(parser):
         each.formatter_class = _formatter(lang)
 
 
-def untranslated(parser: argparse.ArgumentParser, lang: str) -> list[str]:
-    """The most specific key of each help text that has no translation in the language."""
-    return [keys[0] for keys, _ in _texts(parser, ()) if _translation(keys, lang) is None]
-
-
-def _translation(keys: tuple[str, ...], lang: str) -> str | None:
+def translation(keys: tuple[str, ...], lang: str) -> str | None:
+    """The text of the first key that locales/ translate; None when none is."""
     for key in keys:
         text = t(key, lang)
         if text != key:
@@ -54,8 +50,8 @@ def _translation(keys: tuple[str, ...], lang: str) -> str | None:
     return None
 
 
-def _texts(
-    parser: argparse.ArgumentParser, path: tuple[str, ...]
+def help_texts(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
 ) -> Iterator[tuple[tuple[str, ...], Setter]]:
     """(keys, setter) for each help text, the most specific key first."""
     where = ".".join(path)
@@ -71,7 +67,7 @@ def _texts(
             for choice in action._choices_actions:
                 yield (f"cli.command.{'.'.join((*path, choice.dest))}",), _help_setter(choice)
             for name, command in action.choices.items():
-                yield from _texts(command, (*path, name))
+                yield from help_texts(command, (*path, name))
         elif action.help not in (None, argparse.SUPPRESS):
             shorter = (".".join(path[:end]) for end in range(len(path), -1, -1))
             keys = tuple(f"cli.option.{at}.{action.dest}".replace("..", ".") for at in shorter)

@@ -100,7 +100,9 @@ async def test_a_coordinator_reloads_their_partnership_and_is_refused_on_the_oth
     # the other partnership's catalogue: the same object, the same stored hash
     assert runtime.catalogs["siedlce"] is siedlce_before
     assert runtime.database.partnerships()["siedlce"] == stored_before
-    assert runtime.database.service_ids("siedlce") == ["gops-zasilki"]
+    stored = runtime.database.load_catalog("siedlce")
+    assert stored is not None
+    assert [s.id for s in stored.services] == ["gops-zasilki"]
 
 
 async def test_coordinators_are_managed_by_a_global_admin_only(
