@@ -39,7 +39,7 @@ from catalog.places import ReferenceAnswer, Unit
 from catalog.taxonomy import SITUATIONS
 from catalog.text import fold
 from catalog.values import is_valid_email, is_valid_url, parse_ages, parse_phone
-from catalog.vocabulary import VOCABULARY_LANGUAGES, load_documents
+from catalog.vocabulary import vocabulary
 
 Severity = Literal["error", "warning"]
 Params = Mapping[str, str | int]
@@ -168,82 +168,50 @@ LANGUAGE_MISTAKES: Mapping[str, str] = {
     "am": "hy",
 }
 
-# Words coordinators may write for a situation, so that "przemoc" suggests domestic_violence.
-SITUATION_WORDS: Mapping[str, tuple[str, ...]] = {
-    "poverty": ("ubóstwo", "bieda", "brak pieniędzy", "zasiłek", "money", "poor"),
-    "unemployment": ("bezrobocie", "praca", "bezrobotny", "unemployed", "job", "work"),
-    "homelessness": ("bezdomność", "bezdomny", "homeless"),
-    "domestic_violence": ("przemoc", "przemoc domowa", "przemoc w rodzinie", "violence"),
-    "addiction": ("uzależnienie", "alkoholizm", "narkomania", "alkohol", "hazard", "alcohol"),
-    "disability": ("niepełnosprawność", "niepełnosprawny", "disabled", "handicap"),
-    "illness": ("choroba", "chory", "sick", "disease"),
-    "mental_health": ("zdrowie psychiczne", "depresja", "samotność", "psychika", "kryzys"),
-    "elderly_care": ("opieka", "senior", "seniorzy", "osoby starsze", "elderly", "old age"),
-    "family": ("rodzina", "dzieci", "sieroctwo", "wielodzietność", "children", "parenting"),
-    "youth": ("młodzież", "młodzi", "young", "young people"),
-    "foster_care_leaving": ("piecza zastępcza", "usamodzielnienie", "foster care", "foster"),
-    "after_prison": ("więzienie", "zakład karny", "po wyroku", "prison", "ex-offender"),
-    "foreigners": ("cudzoziemcy", "uchodźcy", "migranci", "refugees", "migrants"),
-    "crisis_event": ("zdarzenie losowe", "pożar", "powódź", "wypadek", "klęska", "disaster"),
-    "human_trafficking": ("handel ludźmi", "praca przymusowa", "trafficking"),
-    "legal_aid": ("pomoc prawna", "porada prawna", "prawnik", "legal", "lawyer"),
-    "housing": ("mieszkanie", "dodatek mieszkaniowy", "czynsz", "flat", "rent"),
-    "education": ("edukacja", "szkolenia", "kursy", "nauka", "training", "courses"),
-}
+
+@cache
+def _situation_names() -> Mapping[str, str]:
+    """Folded texts that name a situation -> its key: the keys themselves, then the phrases of
+    locales/vocabulary that name one (the words people use; coordinators use them too)."""
+    names = {_as_name(key): key for key in SITUATIONS}
+    for text, key in vocabulary().situation_words().items():
+        names.setdefault(_as_name(text), key)
+    return names
 
 
 @cache
-def _situation_choices() -> Mapping[str, str]:
-    """Folded words and phrases -> the situation they name: keys, our list, locales/vocabulary."""
-    choices: dict[str, str] = {}
-    for key in SITUATIONS:
-        choices[fold(key.replace("_", " "))] = key
-    for key, words in SITUATION_WORDS.items():
-        for word in words:
-            choices.setdefault(fold(word), key)
-    for key, word in _vocabulary_words():
-        if key in SITUATIONS:
-            choices.setdefault(fold(word.rstrip("*")), key)
+def _situation_words() -> Mapping[str, str]:
+    """`_situation_names`, then the vocabulary's words that only point at a situation
+    ('dzieci' -> family, 'money' -> poverty): good enough for a suggestion, not for a name."""
+    choices = dict(_situation_names())
+    for text, key in vocabulary().situation_words(hints=True).items():
+        choices.setdefault(_as_name(text), key)
     return choices
 
 
-def _vocabulary_words() -> list[tuple[str, str]]:
-    """(situation, word) from locales/vocabulary/*.yaml, the words people use (data only).
-
-    In file-name order (en, pl, uk): a word listed under two situations suggests the first.
-    """
-    found: list[tuple[str, str]] = []
-    for document in load_documents(sorted(VOCABULARY_LANGUAGES)):
-        situations = document.get("situations") if isinstance(document, dict) else None
-        if isinstance(situations, dict):
-            found.extend(
-                (str(key), str(word))
-                for key, words in situations.items()
-                if isinstance(words, list)
-                for word in words
-            )
-    return found
+def _as_name(written: str) -> str:
+    """A written situation name as compared: folded, '_' and '-' as spaces ('ex-offender')."""
+    return fold(written).replace("_", " ").replace("-", " ")
 
 
 def situation_named(written: str, labels: Mapping[str, str] | None = None) -> str | None:
     """The situation a text names exactly: its key, a word for it ('przemoc'), or one of
     `labels` (folded label -> key; the front end's button labels), in any case and without
     Polish letters. None when it names none: `suggest_situation` then guesses."""
-    query = fold(written).replace("_", " ").replace("-", " ")
+    query = _as_name(written)
     if labels is not None and query in labels:
         return labels[query]
-    return _situation_choices().get(query)
+    return _situation_names().get(query)
 
 
 def suggest_situation(written: str) -> str | None:
     """The situation key probably meant by an unknown one (a typo, or a word for it)."""
-    query = fold(written).replace("_", " ").replace("-", " ")
+    query = _as_name(written)
     if len(query) < 3:
         return None
-    named = situation_named(written)
-    if named is not None:
-        return named
-    choices = _situation_choices()
+    choices = _situation_words()
+    if query in choices:
+        return choices[query]
     for text, key in choices.items():  # an inflected or shortened single word: 'przemocy'
         single = " " not in text and min(len(text), len(query)) >= 5
         if single and (query.startswith(text) or text.startswith(query)):

@@ -301,6 +301,17 @@ class Vocabulary:
             phrases, not_danger=not_danger, stopwords=stopwords, aliases=aliases, people=people
         )
 
+    def situation_words(self, *, hints: bool = False) -> dict[str, str]:
+        """Each phrase that names a situation (with `hints`, each that only points at one),
+        folded, -> the first situation it is listed under: what a written key may have meant.
+        """
+        weight = HINT if hints else STRONG
+        found: dict[str, str] = {}
+        for phrase in self.phrases:
+            if not phrase.danger and phrase.weight == weight:
+                found.setdefault(fold(phrase.written.rstrip("*")), phrase.situations[0])
+        return found
+
     def knows(self, token: Token) -> bool:
         """True when the word is (a form of) a word of some phrase: it can mean something."""
         return bool(self._term_scores(token))

@@ -14,8 +14,17 @@ from catalog.assemble import document_of
 from catalog.format import CSV_COLUMNS, MODEL_KEYS, write_csv, write_yaml
 from catalog.model import AgeRange, Phone
 from catalog.places_store import builtin_gazetteer
-from catalog.validation import Hint, Problem, Report, check, load_sample
+from catalog.validation import (
+    Hint,
+    Problem,
+    Report,
+    check,
+    load_sample,
+    situation_named,
+    suggest_situation,
+)
 from catalog.values import is_valid_email, parse_phone
+from catalog.vocabulary import vocabulary
 from tests.builders import FakePlaces
 from tests.conftest import SHARED
 
@@ -173,6 +182,24 @@ def test_duplicate_institution_id_is_an_error() -> None:
         ("domestic_violance", "domestic_violence"),
         ("bezrobocie", "unemployment"),
         ("mieszkanie", "housing"),
+        # Words the vocabulary only hints with still suggest what they point at.
+        ("dzieci", "family"),
+        ("money", "poverty"),
+        ("opieka", "elderly_care"),
+        ("młodzi", "youth"),
+        # Words added to the vocabulary for coordinators (and residents).
+        ("legal", "legal_aid"),
+        ("klęska", "crisis_event"),
+        ("foster", "foster_care_leaving"),
+        ("old age", "elderly_care"),
+        ("handicap", "disability"),
+        ("wielodzietność", "family"),
+        # The vocabulary decides, as it does for residents: art. 7's "sytuacja kryzysowa" is a
+        # sudden event, foster care itself is family support (leaving it is
+        # foster_care_leaving), and Polish "sąd" is a court before English "sad".
+        ("kryzys", "crisis_event"),
+        ("piecza zastępcza", "family"),
+        ("sąd", "legal_aid"),
     ],
 )
 def test_unknown_situation_suggests_the_key_meant(written: str, meant: str) -> None:
@@ -184,6 +211,26 @@ def test_unknown_situation_suggests_the_key_meant(written: str, meant: str) -> N
         14,
     )
     assert problem.hint == Hint("catalog.hint.did_you_mean", {"suggestion": meant})
+
+
+def test_a_hint_suggests_a_situation_but_does_not_name_one() -> None:
+    assert (situation_named("dzieci"), suggest_situation("dzieci")) == (None, "family")
+
+
+def test_a_hyphenated_vocabulary_phrase_names_its_situation() -> None:
+    assert (situation_named("ex-offender"), situation_named("ex offender")) == (
+        "after_prison",
+        "after_prison",
+    )
+
+
+def test_every_phrase_of_the_vocabulary_names_the_situation_it_is_first_listed_under() -> None:
+    named = vocabulary().situation_words()
+
+    wrong = {text: (key, situation_named(text)) for text, key in named.items()}
+    wrong = {text: keys for text, keys in wrong.items() if keys[0] != keys[1]}
+
+    assert wrong == {}
 
 
 def test_unknown_place_is_an_error_with_suggestions() -> None:

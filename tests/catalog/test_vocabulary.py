@@ -165,3 +165,20 @@ def test_similarity_accepts_endings_and_typos_but_not_other_words(
     written: str, known: str, same: bool
 ) -> None:
     assert (similarity(written, known) > 0) is same
+
+
+def test_situation_words_are_the_phrases_that_name_or_only_hint_at_a_situation() -> None:
+    words = Vocabulary.from_documents(
+        [
+            {
+                "situations": {"poverty": ["Bieda", "brak kasy"], "family": ["bieda", "rodzina"]},
+                "hints": {"family": ["dzieci"]},
+                "danger": {"domestic_violence": ["bije mnie"]},
+            }
+        ]
+    )
+
+    assert (words.situation_words(), words.situation_words(hints=True)) == (
+        {"bieda": "poverty", "brak kasy": "poverty", "rodzina": "family"},
+        {"dzieci": "family"},
+    )
