@@ -4,6 +4,7 @@ with no circle, counting the imports inside functions and for type checking too.
 from __future__ import annotations
 
 import ast
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -114,6 +115,31 @@ def test_the_circle_finder_finds_a_circle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
 
     assert circles(graph) == [["a", "b", "c"]]
+
+
+def shared_class_names(sources: Mapping[str, str]) -> dict[str, list[str]]:
+    """Each class name that more than one class has, with the modules that define it."""
+    defined: dict[str, list[str]] = defaultdict(list)
+    for name, source in sources.items():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ClassDef):
+                defined[node.name].append(name)
+    return {cls: where for cls, where in defined.items() if len(where) > 1}
+
+
+def test_no_two_classes_share_a_name() -> None:
+    sources = {name: path.read_text(encoding="utf-8") for name, path in modules().items()}
+
+    assert shared_class_names(sources) == {}
+
+
+def test_the_name_finder_finds_a_shared_name() -> None:
+    sources = {
+        "a": "class Feedback:\n    pass\n\nclass Store:\n    pass\n",
+        "b": "def f() -> None:\n    class Feedback:\n        pass\n",
+    }
+
+    assert shared_class_names(sources) == {"Feedback": ["a", "b"]}
 
 
 MAX_LINES = 1_000  # a module longer than this does more than one job (the aim is ~900)

@@ -12,9 +12,10 @@ from typing import Any, TextIO
 
 import yaml
 
-from bot.cli.search import PlaceFinder, Served, catalog_to_use, on_runtime
+from bot.cli.search import Served, catalog_to_use, on_runtime
 from bot.i18n import t, tn
 from catalog.evaluation import HIT_AT, Evaluation, Outcome, evaluate_index, questions_from
+from catalog.reading import PlaceFinder
 from catalog.search import SearchIndex
 
 EXIT_OK = 0

@@ -19,8 +19,8 @@ from bot.i18n import LANGUAGES, t
 from bot.render import unit_label
 from bot.settings import Settings
 from catalog.model import MAX_AGE, MIN_AGE, Catalog
-from catalog.places import PlaceAnswer, ReferenceAnswer, ServesGmina, Unit
-from catalog.reading import Need, read
+from catalog.places import ReferenceAnswer, Unit
+from catalog.reading import Need, PlaceFinder, read
 from catalog.search import Match, SearchIndex, SearchResult
 from catalog.taxonomy import SITUATIONS
 from catalog.text import fold
@@ -32,18 +32,9 @@ EXIT_BAD_PLACE = 2
 EXIT_BAD_SITUATION = 2  # as argparse's own usage errors
 
 
-class PlaceFinder(Protocol):
-    """What the search command needs from the gazetteer."""
-
-    def find(self, text: str, *, prefer: ServesGmina | None = None) -> PlaceAnswer:
-        """Resolve what a person wrote to their gmina."""
-        ...
-
-    def extract(
-        self, text: str, *, prefer: ServesGmina | None = None
-    ) -> tuple[PlaceAnswer | None, str]:
-        """A place mentioned inside a longer text, and the text without it."""
-        ...
+class CommandPlaces(PlaceFinder, Protocol):
+    """What the search command needs from the gazetteer: what the reader needs, and strict
+    references for checking a catalogue."""
 
     def reference(self, text: str) -> ReferenceAnswer:
         """Resolve a catalogue place reference strictly."""
@@ -54,7 +45,7 @@ class Served(Protocol):
     """What the search command needs from the runtime: the places and the served catalogue."""
 
     @property
-    def gazetteer(self) -> PlaceFinder:
+    def gazetteer(self) -> CommandPlaces:
         """The places."""
         ...
 
@@ -191,7 +182,7 @@ def run(
 
 def _search(
     index: SearchIndex,
-    places: PlaceFinder,
+    places: CommandPlaces,
     *,
     text: str,
     place: str | None,
@@ -326,7 +317,7 @@ def _place_error_text(error: ErrorAnswer, lang: str) -> str:
 def _run_batch(
     path: Path,
     index: SearchIndex,
-    places: PlaceFinder,
+    places: CommandPlaces,
     limit: int,
     out: TextIO,
     err: TextIO,
@@ -411,7 +402,7 @@ def catalog_to_use(path: Path | None, served: Served, lang: str, err: TextIO) ->
     return checked_catalog(path, served.gazetteer, lang, err)
 
 
-def checked_catalog(path: Path, places: PlaceFinder, lang: str, err: TextIO) -> Catalog | None:
+def checked_catalog(path: Path, places: CommandPlaces, lang: str, err: TextIO) -> Catalog | None:
     """The file's catalogue when it has no error; else its problems on stderr."""
     from bot.reports import render_report
 
