@@ -76,7 +76,7 @@ def queries(gazetteer: Gazetteer, rng: random.Random) -> list[tuple[str, Callabl
     """About 1000 lookups of every kind, seeded."""
     gminas = gazetteer.units("gmina")
     postal = sorted(gazetteer._postal)  # a benchmark samples the index
-    points = [p for cell in gazetteer._grid.values() for p in cell]
+    points = list(gazetteer.pins)
     find, extract, locate = gazetteer.find, gazetteer.extract, gazetteer.locate
     mix: list[tuple[str, Callable[[], object]]] = []
     mix += [("name", partial(find, unit.name)) for unit in rng.sample(gminas, 250)]

@@ -1,8 +1,13 @@
-"""Where a point is: Poland's border, roughly, and distances on the globe."""
+"""Where a point is: Poland's border, roughly, distances on the globe, and the known place
+nearest to a shared location pin."""
 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from catalog.place_types import PointRecord
 
 # Poland's border, roughly (lon, lat), a little outside the real line.
 _POLAND_POLYGON: tuple[tuple[float, float], ...] = (
@@ -64,3 +69,44 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
+
+
+class PinGrid:
+    """Known places by cells of GRID_DEGREES, so the nearest one is found by looking at a few
+    cells around a pin rather than at every place."""
+
+    GRID_DEGREES = 0.1
+
+    def __init__(self, points: Iterable[PointRecord]) -> None:
+        self._cells: dict[tuple[int, int], list[PointRecord]] = defaultdict(list)
+        for point in points:
+            self._cells[self._cell(point.lat, point.lon)].append(point)
+
+    @classmethod
+    def _cell(cls, lat: float, lon: float) -> tuple[int, int]:
+        return math.floor(lat / cls.GRID_DEGREES), math.floor(lon / cls.GRID_DEGREES)
+
+    def __iter__(self) -> Iterator[PointRecord]:
+        for points in self._cells.values():
+            yield from points
+
+    def nearest(
+        self, lat: float, lon: float, *, max_km: float = 60.0
+    ) -> tuple[PointRecord, float] | None:
+        """The known place nearest to a point, within max_km, and its distance."""
+        row, col = self._cell(lat, lon)
+        best: tuple[PointRecord, float] | None = None
+        cell_km = 111.0 * self.GRID_DEGREES
+        reach = math.ceil(max_km / (cell_km * max(0.3, math.cos(math.radians(lat)))))
+        for ring in range(reach + 1):
+            for r in range(row - ring, row + ring + 1):
+                for c in range(col - ring, col + ring + 1):
+                    if max(abs(r - row), abs(c - col)) != ring:
+                        continue
+                    for point in self._cells.get((r, c), ()):
+                        d = distance_km(lat, lon, point.lat, point.lon)
+                        if d <= max_km and (best is None or d < best[1]):
+                            best = (point, d)
+            if best is not None and best[1] < ring * cell_km * 0.5:
+                break
+        return best

@@ -1,28 +1,27 @@
 """Places in memory: the gazetteer (TERYT units, localities, postal codes, coordinates) and
 resolving what a person types or shares to the gmina that serves them.
 
-`catalog.places_store` keeps what a gazetteer is built from (the imported tables, the bundled
-file of every place in Poland) and the built index; `catalog.places_import` reads the official
-files. Resolution compares folded text: exact names first, then names with Polish endings cut
-off ('Siedlcach' ~ 'Siedlce'), abbreviations ('Maz.'), the Cyrillic spelling, and finally
-small typos.
+`catalog.place_index` finds which places a name can mean (exact names, names with Polish
+endings cut off ('Siedlcach' ~ 'Siedlce'), abbreviations ('Maz.'), small typos); the
+gazetteer decides among them, reads places inside sentences and Cyrillic spellings, and
+resolves postal codes, location pins (`catalog.geo`) and the catalogue's own references.
+`catalog.places_store` keeps what a gazetteer is built from and the built index;
+`catalog.places_import` reads the official files.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
-from catalog.geo import distance_km, in_poland_polygon
+from catalog.geo import PinGrid, in_poland_polygon
+from catalog.place_index import NameMatch, PlaceNameIndex
 from catalog.place_names import (
     ABBREVIATIONS,
     COMMON_WORDS,
@@ -35,9 +34,7 @@ from catalog.place_names import (
     SENTENCE_WORD,
     TOWN_WORDS,
     WOJ_WORDS,
-    WORD_ALIASES,
     SentenceWord,
-    genitive_variants,
     name_key,
     stem,
     stem_key,
@@ -82,7 +79,6 @@ __all__ = [
     "name_key",
     "stem",
     "stem_key",
-    "unit_json",
 ]
 
 MAX_CANDIDATES = 8
@@ -101,7 +97,6 @@ _KIND_RANK = {
     "gmina wiejska": 3,
 }
 _LOCALITY_RANK = 4  # a village's gmina ranks after gminas named like the query
-_TOWN_RM = frozenset({"96", "95", "98"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,21 +108,6 @@ class _Query:
     within: tuple[tuple[str, ...], ...] = ()  # qualifiers' words ('powiat', 'tomaszowski')
 
 
-@dataclass(slots=True)
-class _Match:
-    """Gminas a name matched, and how (exact name, locality, prefix...)."""
-
-    gminas: list[str] = field(default_factory=list)  # 6-digit codes named like the query
-    localities: dict[str, str] = field(default_factory=dict)  # gmina code -> locality name
-    prefix_towns: list[str] = field(default_factory=list)  # 'Tomaszów' -> Tomaszów Mazowiecki
-
-    def empty(self) -> bool:
-        return not (self.gminas or self.localities or self.prefix_towns)
-
-
-_GRID = 0.1  # degrees per cell of the pin index
-
-
 class Gazetteer:
     """All known places, indexed in memory for fast lookups."""
 
@@ -137,59 +117,14 @@ class Gazetteer:
         self._teryt7: dict[str, str] = {}  # 7-digit code (any type digit) -> 6-digit gmina
         self._rank: dict[str, int] = {}
         self._build_units(data.units)
-        # folded name -> gmina codes with that name / (gmina, locality name) pairs
-        self._gmina_names: dict[str, list[str]] = defaultdict(list)
-        self._locality_names: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        self._powiat_names: dict[str, list[str]] = defaultdict(list)
-        self._woj_names: dict[str, str] = {}
-        for unit in self._units.values():
-            key = name_key(unit.name)
-            if unit.level == "gmina":
-                self._gmina_names[key].append(unit.code)
-            elif unit.level == "powiat":
-                self._powiat_names[key].append(unit.code)
-            else:
-                self._woj_names[key] = unit.code
-        self._town_localities: set[str] = set()
-        # One string object per gmina code and per name, shared by every index (memory).
-        keys: dict[str, tuple[str, str]] = {}  # name as written -> (that name, its key)
-        seen: set[tuple[str, str]] = set()
-        for locality in data.localities:
-            owner = self._units.get(locality.gmina)
-            if owner is None:
-                continue
-            gmina = owner.code
-            named = keys.get(locality.name)
-            if named is None:
-                named = keys[locality.name] = (locality.name, name_key(locality.name))
-            name, key = named
-            if (gmina, key) not in seen:
-                seen.add((gmina, key))
-                self._locality_names[key].append((gmina, name))
-            if locality.rm in _TOWN_RM:
-                self._town_localities.add(gmina + key)
-        self._stems: dict[str, list[str]] = defaultdict(list)
-        self._first: dict[str, list[str]] = defaultdict(list)
-        for key in {*self._gmina_names, *self._locality_names}:
-            parts = key.split(" ")
-            stemmed = stem_key(parts)
-            if stemmed != key:
-                self._stems[stemmed].append(key)
-            if len(parts) > 1:
-                self._first[parts[0]].append(key)
+        self.names = PlaceNameIndex(self._units, self._rank, data.localities)
         self._postal: dict[str, list[str]] = defaultdict(list)
         for postal in data.postal:
             codes = self._postal[postal.code]
             owner = self._units.get(postal.gmina)
             if owner is not None and owner.code not in codes:
                 codes.append(owner.code)
-        self._grid: dict[tuple[int, int], list[PointRecord]] = defaultdict(list)
-        for point in data.points:
-            if point.gmina in self._units:
-                self._grid[self._cell(point.lat, point.lon)].append(point)
-        # Build the lazy indexes now: the first person's lookup should not pay for them.
-        _ = (self._multiword, self._typo_buckets, self._suggestion_keys)
-        _ = (self._woj_stems, self._powiat_stems)
+        self.pins = PinGrid(point for point in data.points if point.gmina in self._units)
 
     def _build_units(self, records: Iterable[UnitRecord]) -> None:
         names: dict[str, str] = {}
@@ -328,21 +263,21 @@ class Gazetteer:
         self, query: _Query, *, fuzzy: bool, prefer: ServesGmina | None = None
     ) -> PlaceAnswer:
         if query.mode == "wojewodztwo":
-            code = self._woj_code(query.words)
+            code = self.names.woj_code(query.words)
             return self._area_answer(code) if code is not None else PlaceAnswer()
         if query.mode == "powiat":
-            codes = self._powiat_codes(query.words)
-            codes = self._filter_within(codes, query.within)
+            codes = self.names.powiat_codes(query.words)
+            codes = self.names.within(codes, query.within)
             if len(codes) == 1:
                 return self._area_answer(codes[0])
             return PlaceAnswer(candidates=self._first_towns(codes))
-        match, within = self._match_name(query.words, fuzzy=fuzzy), query.within
+        match, within = self.names.match(query.words, fuzzy=fuzzy), query.within
         if match.empty() and not fuzzy:
             # "Ujazd łódzkie", "Nowa Wieś powiat siedlecki": units after the name, no comma
             for cut in range(len(query.words) - 1, 0, -1):
                 tail = query.words[cut:]
-                if self._qualifier_codes(tail) is not None:
-                    match = self._match_name(query.words[:cut], fuzzy=False)
+                if self.names.qualifier_codes(tail) is not None:
+                    match = self.names.match(query.words[:cut], fuzzy=False)
                     within = (*within, tail)
                     if not match.empty():
                         break
@@ -352,19 +287,19 @@ class Gazetteer:
                 return located
         if match.empty():
             if fuzzy:
-                return PlaceAnswer(suggestions=self._suggest(query.words))
+                return PlaceAnswer(suggestions=self.names.suggest(query.words))
             return PlaceAnswer()
         return self._decide(match, query.mode, within, prefer)
 
     def _gmina_and_locality(self, words: Sequence[str]) -> PlaceAnswer | None:
         """'Warszawa Mokotów', 'Siedlce Stok Lacki': a gmina, then a place inside it."""
         for cut in range(1, len(words)):
-            gminas = set(self._match_name(words[:cut], fuzzy=False).gminas)
+            gminas = set(self.names.match(words[:cut], fuzzy=False).gminas)
             if not gminas:
                 continue
             inside = {
                 code: name
-                for code, name in self._match_name(words[cut:], fuzzy=False).localities.items()
+                for code, name in self.names.match(words[cut:], fuzzy=False).localities.items()
                 if code in gminas
             }
             if len(inside) == 1:
@@ -374,18 +309,18 @@ class Gazetteer:
 
     def _decide(
         self,
-        match: _Match,
+        match: NameMatch,
         mode: str,
         within: Sequence[tuple[str, ...]],
         prefer: ServesGmina | None = None,
     ) -> PlaceAnswer:
-        gminas = self._filter_within(match.gminas, within)
+        gminas = self.names.within(match.gminas, within)
         localities = {
             code: name
             for code, name in match.localities.items()
-            if self._filter_within([code], within)
+            if self.names.within([code], within)
         }
-        prefix_towns = self._filter_within(match.prefix_towns, within)
+        prefix_towns = self.names.within(match.prefix_towns, within)
         if prefer is not None:
             # same-name places the catalogue does not serve are not asked about; among served
             # ones the person is asked (a wrong guess would send them to offices not theirs)
@@ -403,7 +338,7 @@ class Gazetteer:
         if gminas and not prefix_towns:
             if len(gminas) == 1:
                 return PlaceAnswer(gmina=self._units[gminas[0]])
-            pair = self._town_and_rural(gminas)
+            pair = self.names.town_and_rural(gminas)
             if pair and mode != "gmina":
                 return PlaceAnswer(
                     gmina=self._units[pair[0]], same_name_other=self._units[pair[1]]
@@ -425,224 +360,6 @@ class Gazetteer:
                 ),
             )
         return PlaceAnswer()
-
-    def _town_and_rural(self, codes: Sequence[str]) -> tuple[str, str] | None:
-        """'Siedlce': the town and the rural gmina around it, which share the name."""
-        if len(codes) != 2:
-            return None
-        first, second = sorted(codes, key=lambda code: self._rank[code])
-        if self._rank[first] <= 1 and self._rank[second] == 3 and first[:2] == second[:2]:
-            return first, second
-        return None
-
-    def _match_name(self, words: Sequence[str], *, fuzzy: bool) -> _Match:
-        match = _Match()
-        if not words:
-            return match
-        keys = self._keys_for(words, fuzzy=fuzzy)
-        for key in keys:
-            for code in self._gmina_names.get(key, ()):
-                if code not in match.gminas:
-                    match.gminas.append(code)
-            for code, name in self._locality_names.get(key, ()):
-                match.localities.setdefault(code, name)
-        if not fuzzy:
-            # 'Tomaszów' also names the towns 'Tomaszów Mazowiecki' and 'Tomaszów Lubelski'
-            joined = " ".join(words)
-            firsts = list(self._first.get(words[0], ()))
-            if len(words) == 1:  # 'koło Tomaszowa': the first word of a town's name, inflected
-                firsts += self._first_by_stem.get(stem(words[0]), [])
-                joined = next((key.split(" ")[0] for key in firsts), joined)
-            for key in firsts:
-                if key.startswith(joined + " ") and key not in keys:
-                    for code in self._gmina_names.get(key, ()):
-                        if self._rank[code] <= 2 and code not in match.prefix_towns:
-                            match.prefix_towns.append(code)
-            if match.prefix_towns and self._town_and_rural(match.gminas):
-                match.prefix_towns = []
-        return match
-
-    def _keys_for(self, words: Sequence[str], *, fuzzy: bool) -> list[str]:
-        """The index keys a name matches: exact, by stems, by abbreviation, or by typo."""
-        key = " ".join(words)
-        if key in self._gmina_names:
-            return [key]
-        if key in self._locality_names:
-            # 'z Miechowa', 'z Siedlec': an inflected gmina seat beats a village whose own
-            # name has that spelling
-            seats = [k for k in self._stemmed_keys(words) if k in self._gmina_names]
-            return [key, *seats]
-        keys = self._stemmed_keys(words)
-        if keys:
-            return keys
-        keys = self._abbreviated(words)
-        if keys or not fuzzy:
-            return keys
-        return self._typo_keys(key)
-
-    def _stemmed_keys(self, words: Sequence[str]) -> list[str]:
-        """Names with the same stems; for a plural name's genitive ('z Mordów', 'z Siedlec')
-        also without its '-ów' or the 'e' that comes and goes ('Siedlec' -> 'Siedlce')."""
-        keys: list[str] = []
-        for variant in genitive_variants(words):
-            stemmed = stem_key(variant)
-            found = list(self._stems.get(stemmed, ()))
-            if stemmed in self._gmina_names or stemmed in self._locality_names:
-                found.append(stemmed)
-            keys.extend(key for key in found if key not in keys)
-        return keys
-
-    def _abbreviated(self, words: Sequence[str]) -> list[str]:
-        """'Tomaszow Maz', 'Gorzów Wlkp.': later words may be cut short."""
-        if len(words) < 2:
-            return []
-        expanded = [ABBREVIATIONS.get(word, word) for word in words]
-        found = []
-        bucket = (stem(expanded[0]), len(expanded), expanded[1][:1])
-        for key, parts in self._multiword.get(bucket, ()):
-            if all(
-                part.startswith(word) or part.startswith(short) or stem(part) == stem(word)
-                for part, word, short in zip(parts[1:], expanded[1:], words[1:], strict=True)
-            ):
-                found.append(key)
-        return found
-
-    @cached_property
-    def _multiword(self) -> dict[tuple[str, int, str], list[tuple[str, tuple[str, ...]]]]:
-        """Names of several words by (stem of the first, word count, second's first letter)."""
-        index: dict[tuple[str, int, str], list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
-        for keys in self._first.values():
-            for key in keys:
-                parts = tuple(key.split(" "))
-                index[(stem(parts[0]), len(parts), parts[1][:1])].append((key, parts))
-        return index
-
-    @cached_property
-    def _first_by_stem(self) -> dict[str, list[str]]:
-        """Names of several words by the stem of their first word ('tomasz' -> 'tomaszow
-        mazowiecki', ...)."""
-        index: dict[str, list[str]] = defaultdict(list)
-        for first, keys in self._first.items():
-            index[stem(first)].extend(key for key in keys if " " in key)
-        return index
-
-    @cached_property
-    def _typo_buckets(self) -> dict[tuple[str, int], list[str]]:
-        """Every name by (first letter, length) and by (second letter, length).
-
-        A typo rarely hits both of the first two letters, so the names worth comparing with a
-        query are in a few small buckets, not all 40,000.
-        """
-        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for key in {*self._gmina_names, *self._locality_names}:
-            buckets[(key[:1], len(key))].append(key)
-            buckets[("+" + key[1:2], len(key))].append(key)
-        return buckets
-
-    def _typo_keys(self, key: str) -> list[str]:
-        """Names one typo away (two for long names); not for short words, too many collide.
-
-        A typo is a letter missing, extra, wrong, or two letters swapped.
-        """
-        if len(key) < 5:
-            return []
-        limit = 1 if len(key) < 9 else 2
-        choices: set[str] = set()
-        for length in range(len(key) - limit, len(key) + limit + 1):
-            choices.update(self._typo_buckets.get((key[:1], length), ()))
-            choices.update(self._typo_buckets.get(("+" + key[1:2], length), ()))
-        best: list[tuple[int, str]] = [
-            (int(distance), found)
-            for found, distance, _ in process.extract(
-                key, choices, scorer=OSA.distance, score_cutoff=limit, limit=20
-            )
-        ]
-        if not best:
-            return []
-        lowest = min(distance for distance, _ in best)
-        return sorted({found for distance, found in best if distance == lowest})
-
-    def _suggest(self, words: Sequence[str]) -> tuple[str, ...]:
-        """'Did you mean': the closest gmina and town names, when something is close."""
-        key = " ".join(words)
-        if len(key) < 4:
-            return ()
-        found = process.extract(
-            key, self._suggestion_keys, scorer=fuzz.ratio, score_cutoff=75, limit=3
-        )
-        return tuple(self._suggestion_names[name] for name, _, _ in found)
-
-    @cached_property
-    def _suggestion_names(self) -> dict[str, str]:
-        names = {name_key(unit.name): unit.name for unit in self.units("gmina")}
-        for key, pairs in self._locality_names.items():
-            if any(code + key in self._town_localities for code, _ in pairs):
-                names.setdefault(key, pairs[0][1])
-        return names
-
-    @cached_property
-    def _suggestion_keys(self) -> list[str]:
-        return list(self._suggestion_names)
-
-    # --- qualifiers ("Ujazd, łódzkie", "(powiat tomaszowski)") ------------------------------
-
-    @cached_property
-    def _woj_stems(self) -> dict[str, str]:
-        return {stem_key(key.split()): code for key, code in self._woj_names.items()}
-
-    @cached_property
-    def _powiat_stems(self) -> dict[str, list[str]]:
-        index: dict[str, list[str]] = defaultdict(list)
-        for key, codes in self._powiat_names.items():
-            index[stem_key(key.split())].extend(codes)
-        return index
-
-    def _woj_code(self, words: Sequence[str]) -> str | None:
-        code = self._woj_names.get(" ".join(words))
-        return code if code is not None else self._woj_stems.get(stem_key(words))
-
-    def _powiat_codes(self, words: Sequence[str]) -> list[str]:
-        key = " ".join(words)
-        if key in self._powiat_names:
-            return list(self._powiat_names[key])
-        return list(self._powiat_stems.get(stem_key(words), ()))
-
-    def _qualifier_codes(self, words: Sequence[str]) -> list[str] | None:
-        """The area codes a qualifier names, or None when it names no unit."""
-        words = list(words)
-        kind = "any"
-        while words and (
-            words[0] in POWIAT_WORDS or words[0] in WOJ_WORDS or words[0] in GMINA_WORDS
-        ):
-            kind = (
-                "powiat"
-                if words[0] in POWIAT_WORDS
-                else "woj"
-                if words[0] in WOJ_WORDS
-                else "gmina"
-            )
-            words.pop(0)
-        if not words:
-            return None
-        codes: list[str] = []
-        if kind in ("any", "woj"):
-            woj = self._woj_code(words)
-            if woj is not None:
-                codes.append(woj)
-        if kind in ("any", "powiat") and not codes:
-            codes.extend(self._powiat_codes(words))
-        if kind == "gmina" or (kind == "any" and not codes):
-            codes.extend(self._gmina_names.get(" ".join(words), ()))
-        return codes or None
-
-    def _filter_within(self, codes: Sequence[str], within: Sequence[tuple[str, ...]]) -> list[str]:
-        kept = list(codes)
-        for qualifier in within:
-            areas = self._qualifier_codes(qualifier)
-            if areas is None:
-                continue
-            kept = [code for code in kept if any(code.startswith(area) for area in areas)]
-        return kept
 
     # --- answers ----------------------------------------------------------------------------
 
@@ -673,7 +390,7 @@ class Gazetteer:
         return tuple(self._units[code] for code in chosen[:MAX_CANDIDATES])
 
     def _locality_rank(self, code: str, localities: dict[str, str]) -> int:
-        return 0 if code + name_key(localities[code]) in self._town_localities else 1
+        return 0 if self.names.is_town(code, localities[code]) else 1
 
     def _first_towns(self, areas: Sequence[str]) -> tuple[Unit, ...]:
         """One gmina per area, its biggest kind (usually the seat): candidates are gminas."""
@@ -787,18 +504,18 @@ class Gazetteer:
             # each word was folded once, when the sentence was split
             words = folded_words(variant) if cyrillic else [w for t in span for w in t.words]
             key = " ".join(words)
-            exact = key in self._gmina_names or key in self._locality_names
+            exact = self.names.is_name(key)
             abbreviated = len(words) > 1 and words[-1] in ABBREVIATIONS
             if not exact and not (capital or proper or after_lead or abbreviated):
                 continue
-            if not exact and not (self._has_stem(words) or abbreviated):
+            if not exact and not (self.names.has_stem(words) or abbreviated):
                 continue
-            match = self._match_name(words, fuzzy=False)
+            match = self.names.match(words, fuzzy=False)
             if previous in GENITIVE_LEADS and match.gminas:
                 # 'z Siedlec': the genitive of Siedlce, or the gmina Siedlec; both are asked
                 # about (or the one the catalogue serves is taken)
-                for key in self._stemmed_keys(words):
-                    for code in self._gmina_names.get(key, ()):
+                for key in self.names.stemmed_keys(words):
+                    for code in self.names.gminas.get(key, ()):
                         if code not in match.gminas:
                             match.gminas.append(code)
             if match.empty():
@@ -837,7 +554,7 @@ class Gazetteer:
             position += 1
         for size in range(min(3, len(tokens) - position), 0, -1):
             words = [token.folded for token in tokens[position : position + size]]
-            areas = self._qualifier_codes(words)
+            areas = self.names.qualifier_codes(words)
             if areas is None and position > after:  # 'koło Tomaszowa': a place near it
                 written = " ".join(token.text for token in tokens[position:][:size])
                 near = self.find(written, prefer=prefer)
@@ -867,42 +584,11 @@ class Gazetteer:
             return narrowed, qualified_end
         return answer, end
 
-    def _has_stem(self, words: Sequence[str]) -> bool:
-        long_enough = all(len(WORD_ALIASES.get(word, word)) >= 4 for word in words)
-        return long_enough and any(
-            stem_key(variant) in self._stems or stem_key(variant) in self._gmina_names
-            for variant in genitive_variants(words)
-        )
-
     # --- pins -------------------------------------------------------------------------------
-
-    @staticmethod
-    def _cell(lat: float, lon: float) -> tuple[int, int]:
-        return math.floor(lat / _GRID), math.floor(lon / _GRID)
-
-    def nearest(
-        self, lat: float, lon: float, *, max_km: float = 60.0
-    ) -> tuple[PointRecord, float] | None:
-        """The known place nearest to a point, within max_km."""
-        row, col = self._cell(lat, lon)
-        best: tuple[PointRecord, float] | None = None
-        reach = math.ceil(max_km / (111.0 * _GRID * max(0.3, math.cos(math.radians(lat)))))
-        for ring in range(reach + 1):
-            for r in range(row - ring, row + ring + 1):
-                for c in range(col - ring, col + ring + 1):
-                    if max(abs(r - row), abs(c - col)) != ring:
-                        continue
-                    for point in self._grid.get((r, c), ()):
-                        d = distance_km(lat, lon, point.lat, point.lon)
-                        if d <= max_km and (best is None or d < best[1]):
-                            best = (point, d)
-            if best is not None and best[1] < ring * 111.0 * _GRID * 0.5:
-                break
-        return best
 
     def locate(self, lat: float, lon: float) -> PlaceAnswer:
         """Resolve a shared location pin to the gmina (nearest known place)."""
-        found = self.nearest(lat, lon)
+        found = self.pins.nearest(lat, lon)
         inside = in_poland_polygon(lat, lon)
         if found is None or found[1] > LOCATE_MAX_KM:
             far = found is None or found[1] > OUTSIDE_POLAND_KM
@@ -931,12 +617,12 @@ class Gazetteer:
             return ReferenceAnswer()
         key = " ".join(query.words)
         if query.mode == "wojewodztwo":
-            code = self._woj_names.get(key)
+            code = self.names.wojewodztwa.get(key)
             return self._reference_of([code] if code else [], key, "wojewodztwo")
         if query.mode == "powiat":
-            codes = self._filter_within(self._powiat_names.get(key, []), query.within)
+            codes = self.names.within(self.names.powiats.get(key, []), query.within)
             return self._reference_of(codes, key, "powiat")
-        codes = self._filter_within(self._gmina_names.get(key, []), query.within)
+        codes = self.names.within(self.names.gminas.get(key, []), query.within)
         if query.mode == "town":
             codes = [code for code in codes if self._rank[code] <= 2]
         elif query.mode == "gmina" and len(codes) > 1:
@@ -953,17 +639,7 @@ class Gazetteer:
         if codes:
             return ReferenceAnswer(candidates=tuple(self._units[code] for code in codes))
         if level == "gmina":
-            return ReferenceAnswer(suggestions=self._suggest(key.split()))
-        names = self._woj_names if level == "wojewodztwo" else self._powiat_names
+            return ReferenceAnswer(suggestions=self.names.suggest(key.split()))
+        names = self.names.wojewodztwa if level == "wojewodztwo" else self.names.powiats
         close = process.extract(key, list(names), scorer=fuzz.ratio, score_cutoff=75, limit=3)
         return ReferenceAnswer(suggestions=tuple(name for name, _, _ in close))
-
-
-def unit_json(unit: Unit) -> dict[str, str | None]:
-    """A gmina as the CLI's --json prints it."""
-    return {
-        "teryt": unit.teryt,
-        "name": unit.name,
-        "powiat": unit.powiat,
-        "wojewodztwo": unit.wojewodztwo,
-    }

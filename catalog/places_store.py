@@ -212,12 +212,19 @@ _INDEX_HEADER = b"drogowskaz places index\n"
 
 @cache
 def _code_fingerprint() -> str:
-    """Changes whenever the code that builds the index changes (this module, the gazetteer's,
-    catalog.text)."""
+    """Changes whenever the code that builds the index changes (this module, the gazetteer's
+    and its parts', catalog.text)."""
     digest = hashlib.sha256(f"{sys.version_info[:2]}".encode())
     here = Path(__file__)
     digest.update(here.read_bytes())
-    for name in ("places.py", "place_names.py", "place_types.py", "text.py"):
+    for name in (
+        "places.py",
+        "place_index.py",
+        "geo.py",
+        "place_names.py",
+        "place_types.py",
+        "text.py",
+    ):
         path = here.with_name(name)
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from bot.i18n import t, tn
 from bot.render import unit_label
 from bot.settings import Settings
-from catalog.places import Gazetteer, PlaceAnswer, unit_json
+from catalog.places import Gazetteer, PlaceAnswer, Unit
 from catalog.places_import import ImportSummary, PlaceFileError, build_bundle, import_places
 from catalog.places_store import BUILTIN_FILE, BUILTIN_PACKAGE, load_gazetteer
 from catalog.storage import Database
@@ -162,14 +162,24 @@ def find_command(arguments: argparse.Namespace) -> int:
     note = answer_note(answer, lang)
     if arguments.json:
         document = {
-            "gmina": unit_json(answer.gmina) if answer.gmina else None,
-            "candidates": [unit_json(unit) for unit in answer.candidates],
+            "gmina": _unit_json(answer.gmina) if answer.gmina else None,
+            "candidates": [_unit_json(unit) for unit in answer.candidates],
             "note": note,
         }
         print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         print("\n".join(answer_lines(answer, lang)))
     return EXIT_RESOLVED if answer.gmina is not None else EXIT_UNRESOLVED
+
+
+def _unit_json(unit: Unit) -> dict[str, str | None]:
+    """A gmina as `--json` prints it."""
+    return {
+        "teryt": unit.teryt,
+        "name": unit.name,
+        "powiat": unit.powiat,
+        "wojewodztwo": unit.wojewodztwo,
+    }
 
 
 def _gazetteer(settings: Settings) -> Gazetteer:
