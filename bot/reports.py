@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.i18n import t, tn
+from bot.render import unit_label
 from catalog.freshness import freshness_of
 from catalog.model import Catalog, CatalogDiff
 from catalog.validation import Problem, Report
@@ -24,7 +25,12 @@ def render_problem(problem: Problem, lang: str) -> str:
     ids = [i for i in (problem.institution_id, problem.service_id) if i]
     if ids:
         parts.append(" / ".join(ids))
-    message = t(problem.code, lang, **problem.params)
+    params = dict(problem.params)
+    if problem.places:  # 'Siedlce (gmina miejska), powiat siedlecki, …, TERYT 1464011; …'
+        params["candidates"] = "; ".join(
+            unit_label(unit, lang, teryt=True) for unit in problem.places
+        )
+    message = t(problem.code, lang, **params)
     if problem.hint is not None:
         message += " — " + t(problem.hint.code, lang, **problem.hint.params)
     parts.append(message)

@@ -81,6 +81,7 @@ class Problem:
     field: str | None = None
     hint: Hint | None = None
     unit: Literal["line", "row"] = "line"
+    places: tuple[Unit, ...] = ()  # the places it is about, named in the reader's language
 
     @property
     def is_error(self) -> bool:
@@ -230,16 +231,6 @@ def closest(word: str, choices: Iterable[str], *, cutoff: float = 70) -> str | N
     return found[0] if found else None
 
 
-def describe_unit(unit: Unit) -> str:
-    """'Siedlce (gmina miejska, powiat siedlecki, mazowieckie; TERYT 1464011)'."""
-    within = ", ".join(part for part in (unit.kind, _powiat(unit), unit.wojewodztwo) if part)
-    return f"{unit.name} ({within}; TERYT {unit.teryt})"
-
-
-def _powiat(unit: Unit) -> str | None:
-    return f"powiat {unit.powiat}" if unit.powiat and unit.level == "gmina" else None
-
-
 # --- the checker --------------------------------------------------------------------------
 
 _TYPE_CODES: Mapping[str, str] = {
@@ -264,7 +255,6 @@ _TYPE_CODES: Mapping[str, str] = {
 
 
 # Parameters the checker writes itself (not values from the file): shown whole.
-_WHOLE_PARAMS = frozenset({"candidates"})
 
 
 class _Checker:
@@ -533,8 +523,9 @@ class _Checker:
             self._add(
                 "catalog.ambiguous_place",
                 path,
-                {"place": text, "candidates": "; ".join(map(describe_unit, answer.candidates))},
+                {"place": text},
                 hint=Hint("catalog.hint.qualify_place"),
+                places=answer.candidates,
             )
         else:
             hint = _did_you_mean(" / ".join(answer.suggestions[:3]))
@@ -572,6 +563,7 @@ class _Checker:
         line: int | None = None,
         hint: Hint | None = None,
         severity: Severity = "error",
+        places: tuple[Unit, ...] = (),
     ) -> None:
         institution_id = service_id = None
         if len(path) >= 2 and path[0] == "institutions":
@@ -579,7 +571,7 @@ class _Checker:
             if len(path) >= 4 and path[2] == "services":
                 service_id = _text(self._value_at((*path[:4], "id")))
         shown = {
-            key: value if key in _WHOLE_PARAMS or not isinstance(value, str) else _preview(value)
+            key: _preview(value) if isinstance(value, str) else value
             for key, value in params.items()
         }
         self.problems.append(
@@ -593,6 +585,7 @@ class _Checker:
                 field=_field_of(path),
                 hint=hint,
                 unit="row" if self.raw.kind == "csv" else "line",
+                places=places,
             )
         )
 

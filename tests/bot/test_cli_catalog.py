@@ -7,6 +7,7 @@ import pytest
 from bot.cli import main
 from bot.i18n import t, tn
 from bot.reports import render_problem
+from catalog.places import Unit
 from catalog.validation import Hint, Problem
 from tests.conftest import SHARED_DATA
 
@@ -81,6 +82,32 @@ def test_render_problem_puts_place_ids_message_and_hint_on_one_line() -> None:
         "wiersz 12 · mopr-siedlce / mopr-x · nieznana sytuacja 'przemoc'"
         " — czy chodziło o domestic_violence?"
     )
+
+
+def test_an_ambiguous_place_is_told_apart_in_the_readers_language() -> None:
+    siedlce = [
+        Unit("146401", "1464011", "gmina", "Siedlce", "gmina miejska", "Siedlce", "mazowieckie"),
+        Unit("142608", "1426082", "gmina", "Siedlce", "gmina wiejska", "siedlecki", "mazowieckie"),
+    ]
+    problem = Problem(
+        severity="error",
+        code="catalog.ambiguous_place",
+        params={"place": "Siedlce"},
+        line=6,
+        places=tuple(siedlce),
+    )
+
+    polish = render_problem(problem, "pl")
+    ukrainian = render_problem(problem, "uk")
+
+    assert polish.startswith("wiersz 6 · miejsce 'Siedlce' jest niejednoznaczne: ")
+    assert (
+        "Siedlce (gmina wiejska), powiat siedlecki, województwo mazowieckie, TERYT 1426082"
+        in polish
+    )
+    assert polish.count("TERYT") == 2
+    assert "повіт siedlecki" in ukrainian
+    assert "TERYT 1464011" in ukrainian
 
 
 def test_show_says_the_sample_is_served_when_nothing_was_loaded(
