@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 
 from bench.report import Figure, print_figures, rss_mb
+from catalog.lemmas import preload_lemmas
 from catalog.places import Gazetteer, PlaceAnswer
 from catalog.places_import import import_places
 from catalog.places_store import (
@@ -36,7 +37,6 @@ from catalog.places_store import (
     data_from_engine,
     load_gazetteer,
 )
-from catalog.text import preload_lemmas
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 TARGET_P99_MS = 2.0

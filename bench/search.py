@@ -30,12 +30,13 @@ from rapidfuzz import fuzz, process, utils
 
 from bench.report import Figure, print_figures
 from catalog.evaluation import Evaluation, Question, evaluate, questions_from
+from catalog.lemmas import preload_lemmas
 from catalog.model import Area, Catalog, Service
 from catalog.places import Gazetteer
 from catalog.places_store import builtin_gazetteer
 from catalog.reading import Need, read
 from catalog.search import Match, Query, SearchIndex, SearchResult
-from catalog.text import fold, folded_words, preload_lemmas
+from catalog.text import fold, folded_words
 from catalog.validation import check
 
 EVAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval"

@@ -14,17 +14,17 @@ from sqlalchemy.exc import DatabaseError
 
 from bot.i18n import t
 from bot.settings import Settings
-from catalog.model import Catalog
-from catalog.partnerships import merge, serving_order
-from catalog.places import Gazetteer
-from catalog.places_store import load_gazetteer
-from catalog.storage import Database
-from catalog.text import (
+from catalog.lemmas import (
     configure_lemmas,
     ensure_lemma_tables,
     lemma_tables_dir,
     lemma_tables_ready,
 )
+from catalog.model import Catalog
+from catalog.partnerships import merge, serving_order
+from catalog.places import Gazetteer
+from catalog.places_store import load_gazetteer
+from catalog.storage import Database
 from catalog.validation import load_sample
 
 

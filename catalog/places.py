@@ -21,6 +21,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from catalog.geo import PinGrid, in_poland_polygon
+from catalog.lemmas import word_kind
 from catalog.place_index import NameMatch, PlaceNameIndex
 from catalog.place_names import (
     ABBREVIATIONS,
@@ -52,14 +53,7 @@ from catalog.place_types import (
     UnitLevel,
     UnitRecord,
 )
-from catalog.text import (
-    clean,
-    cyrillic_to_polish,
-    fold,
-    folded_words,
-    has_cyrillic,
-    word_kind,
-)
+from catalog.text import clean, cyrillic_to_polish, fold, folded_words, has_cyrillic
 
 _LOG = logging.getLogger(__name__)
 

@@ -20,8 +20,9 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from catalog.lemmas import lemma
 from catalog.taxonomy import SITUATIONS
-from catalog.text import fold, lemma, words
+from catalog.text import fold, words
 
 VOCABULARY_LANGUAGES = ("pl", "uk", "en", "ru")
 PEOPLE = ("me", "on_behalf", "child", "other", "adult", "spouse")  # see `people` in pl.yaml

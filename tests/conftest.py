@@ -21,8 +21,8 @@ import pytest
 from aiohttp import web
 
 from catalog import places_store
+from catalog.lemmas import configure_lemmas, default_lemma_cache_dir, ensure_lemma_tables
 from catalog.places import Gazetteer
-from catalog.text import configure_lemmas, default_lemma_cache_dir, ensure_lemma_tables
 
 # The shared material beside the repository (../shared: raw place files, HSDS 3.0, the
 # evaluation set); DROGOWSKAZ_TEST_SHARED points elsewhere (a missing folder shows what a clone

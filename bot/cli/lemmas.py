@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.i18n import t
 from bot.settings import Settings
-from catalog.text import ensure_lemma_tables
+from catalog.lemmas import ensure_lemma_tables
 
 
 def register(commands: Any) -> None:

@@ -11,7 +11,7 @@ from bot import runtime
 from bot.i18n import t
 from bot.runtime import prepare_lemma_tables
 from bot.settings import Settings
-from catalog.text import LEMMA_LANGUAGES, lemma_tables_dir
+from catalog.lemmas import LEMMA_LANGUAGES, lemma_tables_dir
 
 
 class Builder:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from catalog.geo import in_poland_polygon
+from catalog.lemmas import word_kind
 from catalog.places import Gazetteer, stem
 from catalog.places_store import read_bundle
-from catalog.text import cyrillic_to_polish, word_kind
+from catalog.text import cyrillic_to_polish
 from tests.builders import sample_regions_of
 
 

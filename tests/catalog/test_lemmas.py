@@ -14,8 +14,7 @@ from marisa_trie import BytesTrie  # type: ignore[import-not-found]  # no stubs
 from simplemma.strategies.dictionaries.dictionary_factory import DEFAULT_DICTIONARY_FACTORY
 
 from bot.cli import main
-from catalog.places_store import read_bundle
-from catalog.text import (
+from catalog.lemmas import (
     LEMMA_LANGUAGES,
     build_lemma_tables,
     ensure_lemma_tables,
@@ -23,8 +22,9 @@ from catalog.text import (
     lemma_tables_dir,
     lemma_tables_ready,
     word_kind,
-    words,
 )
+from catalog.places_store import read_bundle
+from catalog.text import words
 from tests.builders import sample_regions_of
 from tests.conftest import SHARED as SHARED_ROOT
 
