@@ -16,7 +16,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from bot.dialog_report import (
     close_report,
@@ -71,7 +70,7 @@ from catalog.model import Service
 from catalog.outcome import search_outcome
 from catalog.places import PlaceAnswer, Unit
 from catalog.reading import Expecting, Need, read
-from catalog.search import ADULT_AGE, Query, SearchResult, for_children
+from catalog.search import ADULT_AGE, Match, Query, SearchResult, for_children
 from catalog.taxonomy import SITUATIONS
 from catalog.text import folded_words
 
@@ -689,7 +688,7 @@ def _in_showing_order(result: SearchResult) -> list[Service]:
     return ordered
 
 
-def _safety_line_in_top(matches: Sequence[Any]) -> bool:
+def _safety_line_in_top(matches: Sequence[Match]) -> bool:
     return any(match.service.crisis for match in matches[:3]) and any(
         not match.service.crisis for match in matches[:3]
     )
