@@ -15,8 +15,7 @@ from typing import Any, Final
 from sqlalchemy import BigInteger, Column, Engine, Table, delete, select
 from sqlmodel import Field, SQLModel
 
-from catalog.storage import upsert_statement
-from catalog.tables import bring_up_to_date, table_of
+from catalog.tables import prepare_upsert, table_of
 
 MAX_PARTNERSHIP_CHARS: Final = 64
 
@@ -67,10 +66,9 @@ class Coordinators:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        bring_up_to_date(engine, TABLE)
-        self._upsert: Any = upsert_statement(
+        self._upsert: Any = prepare_upsert(
+            engine,
             TABLE,
-            engine.dialect.name,
             keys=["partnership", "user_id"],
             changes=lambda new: {"user_id": new.user_id},
         )

@@ -22,8 +22,7 @@ from bot.i18n import t
 from catalog.format import spreadsheet_safe
 from catalog.outcome import UNMET, Outcome
 from catalog.places import Gazetteer
-from catalog.storage import upsert_statement
-from catalog.tables import bring_up_to_date, table_of
+from catalog.tables import prepare_upsert, table_of
 
 # What is counted; the key says which one ("situation" -> a taxonomy key, "gmina" -> a 6-digit
 # TERYT prefix, "results" -> "found"/"not_found", "feedback" -> the kind of problem).
@@ -243,11 +242,10 @@ class Stats:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        bring_up_to_date(engine, TABLE)
         # Built once: a new statement per count cost milliseconds (and garbage) per search.
-        self._upsert: Any = upsert_statement(
+        self._upsert: Any = prepare_upsert(
+            engine,
             TABLE,
-            engine.dialect.name,
             keys=["day", "partnership", "metric", "key"],
             changes=lambda new: {"count": TABLE.c["count"] + new["count"]},
         )

@@ -44,8 +44,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel
 
-from catalog.storage import upsert_statement
-from catalog.tables import bring_up_to_date, table_of
+from catalog.tables import bring_up_to_date, table_of, upsert_statement
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")

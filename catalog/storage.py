@@ -10,7 +10,6 @@ exactly as it was validated, without the gazetteer.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -27,8 +26,6 @@ from sqlalchemy import (
     inspect,
     text,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
@@ -350,24 +347,6 @@ class Database:
     def dispose(self) -> None:
         """Close the connections (tests, and the end of a command)."""
         self.engine.dispose()
-
-
-def upsert_statement(
-    table: Table,
-    dialect: str,
-    *,
-    keys: Sequence[str],
-    changes: Callable[[Any], Mapping[str, Any]],
-) -> Any:
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET changes(excluded), built once and run with
-    many rows; None for a dialect without it (the caller then updates, and inserts if needed)."""
-    inserts = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
-    if dialect not in inserts:
-        return None
-    statement: Any = inserts[dialect](table)  # both dialects share the upsert API
-    return statement.on_conflict_do_update(
-        index_elements=[table.c[key] for key in keys], set_=changes(statement.excluded)
-    )
 
 
 def _sqlite_pragmas(connection: Any, _record: object) -> None:

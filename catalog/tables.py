@@ -3,9 +3,12 @@ every module that keeps tables (the catalogue's, the places', the bot's)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from sqlalchemy import Connection, Engine, Table, inspect, literal, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel
 
 SCHEMA_LOCK: Final = 0x64726F68  # PostgreSQL advisory lock: one process changes tables at once
@@ -17,6 +20,37 @@ def table_of(model: type[SQLModel]) -> Table:
     slower); SQLModel does not type `__table__`."""
     table: Table = model.__table__  # type: ignore[attr-defined]
     return table
+
+
+def upsert_statement(
+    table: Table,
+    dialect: str,
+    *,
+    keys: Sequence[str],
+    changes: Callable[[Any], Mapping[str, Any]],
+) -> Any:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET changes(excluded), built once and run with
+    many rows; None for a dialect without it (the caller then updates, and inserts if needed)."""
+    inserts = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+    if dialect not in inserts:
+        return None
+    statement: Any = inserts[dialect](table)  # both dialects share the upsert API
+    return statement.on_conflict_do_update(
+        index_elements=[table.c[key] for key in keys], set_=changes(statement.excluded)
+    )
+
+
+def prepare_upsert(
+    engine: Engine,
+    table: Table,
+    *,
+    keys: Sequence[str],
+    changes: Callable[[Any], Mapping[str, Any]],
+) -> Any:
+    """The set-up of a store that adds rows by upsert: its table brought up to date on this
+    engine, and its `upsert_statement` built once (None where the dialect has none)."""
+    bring_up_to_date(engine, table)
+    return upsert_statement(table, engine.dialect.name, keys=keys, changes=changes)
 
 
 def bring_up_to_date(engine: Engine, *tables: Table) -> None:

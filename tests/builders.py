@@ -169,6 +169,38 @@ def catalog_with(
     )
 
 
+def siedlce_yaml(name: str = "Katalog Siedlce") -> str:
+    """A small valid catalogue file as a coordinator writes it: a MOPR with two services and
+    a national crisis line."""
+    return f"""\
+version: 1
+name: {name}
+updated: 2026-11-01
+institutions:
+  - id: mopr-siedlce
+    name: Miejski Ośrodek Pomocy Rodzinie w Siedlcach
+    place: miasto Siedlce
+    phones: ["+48 25 600 00 01"]
+    services:
+      - id: mopr-zasilki
+        name: Zasiłki
+        situations: [poverty]
+      - id: mopr-przemoc
+        name: Przeciwdziałanie przemocy
+        situations: [domestic_violence]
+  - id: niebieska-linia
+    name: Niebieska Linia
+    place: Polska
+    phones: ["800 120 002"]
+    services:
+      - id: niebieska-linia-telefon
+        name: Telefon
+        situations: [domestic_violence]
+        crisis: true
+        hours: 24/7
+"""
+
+
 def _ages(text: str) -> AgeRange:
     """Ages as validation would parse them ('15-25', '-18', '60-'; '' for any age)."""
     from catalog.values import parse_ages

@@ -9,35 +9,10 @@ from bot.i18n import t, tn
 from bot.reports import render_problem
 from catalog.places import Unit
 from catalog.validation import Hint, Problem
+from tests.builders import siedlce_yaml
 from tests.conftest import SHARED_DATA
 
-GOOD = """\
-version: 1
-name: Katalog Siedlce
-updated: 2026-11-01
-institutions:
-  - id: mopr-siedlce
-    name: Miejski Ośrodek Pomocy Rodzinie w Siedlcach
-    place: miasto Siedlce
-    phones: ["+48 25 600 00 01"]
-    services:
-      - id: mopr-zasilki
-        name: Zasiłki
-        situations: [poverty]
-      - id: mopr-przemoc
-        name: Przeciwdziałanie przemocy
-        situations: [domestic_violence]
-  - id: niebieska-linia
-    name: Niebieska Linia
-    place: Polska
-    phones: ["800 120 002"]
-    services:
-      - id: niebieska-linia-telefon
-        name: Telefon
-        situations: [domestic_violence]
-        crisis: true
-        hours: 24/7
-"""
+GOOD = siedlce_yaml()
 
 
 @pytest.fixture(autouse=True)

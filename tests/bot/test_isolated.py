@@ -14,24 +14,11 @@ import pytest
 from bot.reload import Fetched, Reloader
 from bot.runtime import Runtime
 from bot.settings import Settings
-
-CATALOG = """\
-version: 1
-name: {name}
-institutions:
-  - id: mopr-siedlce
-    name: Miejski Ośrodek Pomocy Rodzinie w Siedlcach
-    place: miasto Siedlce
-    phones: ["+48 25 600 00 01"]
-    services:
-      - id: mopr-zasilki
-        name: Zasiłki
-        situations: [poverty]
-"""
+from tests.builders import siedlce_yaml
 
 
 def catalog_yaml(name: str) -> bytes:
-    return CATALOG.format(name=name).encode()
+    return siedlce_yaml(name).encode()
 
 
 @pytest.fixture
@@ -48,7 +35,11 @@ async def test_a_reload_checked_and_stored_by_the_child_is_served(runtime: Runti
     assert reloader.isolated
     assert outcome.status == "loaded"
     assert runtime.catalog.name == "Katalog z dziecka"
-    assert [service.id for service in runtime.catalog.services] == ["mopr-zasilki"]
+    assert [service.id for service in runtime.catalog.services] == [
+        "mopr-zasilki",
+        "mopr-przemoc",
+        "niebieska-linia-telefon",
+    ]
     assert outcome.report.catalog is runtime.catalogs[""]
     assert outcome.diff is not None
 
