@@ -201,6 +201,55 @@ institutions:
 """
 
 
+ZASILKI_YAML = """\
+      - id: mopr-zasilki
+        name: Zasiłki
+        situations: [poverty]
+"""
+
+
+def siedlce_offices_yaml(
+    name: str = "Katalog A", *, extra: str = "", suffix: str = "", ohp_phone: str = "03"
+) -> bytes:
+    """A small catalogue file in the places FakePlaces knows: MOPR Siedlce (`extra` adds
+    services to it, e.g. ZASILKI_YAML), OHP Siedlce and the national Niebieska Linia;
+    `suffix` renames every service, `ohp_phone` changes OHP's number."""
+    return f"""\
+version: 1
+name: {name}
+institutions:
+  - id: mopr-siedlce
+    name: Miejski Ośrodek Pomocy Rodzinie w Siedlcach
+    short_name: MOPR Siedlce
+    place: miasto Siedlce
+    phones: ["+48 25 600 00 01"]
+    services:
+      - id: mopr-przemoc
+        name: Przeciwdziałanie przemocy domowej{suffix}
+        situations: [domestic_violence]
+{extra}
+  - id: ohp-siedlce
+    name: Ochotnicze Hufce Pracy w Siedlcach
+    short_name: OHP Siedlce
+    place: miasto Siedlce
+    phones: ["+48 25 600 00 {ohp_phone}"]
+    services:
+      - id: ohp-mlodziez
+        name: Praca i nauka dla młodzieży{suffix}
+        situations: [youth, unemployment]
+        ages: "15-25"
+        area: ["powiat siedlecki", "miasto Siedlce"]
+  - id: niebieska-linia
+    name: Ogólnopolski Telefon dla Osób Doznających Przemocy Domowej „Niebieska Linia”
+    place: Polska
+    phones: ["800 120 002"]
+    services:
+      - id: niebieska-linia-telefon
+        name: Telefon „Niebieska Linia”{suffix}
+        situations: [domestic_violence]
+""".encode()
+
+
 def _ages(text: str) -> AgeRange:
     """Ages as validation would parse them ('15-25', '-18', '60-'; '' for any age)."""
     from catalog.values import parse_ages

@@ -14,8 +14,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from catalog.storage import Database
 from catalog.validation import check
-from tests.bot.test_reload import catalog_yaml
-from tests.builders import FakePlaces
+from tests.builders import FakePlaces, siedlce_offices_yaml
 
 TEST_LOCK = 0x7465_7374  # not the deployment's: other tests may run bots on the same server
 
@@ -24,7 +23,7 @@ def runtime_on(url: str, tmp_path: Path) -> Runtime:
     places = FakePlaces()
     database = Database(url)
     database.create_schema()
-    report = check(catalog_yaml(), filename="a.yaml", places=places)
+    report = check(siedlce_offices_yaml(), filename="a.yaml", places=places)
     assert report.catalog is not None
     loaded = database.load_catalog()
     return Runtime(
@@ -65,7 +64,7 @@ async def test_a_reload_through_one_process_is_served_by_the_other(
     try:
         await eventually(lambda: group.leads)
         outcome = await first_reloader.reload(
-            Fetched(catalog_yaml("Katalog B"), "b.yaml"), partnerships=None
+            Fetched(siedlce_offices_yaml("Katalog B"), "b.yaml"), partnerships=None
         )
         assert outcome.loaded
 
@@ -84,7 +83,7 @@ async def test_follow_without_a_notice_finds_a_changed_catalogue_by_its_hash(
 ) -> None:
     first = runtime_on(postgres_url, tmp_path / "a")
     second = runtime_on(postgres_url, tmp_path / "b")
-    await Reloader(first).reload(Fetched(catalog_yaml("Katalog C"), "c.yaml"))
+    await Reloader(first).reload(Fetched(siedlce_offices_yaml("Katalog C"), "c.yaml"))
 
     taken = await Reloader(second).follow()
     again = await Reloader(second).follow()

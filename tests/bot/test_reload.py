@@ -16,54 +16,20 @@ from bot.settings import Settings
 from catalog.search import SearchIndex
 from catalog.storage import Database
 from catalog.validation import check
-from tests.builders import FakePlaces
+from tests.builders import ZASILKI_YAML, FakePlaces, siedlce_offices_yaml
 from tests.conftest import Route, body
 
 LIMIT = 100_000
 
 
-def catalog_yaml(name: str = "Katalog A", *, extra: str = "", ohp_phone: str = "03") -> bytes:
-    """A small valid catalogue in the places FakePlaces knows; `extra` adds one service."""
-    text = f"""\
-version: 1
-name: {name}
-institutions:
-  - id: mopr-siedlce
-    name: Miejski Ośrodek Pomocy Rodzinie w Siedlcach
-    short_name: MOPR Siedlce
-    place: miasto Siedlce
-    phones: ["+48 25 600 00 01"]
-    services:
-      - id: mopr-przemoc
-        name: Przeciwdziałanie przemocy domowej
-        situations: [domestic_violence]
-{extra}
-  - id: ohp-siedlce
-    name: Ochotnicze Hufce Pracy w Siedlcach
-    short_name: OHP Siedlce
-    place: miasto Siedlce
-    phones: ["+48 25 600 00 {ohp_phone}"]
-    services:
-      - id: ohp-mlodziez
-        name: Praca i nauka dla młodzieży
-        situations: [youth, unemployment]
-        ages: "15-25"
-        area: ["powiat siedlecki", "miasto Siedlce"]
-"""
-    return text.encode()
-
-
-ZASILKI = """\
-      - id: mopr-zasilki
-        name: Zasiłki
-        situations: [poverty]
-"""
-BROKEN = catalog_yaml().replace(b"domestic_violence", b"przemoc").replace(b"+48 25", b"25 1")
+BROKEN = (
+    siedlce_offices_yaml().replace(b"domestic_violence", b"przemoc").replace(b"+48 25", b"25 1")
+)
 
 
 def make_runtime(tmp_path: Path) -> Runtime:
     places = FakePlaces()
-    report = check(catalog_yaml(), filename="a.yaml", places=places)
+    report = check(siedlce_offices_yaml(), filename="a.yaml", places=places)
     assert report.catalog is not None
     database = Database(f"sqlite:///{tmp_path / 'db.sqlite'}")
     database.create_schema()
@@ -132,11 +98,11 @@ async def test_missing_file_and_missing_source_say_why(tmp_path: Path) -> None:
 async def test_a_catalogue_is_downloaded_from_a_url(
     file_server: Callable[[str, Route], str],
 ) -> None:
-    url = file_server("/katalog.yaml", body(catalog_yaml()))
+    url = file_server("/katalog.yaml", body(siedlce_offices_yaml()))
 
     fetched = await fetch(url, max_bytes=LIMIT, time_limit=5)
 
-    assert fetched.data == catalog_yaml()
+    assert fetched.data == siedlce_offices_yaml()
     assert fetched.filename == "katalog.yaml"
 
 
@@ -236,7 +202,7 @@ async def test_a_redirect_to_a_private_address_is_followed_when_the_setting_allo
 async def test_a_valid_file_replaces_the_catalogue_and_says_what_changed(
     runtime: Runtime,
 ) -> None:
-    new_file = catalog_yaml("Katalog B", extra=ZASILKI, ohp_phone="09")
+    new_file = siedlce_offices_yaml("Katalog B", extra=ZASILKI_YAML, ohp_phone="09")
 
     outcome = await Reloader(runtime).reload(Fetched(new_file, "b.yaml"))
 
@@ -266,7 +232,7 @@ async def test_a_broken_file_changes_nothing(runtime: Runtime) -> None:
 
 
 async def test_reloading_the_same_file_reports_no_change(runtime: Runtime) -> None:
-    outcome = await Reloader(runtime).reload(Fetched(catalog_yaml(), "a.yaml"))
+    outcome = await Reloader(runtime).reload(Fetched(siedlce_offices_yaml(), "a.yaml"))
 
     assert outcome.status == "same"
     assert outcome.diff is not None
@@ -283,7 +249,7 @@ async def test_a_database_failure_while_storing_keeps_the_old_catalogue(
 
     monkeypatch.setattr(runtime.database, "replace_catalog", fail)
 
-    outcome = await Reloader(runtime).reload(Fetched(catalog_yaml("Katalog B"), "b.yaml"))
+    outcome = await Reloader(runtime).reload(Fetched(siedlce_offices_yaml("Katalog B"), "b.yaml"))
 
     assert outcome.status == "store_failed"
     assert runtime.catalog is before
@@ -293,7 +259,9 @@ async def test_check_validates_without_loading(runtime: Runtime) -> None:
     before = runtime.catalog
     reloader = Reloader(runtime)
 
-    good = await reloader.check(Fetched(catalog_yaml("Katalog B", extra=ZASILKI), "b.yaml"))
+    good = await reloader.check(
+        Fetched(siedlce_offices_yaml("Katalog B", extra=ZASILKI_YAML), "b.yaml")
+    )
     bad = await reloader.check(Fetched(BROKEN, "b.yaml"))
 
     assert good.catalog is not None
@@ -305,8 +273,8 @@ async def test_check_validates_without_loading(runtime: Runtime) -> None:
 
 async def test_two_reloads_at_once_take_turns(runtime: Runtime) -> None:
     reloader = Reloader(runtime)
-    first = Fetched(catalog_yaml("Katalog B", extra=ZASILKI), "b.yaml")
-    second = Fetched(catalog_yaml("Katalog C"), "c.yaml")
+    first = Fetched(siedlce_offices_yaml("Katalog B", extra=ZASILKI_YAML), "b.yaml")
+    second = Fetched(siedlce_offices_yaml("Katalog C"), "c.yaml")
 
     outcomes = await asyncio.gather(reloader.reload(first), reloader.reload(second))
 
@@ -347,7 +315,9 @@ async def test_the_replaced_catalogue_is_freed_when_the_reload_ends(runtime: Run
 
     gc.disable()  # freed by reference counting alone, without waiting for the collector
     try:
-        outcome = await Reloader(runtime).reload(Fetched(catalog_yaml("Katalog B"), "b.yaml"))
+        outcome = await Reloader(runtime).reload(
+            Fetched(siedlce_offices_yaml("Katalog B"), "b.yaml")
+        )
         freed = replaced() is None
     finally:
         gc.enable()

@@ -7,7 +7,8 @@ import pytest
 from bot.reload import Fetched, Reloader
 from bot.runtime import Runtime
 from catalog.search import Query, SearchIndex
-from tests.bot.test_reload import catalog_yaml, make_runtime
+from tests.bot.test_reload import make_runtime
+from tests.builders import siedlce_offices_yaml
 
 QUERY = Query(text="praca młodzież", gmina="146401", age=17)
 
@@ -15,7 +16,7 @@ QUERY = Query(text="praca młodzież", gmina="146401", age=17)
 def renamed(name: str, marker: str) -> bytes:
     """Catalogue A with every service name marked, so a result tells which file it came from."""
     return (
-        catalog_yaml(name)
+        siedlce_offices_yaml(name)
         .replace(b"name: Prz", f"name: {marker}Prz".encode())
         .replace(b"name: Praca", f"name: {marker}Praca".encode())
     )

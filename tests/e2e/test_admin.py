@@ -21,6 +21,7 @@ from catalog.assemble import document_of
 from catalog.format import write_csv
 from catalog.validation import Report
 from tests.botapi import BotApiServer, FakeUser
+from tests.builders import ZASILKI_YAML, siedlce_offices_yaml
 from tests.conftest import Route, body
 from tests.e2e.conftest import Bot
 
@@ -30,49 +31,7 @@ LIMIT = 20_000
 REFUSED = t("admin.refused", "pl")
 
 
-def catalog_yaml(name: str = "Katalog A", *, extra: str = "", suffix: str = "") -> bytes:
-    """A small catalogue of Siedlce; `extra` adds services to MOPR, `suffix` renames services."""
-    return f"""\
-version: 1
-name: {name}
-institutions:
-  - id: mopr-siedlce
-    name: Miejski Ośrodek Pomocy Rodzinie w Siedlcach
-    short_name: MOPR Siedlce
-    place: miasto Siedlce
-    phones: ["+48 25 600 00 01"]
-    services:
-      - id: mopr-przemoc
-        name: Przeciwdziałanie przemocy domowej{suffix}
-        situations: [domestic_violence]
-{extra}
-  - id: ohp-siedlce
-    name: Ochotnicze Hufce Pracy w Siedlcach
-    short_name: OHP Siedlce
-    place: miasto Siedlce
-    phones: ["+48 25 600 00 03"]
-    services:
-      - id: ohp-mlodziez
-        name: Praca i nauka dla młodzieży{suffix}
-        situations: [youth, unemployment]
-        ages: "15-25"
-  - id: niebieska-linia
-    name: Ogólnopolski Telefon dla Osób Doznających Przemocy Domowej „Niebieska Linia”
-    place: Polska
-    phones: ["800 120 002"]
-    services:
-      - id: niebieska-linia-telefon
-        name: Telefon „Niebieska Linia”{suffix}
-        situations: [domestic_violence]
-""".encode()
-
-
-ZASILKI = """\
-      - id: mopr-zasilki
-        name: Zasiłki
-        situations: [poverty]
-"""
-BROKEN = catalog_yaml("Zepsuty").replace(b"domestic_violence", b"przemoc")
+BROKEN = siedlce_offices_yaml("Zepsuty").replace(b"domestic_violence", b"przemoc")
 
 
 def many_errors(count: int) -> bytes:
@@ -80,14 +39,14 @@ def many_errors(count: int) -> bytes:
         f"      - id: zla-{n}\n        name: Zła {n}\n        situations: [nieznana{n}]\n"
         for n in range(count)
     )
-    return catalog_yaml("Wiele błędów", extra=services)
+    return siedlce_offices_yaml("Wiele błędów", extra=services)
 
 
 @pytest.fixture
 def settings(settings: Settings, tmp_path: Path) -> Settings:
     """The harness's settings plus one coordinator and a catalogue file to reload."""
     path = tmp_path / "katalog.yaml"
-    path.write_bytes(catalog_yaml())
+    path.write_bytes(siedlce_offices_yaml())
     return settings.model_copy(
         update={
             "admin_ids": frozenset({ADMIN.id}),
@@ -137,7 +96,7 @@ async def test_reload_from_the_configured_file_lists_what_changed(
     bot: Bot, catalog_file: Path, runtime: Runtime
 ) -> None:
     await reload_a(bot)
-    put(catalog_file, catalog_yaml("Katalog B", extra=ZASILKI, suffix=" (nowe)"))
+    put(catalog_file, siedlce_offices_yaml("Katalog B", extra=ZASILKI_YAML, suffix=" (nowe)"))
 
     replies = await bot.say(ADMIN, "/reload")
 
@@ -167,7 +126,9 @@ async def test_reload_without_a_configured_source_explains_how_to_send_a_file(
 async def test_reload_by_url_downloads_the_catalogue(
     bot: Bot, settings: Settings, runtime: Runtime, web_server: Callable[[str, bytes], str]
 ) -> None:
-    settings.catalog = web_server("/katalog.yaml", catalog_yaml("Katalog z sieci", extra=ZASILKI))
+    settings.catalog = web_server(
+        "/katalog.yaml", siedlce_offices_yaml("Katalog z sieci", extra=ZASILKI_YAML)
+    )
 
     replies = await bot.say(ADMIN, "/reload")
 
@@ -179,7 +140,7 @@ async def test_reload_by_url_downloads_the_catalogue(
 async def test_reload_of_an_uploaded_file_downloads_it_from_telegram(
     bot: Bot, server: BotApiServer, runtime: Runtime
 ) -> None:
-    data = catalog_yaml("Katalog przesłany", extra=ZASILKI)
+    data = siedlce_offices_yaml("Katalog przesłany", extra=ZASILKI_YAML)
 
     await bot.processed(server.document(ADMIN, "katalog.yaml", data, caption="/reload"))
 
@@ -242,7 +203,7 @@ async def test_an_oversize_upload_is_refused_before_downloading(
     bot: Bot, server: BotApiServer, runtime: Runtime
 ) -> None:
     served = runtime.catalog
-    data = catalog_yaml() + b"#" * LIMIT
+    data = siedlce_offices_yaml() + b"#" * LIMIT
 
     await bot.processed(server.document(ADMIN, "katalog.yaml", data, caption="/reload"))
 
@@ -257,7 +218,7 @@ async def test_an_oversize_download_is_refused(
     bot: Bot, settings: Settings, runtime: Runtime, web_server: Callable[[str, bytes], str]
 ) -> None:
     served = runtime.catalog
-    settings.catalog = web_server("/duzy.yaml", catalog_yaml() + b"#" * LIMIT)
+    settings.catalog = web_server("/duzy.yaml", siedlce_offices_yaml() + b"#" * LIMIT)
 
     replies = await bot.say(ADMIN, "/reload")
 
@@ -269,7 +230,7 @@ async def test_searches_during_a_reload_see_one_whole_catalogue(
     bot: Bot, server: BotApiServer, catalog_file: Path
 ) -> None:
     await reload_a(bot)
-    put(catalog_file, catalog_yaml("Katalog B", suffix=" (B)"))
+    put(catalog_file, siedlce_offices_yaml("Katalog B", suffix=" (B)"))
     searchers = [FakeUser(9100 + n, f"P{n}", "pl") for n in range(8)]
 
     reload_id = server.text(ADMIN, "/reload")
@@ -291,7 +252,7 @@ async def test_check_reports_without_loading(
     bot: Bot, catalog_file: Path, runtime: Runtime
 ) -> None:
     served = runtime.catalog
-    put(catalog_file, catalog_yaml("Katalog B", extra=ZASILKI))
+    put(catalog_file, siedlce_offices_yaml("Katalog B", extra=ZASILKI_YAML))
 
     good = await bot.say(ADMIN, "/check")
     put(catalog_file, BROKEN)
@@ -449,7 +410,9 @@ async def test_a_file_captioned_reload_from_anyone_else_is_not_downloaded(
 ) -> None:
     served = runtime.catalog
 
-    await bot.processed(server.document(STRANGER, "k.yaml", catalog_yaml(), caption="/reload"))
+    await bot.processed(
+        server.document(STRANGER, "k.yaml", siedlce_offices_yaml(), caption="/reload")
+    )
 
     assert server.sent_texts(STRANGER.id) == [REFUSED]
     assert server.calls_of("getFile") == []
@@ -459,7 +422,7 @@ async def test_a_file_captioned_reload_from_anyone_else_is_not_downloaded(
 async def test_two_reloads_sent_together_both_answer_in_turn(
     bot: Bot, server: BotApiServer, catalog_file: Path, runtime: Runtime
 ) -> None:
-    put(catalog_file, catalog_yaml("Katalog B", extra=ZASILKI))
+    put(catalog_file, siedlce_offices_yaml("Katalog B", extra=ZASILKI_YAML))
 
     first = server.text(ADMIN, "/reload")
     second = server.text(ADMIN, "/reload")
