@@ -7,7 +7,8 @@ clean runner), then opened in milliseconds.
 `builtin_gazetteer` and `full_gazetteer` are every place in Poland as bundled with the package
 (no import, no ../shared needed). The raw official files (TERC, SIMC, GeoNames) are looked for
 in ../shared/data (or under DROGOWSKAZ_TEST_SHARED); only the importer's tests need them.
-`file_server` serves HTTP on 127.0.0.1 for the tests that download a catalogue.
+`cli_home` runs the command line as on a fresh install; `file_server` serves HTTP on 127.0.0.1
+for the tests that download a catalogue.
 """
 
 from __future__ import annotations
@@ -65,6 +66,17 @@ def full_gazetteer(builtin_gazetteer: Gazetteer) -> Gazetteer:
     """Every Polish place: the bundled gazetteer (tests/catalog/test_places_bundle.py checks
     that it is what the importer reads from the official files)."""
     return builtin_gazetteer
+
+
+@pytest.fixture
+def cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The command line as on a fresh install, in English: run in an empty folder (no .env),
+    with a data directory of its own (returned) and the default SQLite database."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DROGOWSKAZ_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DROGOWSKAZ_LANGUAGE", "en")
+    monkeypatch.delenv("DROGOWSKAZ_DATABASE_URL", raising=False)
+    return tmp_path / "data"
 
 
 def official_files_present() -> bool:

@@ -15,14 +15,7 @@ from tests.conftest import SHARED_DATA
 GOOD = siedlce_yaml()
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test has its own data directory and speaks English."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DROGOWSKAZ_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DROGOWSKAZ_LANGUAGE", "en")
-    monkeypatch.delenv("DROGOWSKAZ_DATABASE_URL", raising=False)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("cli_home")  # its own data directory, in English
 
 
 def write(path: Path, text: str) -> Path:

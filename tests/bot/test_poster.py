@@ -32,14 +32,12 @@ needs_poppler = pytest.mark.skipif(
 )
 
 
+pytestmark = pytest.mark.usefixtures("cli_home")  # its own data directory, in English
+
+
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DROGOWSKAZ_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DROGOWSKAZ_LANGUAGE", "en")
-    monkeypatch.delenv("DROGOWSKAZ_DATABASE_URL", raising=False)
+def no_bot_username(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DROGOWSKAZ_BOT_USERNAME", raising=False)
-    return tmp_path
 
 
 @pytest.fixture

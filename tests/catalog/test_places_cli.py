@@ -10,15 +10,7 @@ import pytest
 from bot.cli import main
 from tests.catalog.test_places_import import POSTAL, simc_csv, terc_xml
 
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    folder = tmp_path / "data"
-    monkeypatch.setenv("DROGOWSKAZ_DATA_DIR", str(folder))
-    monkeypatch.setenv("DROGOWSKAZ_LANGUAGE", "en")
-    monkeypatch.delenv("DROGOWSKAZ_DATABASE_URL", raising=False)
-    return folder
+pytestmark = pytest.mark.usefixtures("cli_home")  # its own data directory, in English
 
 
 def test_find_prints_the_gmina_with_its_units_and_teryt(
