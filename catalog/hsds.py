@@ -499,10 +499,7 @@ class _Importer:
     def institution(self, org: Json) -> Json:
         self.seen("organization", org)
         values = self.attributes(org)
-        institution: Json = {
-            "id": _first(values.get("catalog_id")) or _slug(org.get("name"), org.get("id")),
-            "name": _text(org.get("name")),
-        }
+        institution = _identity(org, values)
         _put(institution, short_name=_text(org.get("alternate_name")) or None)
         locations = [item for item in _list(org.get("locations")) if isinstance(item, dict)]
         physical = [item for item in locations if item.get("location_type") != "virtual"]
@@ -554,10 +551,7 @@ class _Importer:
     def service(self, data: Json) -> Json:
         self.seen("service", data)
         values = self.attributes(data)
-        service: Json = {
-            "id": _first(values.get("catalog_id")) or _slug(data.get("name"), data.get("id")),
-            "name": _text(data.get("name")),
-        }
+        service = _identity(data, values)
         _put(service, description=_text(data.get("description")) or None)
         service["situations"] = values.get("situation", [])
         if values.get("keyword"):
@@ -705,6 +699,15 @@ def _ages(low: object, high: object) -> str | None:
     except ValueError:
         return f"{low}-{high}"
     return None if text == "-" else text
+
+
+def _identity(data: Json, values: Mapping[str, list[str]]) -> Json:
+    """An entry's id and name: the id our export put in its `catalog_id` attribute, or one
+    made from the name and the HSDS id."""
+    return {
+        "id": _first(values.get("catalog_id")) or _slug(data.get("name"), data.get("id")),
+        "name": _text(data.get("name")),
+    }
 
 
 def _slug(name: object, key: object) -> str:
