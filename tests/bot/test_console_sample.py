@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import io
 import sys
-from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 
+pytestmark = pytest.mark.usefixtures("cli_home")  # a fresh install
+
 
 def test_piped_chat_shows_the_labour_office_and_youth_centre_of_siedlce(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DROGOWSKAZ_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("DROGOWSKAZ_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DROGOWSKAZ_LANGUAGE", "pl")
     monkeypatch.setattr(sys, "stdin", io.StringIO("19\nszukam pracy\nSiedlce\n"))
 
     code = main(["chat"])
@@ -30,11 +29,9 @@ def test_piped_chat_shows_the_labour_office_and_youth_centre_of_siedlce(
 
 
 def test_chat_speaks_the_language_asked_for(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DROGOWSKAZ_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("DROGOWSKAZ_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DROGOWSKAZ_LANGUAGE", "pl")  # the option wins over the setting
     monkeypatch.setattr(sys, "stdin", io.StringIO("a\n"))
 
     code = main(["chat", "--lang", "en"])

@@ -132,17 +132,14 @@ def test_a_surname_like_a_village_gives_way_to_the_place_named_later(
         ("Nowa Wieś", "Kilka miejsc ma tę nazwę"),
     ],
 )
+@pytest.mark.usefixtures("cli_home")
 def test_a_fresh_install_searches_anywhere_in_poland(
     query: str,
     shown: str,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DROGOWSKAZ_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DROGOWSKAZ_LANGUAGE", "pl")
-    monkeypatch.delenv("DROGOWSKAZ_DATABASE_URL", raising=False)
 
     main(["search", query])
 
