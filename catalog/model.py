@@ -1,6 +1,7 @@
 """The catalogue as the rest of the program sees it: validated, places resolved, contacts
 inherited, and what changes between two catalogues (`diff_catalogs`). Built by
-`catalog.validation` from a file, or by `catalog.storage` from the database.
+`catalog.assemble` from a checked file (`catalog.validation`) or from the database
+(`catalog.storage`).
 
 A place served is a TERYT prefix: '' for Poland, 2 digits for a województwo, 4 for a powiat,
 6 for a gmina (its 7-digit code without the type digit, which changes when a village becomes a
