@@ -20,6 +20,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DROGOWSKAZ_LEMMA_CACHE_DIR=/usr/local/share/drogowskaz/lemmas \
     DROGOWSKAZ_PLACES_CACHE_DIR=/usr/local/share/drogowskaz/places
 COPY --from=build /install /usr/local
+# `drogowskaz poster` lays printed pages out in DejaVu Sans (Polish and Cyrillic letters).
+# Debian's font of the base image's release; nothing to pin it against across releases.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 # The lemma tables and the bundled places' index are built once here (about 15 s), so a
 # container opens them in milliseconds; they are world-readable and the bot only reads them.
 RUN drogowskaz lemmas \

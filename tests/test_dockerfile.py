@@ -49,6 +49,14 @@ def test_image_installs_runtime_dependencies_only() -> None:
     assert "pytest" not in runs
 
 
+def test_image_has_the_font_posters_are_laid_out_in() -> None:
+    steps = instructions()
+    final_stage = steps[max(i for i, (kw, _) in enumerate(steps) if kw == "FROM") :]
+    runs = " ".join(args for kw, args in final_stage if kw == "RUN")
+
+    assert "fonts-dejavu-core" in runs
+
+
 def test_hadolint_finds_nothing() -> None:
     hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which(
         "hadolint"
