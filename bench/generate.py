@@ -26,7 +26,6 @@ import os
 import random
 import sys
 import tempfile
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -117,15 +116,7 @@ WOJEWODZTWO_INSTITUTIONS = _institutions(_TABLES["wojewodztwo_institutions"])
 NATIONAL_INSTITUTIONS: tuple[Data, ...] = tuple(_TABLES["national_institutions"])
 HOURS: tuple[str, ...] = tuple(_TABLES["hours"])
 NGO_PATRONS: tuple[str, ...] = tuple(_TABLES["ngo_patrons"])
-_SLUG_FOLDS = str.maketrans({"ł": "l", "Ł": "l"})
-
-
-def slug(text: str) -> str:
-    """An id part from a name: ASCII lower case, words joined with '-'."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_SLUG_FOLDS).lower())
-    ascii_text = "".join(ch for ch in decomposed if ch.isascii())
-    parts = "".join(ch if ch.isalnum() else " " for ch in ascii_text).split()
-    return "-".join(parts)
+OPS_NAMES: dict[str, str] = dict(_TABLES["ops_names"])  # "mops" (a town), "gops" -> name
 
 
 @cache
@@ -277,11 +268,7 @@ class _Builder:
 
     def gmina(self, gmina: Gmina) -> None:
         kind = "mops" if gmina.is_city else "gops"
-        name = (
-            "Miejski Ośrodek Pomocy Społecznej"
-            if gmina.is_city
-            else "Gminny Ośrodek Pomocy Społecznej"
-        )
+        name = OPS_NAMES[kind]
         institution_id = f"{kind}-{gmina.teryt}"
         self.add(
             {
@@ -453,9 +440,7 @@ def places_database(directory: Path = CACHE_DIR) -> Path:
             )
         finally:
             database.dispose()
-        for suffix in ("-wal", "-shm"):
-            Path(f"{partial}{suffix}").unlink(missing_ok=True)
-        partial.replace(path)
+        _finish_sqlite_file(partial, path)
     return path
 
 
@@ -488,10 +473,16 @@ def catalogue_database(
             database.replace_catalog(report.catalog)
         finally:
             database.dispose()
-        for suffix in ("-wal", "-shm"):
-            Path(f"{partial}{suffix}").unlink(missing_ok=True)
-        partial.replace(path)
+        _finish_sqlite_file(partial, path)
     return path
+
+
+def _finish_sqlite_file(partial: Path, path: Path) -> None:
+    """Put a SQLite file written under a temporary name in place, without its closed
+    connections' leftover journal files."""
+    for suffix in ("-wal", "-shm"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    partial.replace(path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
