@@ -162,8 +162,11 @@ async def _phases(count: int, data_dir: Path) -> list[Figure]:
         if catalog is None:
             raise RuntimeError("the synthetic catalogue was refused")
         await _timed(figures, name, "search index", lambda: SearchIndex(catalog))
-        await _timed(
-            figures, name, "store (one transaction)", lambda: database.replace_catalog(catalog)
+        await _timed(  # as a reload stores it: with the layout its check made
+            figures,
+            name,
+            "store (one transaction)",
+            lambda: database.replace_catalog(catalog, layout=report.layout),
         )
         loaded = await _timed(figures, name, "start-up: from database", database.load_catalog)
         if loaded is None:

@@ -130,9 +130,9 @@ def do_job(job: Job) -> Checked:
             database.engine, cache=job.places_cache, bundle_cache=job.bundle_cache
         )
         report = check(job.data, filename=job.filename, places=gazetteer)
-        catalog = report.catalog
-        if not job.store:
-            return Checked("checked", report)
+        catalog, layout = report.catalog, report.layout
+        if not job.store:  # the layout stays here: only a load stores it
+            return Checked("checked", Report(catalog=catalog, problems=report.problems))
         bare = Report(catalog=None, problems=report.problems)
         if catalog is None:
             return Checked("refused", bare)
@@ -140,14 +140,14 @@ def do_job(job: Job) -> Checked:
         owner = loaded_as(catalog.partnership, job.partnerships)
         if owner is None:
             return _with(found, "not_yours")
-        catalog = as_partnership(catalog, owner) or catalog
+        catalog = as_partnership(catalog, owner, layout=layout) or catalog
         found = Checked("refused", bare, partnership=catalog.partnership, name=catalog.name)
         served = job.served
         if served is not None and served.get(catalog.partnership) == catalog.content_hash:
             return _with(found, "same")
         loaded_at = datetime.now(UTC)
         try:
-            database.replace_catalog(catalog, loaded_at=loaded_at)
+            database.replace_catalog(catalog, loaded_at=loaded_at, layout=layout)
         except SQLAlchemyError as error:
             _LOG.error("storing the new catalogue failed: %s", type(error).__name__)
             return _with(found, "store_failed")

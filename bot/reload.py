@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.isolated import ChildFailedError, Job, Limits, problems_of, run_isolated
 from bot.runtime import Runtime
+from catalog.assemble import Layout
 from catalog.model import Catalog, CatalogDiff, diff_catalogs
 from catalog.partnerships import as_partnership, loaded_as, merge
 from catalog.places import Gazetteer
@@ -321,39 +322,47 @@ class Reloader:
             owner = loaded_as(new.partnership, partnerships)
             if owner is None:
                 return ReloadOutcome(status="not_yours", report=report, serving=new)
-            new = as_partnership(new, owner) or new
+            new = as_partnership(new, owner, layout=report.layout) or new
             old = runtime.catalogs.get(new.partnership)
             if old is not None and new.content_hash == old.content_hash and not runtime.is_sample:
                 same = CatalogDiff(added=(), removed=(), changed=())
                 return ReloadOutcome(status="same", report=report, serving=old, diff=same)
             del old  # `_install` retires it: no reference may stay here (see `_retire`)
             try:
-                served, diff = await self._install(new, index=True)
+                served, diff = await self._install(new, index=True, layout=report.layout)
             except SQLAlchemyError as error:
                 _LOG.error("storing the new catalogue failed: %s", type(error).__name__)
                 serving = runtime.catalogs.get(new.partnership, new)  # nothing was swapped
                 return ReloadOutcome(status="store_failed", report=report, serving=serving)
             return ReloadOutcome(status="loaded", report=report, serving=served, diff=diff)
 
-    async def load(self, catalog: Catalog, *, index: bool = True) -> tuple[Catalog, CatalogDiff]:
+    async def load(
+        self, catalog: Catalog, *, index: bool = True, layout: Layout | None = None
+    ) -> tuple[Catalog, CatalogDiff]:
         """Store a checked catalogue as its partnership's and serve it (`catalog load` on the
         command line); the catalogue as served and what changed. `index=False` leaves the
-        search index to be built at the first search (a process that exits never needs it)."""
+        search index to be built at the first search (a process that exits never needs it);
+        `layout`: the one its check made (`Report.layout`), stored as it is."""
         async with self._lock:
-            return await self._install(catalog, index=index)
+            return await self._install(catalog, index=index, layout=layout)
 
-    async def _install(self, new: Catalog, *, index: bool) -> tuple[Catalog, CatalogDiff]:
+    async def _install(
+        self, new: Catalog, *, index: bool, layout: Layout | None
+    ) -> tuple[Catalog, CatalogDiff]:
         """The one order of a load, under the lock: merge (and index) the catalogues to serve,
         store the new one in one transaction (its notice reaches the other processes), swap
         it in, then say what changed and free the retired catalogues. A failed store raises
-        and changes nothing."""
+        and changes nothing. The catalogue is laid out once per load: by its check, whose
+        `layout` is stored as it is (or here, by the store, when none is given)."""
         runtime = self.runtime
         loaded_at = datetime.now(UTC)
         new = dataclasses.replace(new, loaded_at=loaded_at)
         catalogs = runtime.with_catalog(new)
         # built now, kept with the catalogue: the merged one is what is searched
         merged = await asyncio.to_thread(_merged_and_indexed if index else _merged, catalogs)
-        await asyncio.to_thread(runtime.database.replace_catalog, new, loaded_at=loaded_at)
+        await asyncio.to_thread(
+            runtime.database.replace_catalog, new, loaded_at=loaded_at, layout=layout
+        )
         return await self._swap(new, catalogs, merged)
 
     async def _swap(

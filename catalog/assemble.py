@@ -1,32 +1,60 @@
 """A catalogue put together: built from a checked document (`build_catalog`), written back in
-the file's layout (`document_of`, `institutions_data`: export and storage), and its content
-hash (the same catalogue, whatever file gave it, hashes the same)."""
+the file's layout (`layout_of` for its hash and storage, `document_of` for export), and its
+content hash (the same catalogue, whatever file gave it, hashes the same)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from hashlib import sha256
 from typing import Any, TypeVar
 
-from catalog.format import CatalogDocument, canonical_json
+from catalog.format import CatalogDocument, canonical_json, canonical_text
 from catalog.model import AgeRange, Area, Catalog, Contact, Institution, Phone, Service
 from catalog.values import parse_ages, parse_phone
 
 _T = TypeVar("_T")
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A catalogue's institutions in the file's layout, each as canonical JSON text.
+
+    Made once per load (`build_with_layout`): the content hash is made of it and storage keeps
+    it, so a reload lays the catalogue out once. It goes from the check to the store and is
+    dropped; a served catalogue never keeps it (a second copy of every text).
+    """
+
+    institutions: tuple[str, ...]
+
+    def content_hash(self, name: str, updated: date | None, partnership: str | None) -> str:
+        """The hash of the catalogue with these own keys and this content."""
+        return _hashed(catalog_head(name, updated, partnership), self.institutions)
+
+
+def build_with_layout(
+    document: CatalogDocument, place_codes: Mapping[str, str]
+) -> tuple[Catalog, Layout]:
+    """The catalogue of a checked document (see `build_catalog`), hashed, and its layout."""
+    catalog = build_catalog(document, place_codes, content_hash="")
+    layout = layout_of(catalog.institutions, catalog.services)
+    content_hash = layout.content_hash(catalog.name, catalog.updated, catalog.partnership)
+    return dataclasses.replace(catalog, content_hash=content_hash), layout
+
+
 def build_catalog(
     document: CatalogDocument,
     place_codes: Mapping[str, str],
     *,
+    content_hash: str,
     loaded_at: datetime | None = None,
-    content_hash: str | None = None,
 ) -> Catalog:
-    """The catalogue from a checked document and the TERYT prefix of every place it names.
-
-    Also how storage rebuilds a catalogue, from the stored document, codes and hash.
+    """The catalogue from a checked document and the TERYT prefix of every place it names,
+    with its content hash known (storage rebuilds a catalogue from its stored document, codes
+    and hash; a new one is hashed from its layout by `build_with_layout`).
     """
     institutions: list[Institution] = []
     services: list[Service] = []
@@ -100,14 +128,6 @@ def build_catalog(
                     confidential=item.confidential or written.confidential,
                 )
             )
-    if content_hash is None:
-        content_hash = content_hash_of(
-            document.name,
-            document.updated,
-            institutions,
-            services,
-            partnership=document.partnership,
-        )
     return Catalog(
         name=document.name,
         services=tuple(services),
@@ -229,7 +249,20 @@ def _contact_data(contact: Contact, inherited: Contact | None) -> dict[str, obje
     return data
 
 
-HASH_STEP = 1 << 18  # bytes hashed at a time by `content_hash_of`
+def layout_of(institutions: Sequence[Institution], services: Sequence[Service]) -> Layout:
+    """The catalogue's institutions in the file's layout (see `Layout`)."""
+    return Layout(tuple(institution_texts(institutions, services)))
+
+
+def institution_texts(
+    institutions: Sequence[Institution], services: Sequence[Service]
+) -> Iterator[str]:
+    """Each institution with its services in the file's layout, as canonical JSON text: what
+    the content hash is made of and what storage keeps, one at a time."""
+    return (canonical_text(data) for data in institutions_data(institutions, services))
+
+
+HASH_STEP = 1 << 18  # bytes hashed at a time by `_hashed`
 
 
 def content_hash_of(
@@ -240,18 +273,25 @@ def content_hash_of(
     *,
     partnership: str | None = None,
 ) -> str:
-    """sha256 of the catalogue's content: equal for the same catalogue, whatever file gave it.
+    """sha256 of the catalogue's content: equal for the same catalogue, whatever file gave it
+    (laid out one institution at a time; `Layout.content_hash` when the layout is at hand)."""
+    head = catalog_head(name, updated, partnership)
+    return _hashed(head, institution_texts(institutions, services))
 
-    Made institution by institution, hashed a quarter of a megabyte at a time: hashlib lets go
-    of the GIL for every update over 2 kB and takes it straight back, and so many quick
-    hand-overs keep the event loop waiting (a waiting thread asks for the GIL only after 5 ms
-    without one), while long steps in between let it run.
+
+def _hashed(head: Mapping[str, object], institutions: Iterable[str]) -> str:
+    """sha256 of the catalogue's own keys and its institutions' texts, each on its own line.
+
+    Hashed a quarter of a megabyte at a time: hashlib lets go of the GIL for every update over
+    2 kB and takes it straight back, and so many quick hand-overs keep the event loop waiting
+    (a waiting thread asks for the GIL only after 5 ms without one), while long steps in
+    between let it run.
     """
-    digest = sha256(canonical_json(catalog_head(name, updated, partnership)))
+    digest = sha256(canonical_json(head))
     pending: list[bytes] = []
     size = 0
-    for data in institutions_data(institutions, services):
-        pending.append(b"\n" + canonical_json(data))
+    for text in institutions:
+        pending.append(b"\n" + text.encode())
         size += len(pending[-1])
         if size >= HASH_STEP:
             digest.update(b"".join(pending))

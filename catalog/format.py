@@ -146,9 +146,18 @@ class CatalogDocument(_Document):
         return cls.model_validate({**data, "institutions": validated})
 
 
+# one encoder: json.dumps makes one per call when given options
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical_text(data: object) -> str:
+    """Data as JSON with sorted keys and no spaces: the same data always gives the same text."""
+    return _CANONICAL.encode(data)
+
+
 def canonical_json(data: object) -> bytes:
-    """Data as JSON with sorted keys and no spaces: the same data always gives the same bytes."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    """`canonical_text` as UTF-8 bytes (what is hashed)."""
+    return canonical_text(data).encode()
 
 
 MODEL_KEYS: Mapping[str, tuple[str, ...]] = {

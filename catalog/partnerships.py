@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from hashlib import sha256
 from typing import Final
 
-from catalog.assemble import content_hash_of
+from catalog.assemble import Layout, content_hash_of
 from catalog.model import Catalog, Institution, Service
 
 DEFAULT: Final = ""  # the partnership of a catalogue file without a `partnership:` key
@@ -104,20 +104,26 @@ def partnerships_at(catalogs: Iterable[Catalog], gmina: str | None) -> list[str]
     ]
 
 
-def as_partnership(catalog: Catalog, partnership: str | None) -> Catalog | None:
+def as_partnership(
+    catalog: Catalog, partnership: str | None, *, layout: Layout | None = None
+) -> Catalog | None:
     """The checked catalogue as the given partnership's: as it is when the file named it (None
-    when it named another), marked and hashed as such when the file did not say."""
+    when it named another), marked and hashed as such when the file did not say (from its
+    `layout` when the check made it: the content is the same, only the head changes)."""
     if not partnership or catalog.partnership == partnership:
         return catalog
     if catalog.partnership:
         return None
-    content_hash = content_hash_of(
-        catalog.name,
-        catalog.updated,
-        catalog.institutions,
-        catalog.services,
-        partnership=partnership,
-    )
+    if layout is not None:
+        content_hash = layout.content_hash(catalog.name, catalog.updated, partnership)
+    else:
+        content_hash = content_hash_of(
+            catalog.name,
+            catalog.updated,
+            catalog.institutions,
+            catalog.services,
+            partnership=partnership,
+        )
     return dataclasses.replace(catalog, partnership=partnership, content_hash=content_hash)
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
-from catalog.assemble import build_catalog, catalog_head, institutions_data
+from catalog.assemble import Layout, build_catalog, catalog_head, institution_texts
 from catalog.format import CatalogDocument
 from catalog.heap import gc_paused
 from catalog.model import Area, Catalog, Institution, Service
@@ -213,9 +213,12 @@ class Database:
                 if legacy in found:
                     connection.execute(text(f"DROP TABLE {legacy}"))
 
-    def replace_catalog(self, catalog: Catalog, *, loaded_at: datetime | None = None) -> None:
+    def replace_catalog(
+        self, catalog: Catalog, *, loaded_at: datetime | None = None, layout: Layout | None = None
+    ) -> None:
         """Make this the loaded catalogue of its partnership, all or nothing; the other
-        partnerships' catalogues stay as they are.
+        partnerships' catalogues stay as they are. `layout`: the catalogue's, when the load
+        made it already (its hash was made of it); otherwise it is laid out here.
 
         Rows are made and inserted a few hundred at a time: a country-scale catalogue's rows
         made at once would be a second copy of it in memory (and a long pause to free them).
@@ -224,14 +227,21 @@ class Database:
         """
         moment = loaded_at or catalog.loaded_at or datetime.now(UTC)
         partnership = catalog.partnership
+        if layout is not None and len(layout.institutions) != len(catalog.institutions):
+            raise ValueError("the layout given is not this catalogue's")
+        texts = (
+            layout.institutions
+            if layout is not None
+            else institution_texts(catalog.institutions, catalog.services)
+        )
         with gc_paused(), Session(self.engine) as session, session.begin():
             connection = session.connection()
             for table in reversed(TABLES):
                 connection.execute(table.delete().where(table.c.partnership == partnership))
             connection.execute(table_of(CatalogMeta).insert(), [_meta_row(catalog, moment)])
             parts = (
-                {"partnership": partnership, "position": n, "content": _JSON.encode(data)}
-                for n, data in enumerate(institutions_data(catalog.institutions, catalog.services))
+                {"partnership": partnership, "position": n, "content": text}
+                for n, text in enumerate(texts)
             )
             institutions = (
                 _institution_row(i, n, partnership) for n, i in enumerate(catalog.institutions)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Literal, Protocol, TypeVar
@@ -20,7 +20,7 @@ from babel import Locale
 from pydantic import ValidationError
 from rapidfuzz import fuzz, process
 
-from catalog.assemble import build_catalog
+from catalog.assemble import Layout, build_with_layout
 from catalog.format import (
     CSV_COLUMNS,
     EXTRA_CSV_COLUMNS,
@@ -91,10 +91,16 @@ class Problem:
 
 @dataclass(frozen=True)
 class Report:
-    """The outcome of checking a file: a catalogue when there is no error, and every problem."""
+    """The outcome of checking a file: a catalogue when there is no error, and every problem.
+
+    `layout` is the catalogue's file layout made for its hash, for storing it without laying
+    it out again (see `catalog.assemble.Layout`); drop the report, or take it out, before
+    keeping the catalogue.
+    """
 
     catalog: Catalog | None
     problems: tuple[Problem, ...]
+    layout: Layout | None = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -124,13 +130,13 @@ def check(data: bytes, *, filename: str, places: PlaceReferences) -> Report:
         pieces = [*raw.parts(), *checker.parts()]
         del raw, checker
         free_in_pieces(pieces)
-        catalog = None
+        catalog = layout = None
         if document is not None and not any(problem.is_error for problem in problems):
-            catalog = build_catalog(document, place_codes)
+            catalog, layout = build_with_layout(document, place_codes)
         pieces = list(document.institutions) if document is not None else []
         del document
     free_in_pieces(pieces)
-    return Report(catalog=catalog, problems=problems)
+    return Report(catalog=catalog, problems=problems, layout=layout)
 
 
 def load_sample(places: PlaceReferences) -> Catalog:

@@ -110,7 +110,7 @@ def load_command(arguments: argparse.Namespace) -> int:
         if report.catalog is None:
             print(t("catalog.cli.kept", lang))
             return 1
-        loaded = as_partnership(report.catalog, arguments.partnership)
+        loaded = as_partnership(report.catalog, arguments.partnership, layout=report.layout)
         if loaded is None:
             print(
                 t(
@@ -123,7 +123,8 @@ def load_command(arguments: argparse.Namespace) -> int:
             )
             print(t("catalog.cli.kept", lang))
             return 1
-        _, diff = asyncio.run(Reloader(runtime).load(loaded, index=False))
+        reloader = Reloader(runtime)
+        _, diff = asyncio.run(reloader.load(loaded, index=False, layout=report.layout))
         print(t("catalog.cli.loaded", lang, name=loaded.name))
         if loaded.partnership:
             print(t("admin.partnership", lang, partnership=loaded.partnership))
