@@ -21,11 +21,16 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from catalog.format import RawDocument
 from catalog.model import Institution, Service
-from tests.bot.test_reload import catalog_yaml, make_runtime
+from tests.bot.test_reload import make_runtime
+from tests.builders import siedlce_offices_yaml
 
-# Institution ids of their own: the catalogue served before and the sample have others.
-FILE = catalog_yaml("Katalog bez partnerstwa").replace(b"-siedlce\n", b"-nowy\n")
-INSTITUTIONS = ("mopr-nowy", "ohp-nowy")
+# Institution ids of their own: the catalogue served before and the sample have the others.
+FILE = (
+    siedlce_offices_yaml("Katalog bez partnerstwa")
+    .replace(b"-siedlce\n", b"-nowy\n")
+    .replace(b"id: niebieska-linia\n", b"id: niebieska-linia-nowa\n")
+)
+INSTITUTIONS = ("mopr-nowy", "ohp-nowy", "niebieska-linia-nowa")
 
 
 def counted(monkeypatch: pytest.MonkeyPatch, name: str, counting: object) -> None:
@@ -114,12 +119,10 @@ async def test_a_reload_by_the_child_s_job_lays_the_catalogue_out_once(
     assert (dict(laid_out), dict(read)) == (dict.fromkeys(INSTITUTIONS, 1), {"nowy.yaml": 1})
 
 
+@pytest.mark.usefixtures("cli_home")  # its own data directory, in English
 def test_catalog_load_lays_the_catalogue_out_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, laid_out: Counter[str], read: Counter[str]
+    tmp_path: Path, laid_out: Counter[str], read: Counter[str]
 ) -> None:
-    monkeypatch.setenv("DROGOWSKAZ_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DROGOWSKAZ_LANGUAGE", "en")
-    monkeypatch.delenv("DROGOWSKAZ_DATABASE_URL", raising=False)
     path = tmp_path / "nowy.yaml"
     path.write_bytes(FILE)
 
