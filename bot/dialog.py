@@ -7,13 +7,14 @@ results. Any question can be skipped, changed or answered early: every message i
 mnie bije, Siedlce" is not asked again what they already said. Danger words are answered first
 with 112 and the crisis lines, whatever the step, and then the conversation goes on.
 
-"This was wrong" on a card is a side conversation of its own: `bot.dialog_report`.
+What the results say (cards, footer, nothing found, the crisis reply) is `bot.dialog_results`;
+"this was wrong" on a card is a side conversation of its own: `bot.dialog_report`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -26,17 +27,22 @@ from bot.dialog_report import (
     report_answer,
     with_report,
 )
+from bot.dialog_results import (
+    area_label,
+    caseworkers,
+    crisis_lines,
+    danger_reply,
+    footer,
+    results,
+)
 from bot.dialog_state import (
     AGE_RANGES,
     CONTROL_WORDS,
-    EMERGENCY,
     MAX_NOTE_CHARS,
     MAX_TERMS,
     NOT_UNDERSTOOD_SAYS_WHAT,
-    PAGE_SIZE,
     QUESTIONS,
     REPORT_KINDS,
-    SEARCH_LIMIT,
     WHO,
     Choice,
     Command,
@@ -52,30 +58,27 @@ from bot.dialog_state import (
     control_word,
     t_html,
 )
-from bot.i18n import LANGUAGES, pick_language, t, tn
+from bot.i18n import LANGUAGES, pick_language, situation_label, t
 from bot.render import (
     Button,
     PlaceLink,
     Reply,
-    numbered,
     place_link_of,
     rows,
     service_card,
-    service_line,
     service_of_payload,
     unit_label,
     venue,
 )
-from catalog.model import Service
-from catalog.outcome import search_outcome
-from catalog.places import PlaceAnswer, Unit
+from catalog.places import PlaceAnswer
 from catalog.reading import Expecting, Need, read
-from catalog.search import ADULT_AGE, Match, Query, SearchResult, for_children
+from catalog.search import Query
 from catalog.taxonomy import SITUATIONS
 from catalog.text import folded_words
 
 # The conversation's public face: the step function and the values it takes and gives; the
-# parts live in bot.dialog_state (inputs, state, Step) and bot.dialog_report ("this was wrong").
+# parts live in bot.dialog_state (inputs, state, Step), bot.dialog_results (what results say)
+# and bot.dialog_report ("this was wrong").
 __all__ = [
     "AGE_RANGES",
     "CONTROL_WORDS",
@@ -159,7 +162,9 @@ def _on_command(state: DialogState, command: Command, deps: Deps, now: datetime)
             return _open_place_link(fresh, poster, deps, now)
         if arg in SITUATIONS:
             fresh = replace(fresh, situations=(arg,), done=("situation",))
-            lead.append(Reply(t_html("dialog.deep_link", lang, situation=_label(arg, lang))))
+            lead.append(
+                Reply(t_html("dialog.deep_link", lang, situation=situation_label(arg, lang)))
+            )
             return _advance(fresh, deps, now, lead)
         if arg and name != "start":
             return _on_text(fresh, arg, deps, now, lead)
@@ -190,7 +195,7 @@ def _open_place_link(state: DialogState, link: PlaceLink, deps: Deps, now: datet
     chosen = [label]
     if link.situation is not None:
         state = replace(state, situations=(link.situation,), done=("situation", "place"))
-        chosen.insert(0, _label(link.situation, lang))
+        chosen.insert(0, situation_label(link.situation, lang))
     lead.append(Reply(t_html("dialog.deep_link", lang, situation=", ".join(chosen))))
     return _advance(state, deps, now, lead)
 
@@ -277,7 +282,7 @@ def _on_change(state: DialogState, value: str, deps: Deps, now: datetime) -> Ste
 
 
 def _on_more(state: DialogState, _value: str, deps: Deps, now: datetime) -> Step:
-    return _results(replace(state, page=state.page + 1), deps, now, [])
+    return results(replace(state, page=state.page + 1), deps, now, [])
 
 
 def _on_map(state: DialogState, value: str, deps: Deps, _now: datetime) -> Step:
@@ -351,7 +356,7 @@ def _on_text(state: DialogState, text: str, deps: Deps, now: datetime, lead: lis
     state = _in_their_language(state, need)
     if need.danger:
         known = _with_need_age(state, need)
-        lead.insert(0, _danger_reply(known, deps))  # before anything else, even the greeting
+        lead.insert(0, danger_reply(known, deps))  # before anything else, even the greeting
     word = control_word(text)
     if word == "restart":
         return _on_command(state, Command("start"), deps, now)
@@ -526,14 +531,14 @@ def _advance(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -
         if question not in done:
             asking = replace(state, step=question)
             return Step(asking, (*lead, *_ask(asking, deps, now)))
-    return _results(replace(state, page=0), deps, now, lead)
+    return results(replace(state, page=0), deps, now, lead)
 
 
 def _ask(state: DialogState, deps: Deps, now: datetime) -> tuple[Reply, ...]:
     """The question of the step the conversation is at (the results' footer after them)."""
     question = _QUESTIONS.get(state.step)
     if question is None:
-        return (_footer(state, deps, now, more=False),)
+        return (footer(state, deps, now, more=False),)
     return (question(state),)
 
 
@@ -585,13 +590,13 @@ def _situation_question(state: DialogState) -> Reply:
     lang = state.lang
     buttons = []
     for key in SITUATIONS:
-        label = _label(key, lang)
+        label = situation_label(key, lang)
         if key in state.situations:
             label = t("dialog.situation.chosen_mark", lang, label=label)
         buttons.append(Button(label, f"sit:{key}"))
     text = t("dialog.situation.question", lang)
     if state.situations:
-        chosen = ", ".join(_label(key, lang) for key in state.situations)
+        chosen = ", ".join(situation_label(key, lang) for key in state.situations)
         text += "\n" + t_html("dialog.situation.chosen", lang, situations=chosen)
     done = (Button(t("dialog.button.done", lang), "sit:done"),)
     return Reply(
@@ -630,211 +635,6 @@ def _language_question(lang: str) -> Reply:
     return Reply(t("dialog.language.question", lang), buttons=buttons, kind="question")
 
 
-# ----------------------------------------------------------------------------- results
-
-
-def _query(state: DialogState) -> Query:
-    return Query(
-        text=state.terms,
-        situations=frozenset(state.situations),
-        age=state.age,
-        gmina=state.place_code,
-        adult=state.adult,
-        main=state.situations[0] if state.situations else None,
-        who=state.who,
-    )
-
-
-def _results(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -> Step:
-    lang = state.lang
-    state = replace(state, step="results")
-    result = deps.search.search(_query(state), limit=SEARCH_LIMIT)
-    found = _in_showing_order(result)
-    if state.page == 0 and state.place_code is not None and not result.covered:
-        lead = [*lead, Reply(_outside_area(state, deps), kind="outside_area")]
-    if not found:
-        return _nothing_found(state, deps, now, lead)
-    if state.page == 0 and result.fallback:
-        lead = [*lead, Reply(t("dialog.results.general_office", lang), kind="general_office")]
-    outcome = search_outcome(result.matches, fallback=result.fallback)
-    pages = (len(found) + PAGE_SIZE - 1) // PAGE_SIZE
-    page = min(state.page, pages - 1)
-    if state.page >= pages:
-        more = Reply(t("dialog.results.no_more", lang))
-        return Step(
-            replace(state, page=page), (*lead, more, _footer(state, deps, now, more=False))
-        )
-    state = replace(state, page=page)
-    first = page * PAGE_SIZE
-    shown = found[first : first + PAGE_SIZE]
-    replies = list(lead)
-    if page == 0:
-        replies.append(Reply(_summary(state, len(found)), kind="results"))
-    office = _office_for(shown, state, deps)
-    replies.extend(numbered(shown, lang, now, first + 1, office=office))
-    replies.append(_footer(state, deps, now, more=page + 1 < pages))
-    return Step(state, tuple(replies), outcome=outcome)
-
-
-def _in_showing_order(result: SearchResult) -> list[Service]:
-    """Local offices first and helplines after them; but a line the ranking put in the first
-    three for safety (violence, a child at risk) or for danger stays there."""
-    matches = list(result.matches)
-    head = matches[:3] if result.danger or _safety_line_in_top(matches) else []
-    rest = matches[len(head) :]
-    ordered = [match.service for match in head]
-    ordered += [match.service for match in rest if not match.service.crisis]
-    ordered += [match.service for match in rest if match.service.crisis]
-    return ordered
-
-
-def _safety_line_in_top(matches: Sequence[Match]) -> bool:
-    return any(match.service.crisis for match in matches[:3]) and any(
-        not match.service.crisis for match in matches[:3]
-    )
-
-
-def _outside_area(state: DialogState, deps: Deps) -> str:
-    """ "Ten katalog obejmuje: …": the place is outside the catalogue's local area."""
-    names = []
-    for code in deps.search.local_areas:
-        unit = deps.places.unit(code)
-        if unit is not None:
-            names.append(area_label(unit, state.lang))
-    return t_html("dialog.results.outside_area", state.lang, areas=", ".join(names) or "—")
-
-
-def area_label(unit: Unit, lang: str) -> str:
-    """An area as people name it: "województwo mazowieckie", "powiat siedlecki", "Siedlce"."""
-    if unit.level == "gmina":
-        return unit.name
-    return t(f"dialog.place.level.{unit.level}", lang, name=unit.name)
-
-
-def _summary(state: DialogState, count: int) -> str:
-    lang = state.lang
-    parts = [tn("dialog.results.found", count, lang)]
-    if state.place_label:
-        parts.append(t_html("dialog.results.place", lang, place=state.place_label))
-    else:
-        parts.append(t("dialog.results.no_place", lang))
-    if state.situations:
-        chosen = ", ".join(_label(key, lang) for key in state.situations)
-        parts.append(t_html("dialog.results.situations", lang, situations=chosen))
-    return "\n".join(parts)
-
-
-def _footer(state: DialogState, deps: Deps, now: datetime, *, more: bool) -> Reply:  # noqa: ARG001
-    lang = state.lang
-    buttons: list[tuple[Button, ...]] = []
-    if more:
-        buttons.append((Button(t("dialog.button.more", lang), "more"),))
-    buttons.extend(
-        (Button(t("dialog.place.meant", lang, place=label), f"place:{code}"),)
-        for code, label in state.options
-    )
-    buttons.append(
-        (
-            Button(t("dialog.button.change_place", lang), "change:place"),
-            Button(t("dialog.button.change_situation", lang), "change:situation"),
-        )
-    )
-    buttons.append(
-        (
-            Button(t("dialog.button.change_age", lang), "change:age"),
-            Button(t("dialog.button.restart", lang), "restart"),
-        )
-    )
-    buttons.append((Button(t("dialog.button.forget", lang), "forget"),))
-    text = t("dialog.results.more" if more else "dialog.results.end", lang)
-    return Reply(text, buttons=tuple(buttons), kind="footer")
-
-
-def _nothing_found(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -> Step:
-    lang = state.lang
-    replies = [*lead, Reply(t("dialog.results.none", lang), kind="nothing_found")]
-    contacts = _caseworkers_for(state, deps)
-    if contacts:
-        replies.append(Reply(t("dialog.results.caseworker", lang), kind="caseworker"))
-        replies.extend(numbered(contacts, lang, now, 1))
-    else:
-        replies.append(Reply(t("dialog.results.no_caseworker", lang), kind="caseworker"))
-    replies.append(_footer(state, deps, now, more=False))
-    return Step(state, tuple(replies), outcome="fallback" if contacts else "none")
-
-
-def _caseworkers_for(state: DialogState, deps: Deps) -> list[Service]:
-    """The person's caseworkers (see `caseworkers`) among every service for their place."""
-    wider = deps.search.search(
-        replace(_query(state), text="", situations=frozenset()), limit=SEARCH_LIMIT
-    )
-    return caseworkers([match.service for match in wider.matches], state.place_code)
-
-
-def _office_for(shown: Sequence[Service], state: DialogState, deps: Deps) -> Service | None:
-    """Whom a card with no contact sends the person to: their gmina's office, with a phone."""
-    if not any(s.contact.is_empty and not s.shown_address for s in shown):
-        return None
-    return deps.search.general_office(_query(state))
-
-
-def caseworkers(services: Sequence[Service], gmina: str | None) -> list[Service]:
-    """Who can take up the person's case when nothing fits: their gmina's social assistance
-    centre (a gmina-level service for poverty), else the nearest wider general services."""
-    general = [service for service in services if not service.crisis]
-    for level in ("gmina", "powiat", "wojewodztwo", "country"):
-        at_level = [
-            service
-            for service in general
-            if _level_for(service, gmina) == level and "poverty" in service.situations
-        ]
-        if at_level:
-            return at_level[:2]
-    return general[:2]
-
-
-def _level_for(service: Service, gmina: str | None) -> str:
-    if gmina is None:
-        return "country" if service.nationwide else "other"
-    inside = [area for area in service.areas if area.contains(gmina)]
-    if not inside:
-        return "other"
-    return max(inside, key=lambda area: len(area.code)).level
-
-
-# ----------------------------------------------------------------------------- danger
-
-
-def _danger_reply(state: DialogState, deps: Deps) -> Reply:
-    lang = state.lang
-    lines = [t("dialog.danger", lang)]
-    phones = crisis_lines(state, deps)
-    if phones:
-        lines.append(t("dialog.danger.lines", lang))
-        lines.extend(f"• {service_line(service, lang)}" for service in phones)
-    lines.append(t("dialog.danger.after", lang))
-    return Reply("\n".join(lines), kind="danger")
-
-
-def crisis_lines(state: DialogState, deps: Deps) -> list[Service]:
-    """The catalogue's crisis lines that serve this person (their place and age, if known)."""
-    found = []
-    for service in deps.catalog.services:
-        if not service.crisis or not service.contact.phones:
-            continue
-        if all(phone.dial == EMERGENCY for phone in service.contact.phones):
-            continue  # 112 is already said first
-        if not service.serves_age(state.age):
-            continue
-        grown_up = state.adult or (state.age is not None and state.age >= ADULT_AGE)
-        if grown_up and for_children(service):
-            continue  # no children's line for an adult
-        if not service.serves_place(state.place_code):
-            continue
-        found.append(service)
-    return found
-
-
 # ----------------------------------------------------------------------------- small pieces
 
 
@@ -851,10 +651,6 @@ def _clear(state: DialogState, question: str) -> DialogState:
     if question == "situation":
         return replace(state, situations=(), terms="")
     return replace(state, place_code=None, place_label=None, options=())
-
-
-def _label(situation: str, lang: str) -> str:
-    return t(f"situation.{situation}", lang)
 
 
 # ----------------------------------------------------------------------------- dispatch tables

@@ -17,7 +17,7 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
-from bot.i18n import t
+from bot.i18n import situation_label, t
 from bot.render import PlaceLink, contact_lines, place_payload, service_title
 from catalog.handout import POSTER_LEAST
 from catalog.model import Catalog, Service
@@ -188,7 +188,7 @@ def directory_html(
     ]
     for situation, services in sections:
         parts.append(f'<section id="{escape(situation)}">')
-        parts.append(f"<h1>{escape(t(f'situation.{situation}', lang))}</h1>")
+        parts.append(f"<h1>{escape(situation_label(situation, lang))}</h1>")
         parts.append(f'<p class="catalog">{escape(title)}</p>')
         for service in services:
             parts.append("<article>")

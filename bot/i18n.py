@@ -64,3 +64,8 @@ def tn(key: str, count: int, lang: str = DEFAULT_LANGUAGE, /, **values: object) 
     """The plural form of a text for `count` ({count} is available to the text)."""
     text = translations(pick_language(lang)).ngettext(key, key, count)
     return text.format(count=count, **values)
+
+
+def situation_label(situation: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A life situation's key as people read it ('domestic_violence' -> 'Przemoc w rodzinie')."""
+    return t(f"situation.{situation}", lang)

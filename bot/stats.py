@@ -18,7 +18,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, Table, insert, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from bot.i18n import t
+from bot.i18n import situation_label, t
 from catalog.format import spreadsheet_safe
 from catalog.outcome import UNMET, Outcome
 from catalog.places import Gazetteer
@@ -207,7 +207,7 @@ def needs_text(
         situation = (
             t("admin.stats.unknown", lang)
             if cell.situation == UNKNOWN
-            else t(f"situation.{cell.situation}", lang)
+            else situation_label(cell.situation, lang)
         )
         lines.append(f"  {place} · {situation}: {show_count(cell.unmet)}")
     if most is not None and len(report.cells) > most:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.handouts import FontMissingError, Poster, find_font, poster_pdf
-from bot.i18n import LANGUAGES, t
+from bot.i18n import LANGUAGES, situation_label, t
 from bot.render import PlaceLink
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -61,7 +61,7 @@ def poster_command(arguments: argparse.Namespace) -> int:
         place_name=gmina.name,
         link=PlaceLink(gmina.teryt, situation, arguments.lang),
         services=services,
-        situation_label=t(f"situation.{situation}", lang) if situation else None,
+        situation_label=situation_label(situation, lang) if situation else None,
     )
     arguments.out.write_bytes(poster_pdf(poster, lang, font=font))
     print(t("poster.cli.written", lang, path=str(arguments.out), link=poster.url))

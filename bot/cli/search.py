@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
-from bot.i18n import LANGUAGES, t
+from bot.i18n import LANGUAGES, situation_label, t
 from bot.render import unit_label
 from bot.settings import Settings
 from catalog.model import MAX_AGE, MIN_AGE, Catalog
@@ -112,10 +112,10 @@ def situations_named(written: Iterable[str], lang: str, err: TextIO) -> frozense
             continue
         meant = suggest_situation(name)
         if meant is not None:
-            label = t(f"situation.{meant}", lang)
+            label = situation_label(meant, lang)
             print(t("search.cli.situation_meant", lang, name=name, label=label), file=err)
         else:
-            labels = "; ".join(t(f"situation.{each}", lang) for each in SITUATIONS)
+            labels = "; ".join(situation_label(each, lang) for each in SITUATIONS)
             print(t("search.cli.situation_unknown", lang, name=name, labels=labels), file=err)
         return None
     return frozenset(keys)
@@ -124,7 +124,7 @@ def situations_named(written: Iterable[str], lang: str, err: TextIO) -> frozense
 @cache
 def _situation_labels() -> dict[str, str]:
     """Every language's button label of each situation, folded -> its key."""
-    return {fold(t(f"situation.{key}", lang)): key for lang in LANGUAGES for key in SITUATIONS}
+    return {fold(situation_label(key, lang)): key for lang in LANGUAGES for key in SITUATIONS}
 
 
 def on_runtime(run: ServedCommand) -> Callable[[argparse.Namespace], int]:
@@ -283,7 +283,7 @@ def result_lines(unit: Unit | None, result: SearchResult, lang: str) -> list[str
     if not result.understood:
         lines.append(t("search.cli.not_understood", lang))
     if result.situations:
-        labels = ", ".join(t(f"situation.{key}", lang) for key in sorted(result.situations))
+        labels = ", ".join(situation_label(key, lang) for key in sorted(result.situations))
         lines.append(t("search.cli.situations", lang, situations=labels))
     if not result.matches:
         lines.append(t("search.cli.nothing", lang))

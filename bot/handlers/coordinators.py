@@ -34,7 +34,7 @@ from bot.access import EVERYTHING, MAX_PARTNERSHIP_CHARS, Coordinators, Scope
 from bot.feedback import StoredFeedback
 from bot.handlers.common import BotApplication, BotContext, language_of
 from bot.handlers.lookup import flood_stopped
-from bot.i18n import t
+from bot.i18n import situation_label, t
 from bot.reload import Fetched, FetchError, ReloadOutcome, fetch
 from bot.render import escape, service_title
 from bot.reports import render_counts, render_diff, render_freshness, render_problem
@@ -478,7 +478,7 @@ def stats_text(
     ]
     unknown = t("admin.stats.unknown", lang)
     for metric, title, label in (
-        (SITUATION, "admin.stats.situations", lambda key: t(f"situation.{key}", lang)),
+        (SITUATION, "admin.stats.situations", lambda key: situation_label(key, lang)),
         (GMINA, "admin.stats.gminas", lambda key: f"{names.get(key, key)} ({key})"),
         (POWIAT, "admin.stats.powiats", lambda key: f"{names.get(key, key)} ({key})"),
         (AGE_BAND, "admin.stats.ages", str),
