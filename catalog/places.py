@@ -148,13 +148,6 @@ class Gazetteer:
                 for gmina_code in (c for c in self._rank if c.startswith(code)):
                     self._rank[gmina_code] = 0
 
-    # --- construction -----------------------------------------------------------------------
-
-    @property
-    def is_builtin(self) -> bool:
-        """True for the bundled places (no import done)."""
-        return self.info.get("source") == "builtin"
-
     # --- units ------------------------------------------------------------------------------
 
     def unit(self, code: str) -> Unit | None:

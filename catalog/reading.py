@@ -30,7 +30,6 @@ Who = Literal["me", "child", "other"]
 Expecting = Literal["who", "age", "situation", "place"]
 WHO: tuple[Who, ...] = ("me", "child", "other")
 ADULT_AGE = 18
-REPLY_LANGUAGES = ("pl", "uk", "en")  # what the bot answers in; Russian is answered in Ukrainian
 CONTEXT_WEIGHT = 0.5  # a situation only mentioned beside the main one ("mam 17 lat" + work)
 OLD_AGE = 65
 _CARE_NEEDS = frozenset(

@@ -1,7 +1,7 @@
 """Search: eligibility (place, age) as a filter, then ranking by situation, text and locality.
 
-CONTRACT (fixed by the lead; the implementation fills the bodies and may add fields with
-defaults): `Query`, `Match`, `SearchResult`, `SearchIndex.search`.
+`Query` is what is asked (built by `catalog.reading.Need.query` or by hand), `SearchIndex.search`
+answers with a `SearchResult` of `Match`es.
 
 Eligibility is never a score: services are picked from an index by the TERYT prefixes of the
 person's gmina ('' Polska, województwo, powiat, gmina), so a service outside their place is

@@ -50,7 +50,7 @@ def test_a_later_load_opens_the_kept_index_and_answers_the_same(
     opened = load_gazetteer(engine, cache=cache)
 
     assert cache.is_file()
-    assert not opened.is_builtin
+    assert opened.info.get("source") != "builtin"
     for text in ("w Siedlcach", "Mordy", "08-110", "Siedlcex", "Мехув", "gmina Siedlce"):
         assert opened.find(text) == built.find(text)
     assert opened.extract("mąż mnie bije, Siedlce") == built.extract("mąż mnie bije, Siedlce")
@@ -106,7 +106,7 @@ def test_nothing_imported_gives_the_bundled_places_and_keeps_their_index_apart(
 
     gazetteer = load_gazetteer(engine, cache=cache, bundle_cache=bundle_cache)
 
-    assert gazetteer.is_builtin
+    assert gazetteer.info["source"] == "builtin"
     assert gazetteer.find("Warszawa").gmina is not None
     assert not cache.exists()
     assert bundle_cache.is_file()

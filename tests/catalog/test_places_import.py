@@ -193,7 +193,7 @@ def test_import_fills_the_gazetteer_with_localities_postal_codes_and_points(
     pin = gazetteer.locate(52.21, 22.52)
     assert pin.gmina is not None
     assert pin.gmina.teryt == "1426053"
-    assert not gazetteer.is_builtin
+    assert gazetteer.info.get("source") != "builtin"
 
 
 def test_import_twice_replaces_the_previous_import(engine: Engine, files: dict[str, Path]) -> None:
@@ -224,7 +224,7 @@ def test_failed_import_keeps_the_previous_one(
 def test_empty_database_loads_the_builtin_places(engine: Engine) -> None:
     gazetteer = load_gazetteer(engine)
 
-    assert gazetteer.is_builtin
+    assert gazetteer.info["source"] == "builtin"
     assert gazetteer.unit("201307") is not None
 
 
