@@ -394,12 +394,13 @@ def _on_text(state: DialogState, text: str, deps: Deps, now: datetime, lead: lis
     answers_who = need.who is not None and state.step == "who" and place is None and not need.named
     keys = tuple(key for key in need.keys if key in SITUATIONS)
     # Words that only the catalogue's own texts know count where a situation was asked.
+    words_only = Query(text=need.text, understanding=need.understanding)
     if (
         not keys
         and not answers_who
         and state.step == "situation"
         and _has_words(need.text)
-        and deps.search.search(Query(text=need.text), limit=1).understood
+        and deps.search.search(words_only, limit=1).understood
     ):
         understood = True
         state = _answered(replace(state, terms=_terms(state, need, deps)), "situation")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal, Protocol
 
@@ -97,6 +97,9 @@ class Need:
     age_out_of_range: bool = False
     understood: bool = False  # some situation (or danger) was recognised in the words
     named: bool = False  # a situation was named, not only hinted at ("dla mamy" only hints)
+    # The vocabulary's understanding of `text`, handed to the search (`query`): one message is
+    # understood once. Like `text`, it lives only as long as one search.
+    understanding: Understanding | None = field(default=None, compare=False, repr=False)
 
     @property
     def main(self) -> str | None:
@@ -125,6 +128,7 @@ class Need:
             adult=self.adult,
             main=self.main,
             who=self.who,
+            understanding=self.understanding if limit_text else None,
         )
 
     def as_json(self, place_json: Callable[[Unit | None], object]) -> dict[str, object]:
@@ -189,6 +193,7 @@ def read(
         age_out_of_range=out_of_range,
         understood=bool(situations) or danger,
         named=any(w >= STRONG for w in understanding.situations.values()),
+        understanding=understanding,
     )
 
 

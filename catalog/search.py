@@ -16,7 +16,7 @@ import weakref
 from array import array
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalog.heap import free_in_pieces, gc_paused
 from catalog.model import LEVEL_BY_CODE_LENGTH, Catalog, Level, Service
@@ -77,6 +77,10 @@ class Query:
     adult: bool = False  # no age, but surely an adult ("mąż mnie bije"): no children's services
     main: str | None = None  # the main situation; the others only give context
     who: str | None = None  # "me", "child", "other": a child at risk gets children's lines
+    # What the reader understood of `text` with the same vocabulary (`Need.query`), so that a
+    # message is understood once; None, or an understanding of another text: the search
+    # understands `text` itself.
+    understanding: Understanding | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +197,9 @@ class SearchIndex:
 
     def search(self, query: Query, *, limit: int = 10) -> SearchResult:
         """Services that serve this person, best first (never one outside place or age)."""
-        understanding = self.vocabulary.understand(query.text)
+        understanding = query.understanding
+        if understanding is None or understanding.text != query.text:
+            understanding = self.vocabulary.understand(query.text)
         weights = dict(understanding.situations)
         for key in query.situations:
             weights[key] = 1.0

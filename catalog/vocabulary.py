@@ -217,6 +217,7 @@ class Understanding:
     hints: frozenset[int] = field(default_factory=frozenset)  # positions that only hint ("syn")
     # Words matched per vocabulary language: evidence of the language a short text is in.
     languages: Mapping[str, int] = field(default_factory=dict)
+    text: str = ""  # the text understood: a search handed this checks it is its query's text
 
     @property
     def understood(self) -> bool:
@@ -357,7 +358,7 @@ class Vocabulary:
         content = tuple(i for i, token in enumerate(tokens) if not self.is_stopword(token))
         hints = frozenset(matched - named)
         return Understanding(
-            situations, danger, tokens, content, frozenset(matched), hints, languages
+            situations, danger, tokens, content, frozenset(matched), hints, languages, text
         )
 
     def people_in(self, tokens: Sequence[Token]) -> dict[str, list[tuple[int, ...]]]:

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from bot.settings import Settings
 from catalog.evaluation import Question, evaluate_index
 from catalog.reading import read
 from catalog.search import SearchIndex
-from catalog.vocabulary import is_danger
+from catalog.vocabulary import Understanding, Vocabulary, is_danger
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
@@ -71,6 +72,64 @@ def test_every_path_reads_one_message_alike(message: str, runtime: Any) -> None:
     assert unit is not None
     assert dialog.place_code == unit.code
     assert not tested.outcomes[0].asked  # catalog test read the place from the words too
+
+
+@pytest.fixture
+def understood(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How many times each text was understood by the vocabulary."""
+    counts: Counter[str] = Counter()
+    original = Vocabulary.understand
+
+    def counting(self: Vocabulary, text: str) -> Understanding:
+        counts[text] += 1
+        return original(self, text)
+
+    monkeypatch.setattr(Vocabulary, "understand", counting)
+    return counts
+
+
+def _looked_up(message: str, runtime: Any) -> int:
+    return len(lookup(message, runtime.catalog, runtime.gazetteer).services)
+
+
+def _searched(message: str, runtime: Any) -> int:
+    index = SearchIndex.of(runtime.catalog)
+    answer = _search(
+        index,
+        runtime.gazetteer,
+        text=message,
+        place=None,
+        age=None,
+        situations=frozenset(),
+        limit=5,
+        lang="pl",
+    )
+    assert isinstance(answer, tuple)
+    return len(answer[1].matches)
+
+
+def _tested(message: str, runtime: Any) -> int:
+    index = SearchIndex.of(runtime.catalog)
+    tested = evaluate_index(
+        index, [Question(message, "Siedlce")], lambda _: "146401", runtime.gazetteer
+    )
+    return len(tested.outcomes[0].results)
+
+
+@pytest.mark.parametrize(
+    "path", [_looked_up, _searched, _tested], ids=["lookup", "search", "test"]
+)
+@pytest.mark.parametrize(
+    "message",
+    ["szukam pracy w Siedlcach", "mam 40 lat, mąż mnie bije, Siedlce", "stracilem prace"],
+)
+def test_a_message_is_understood_once_on_its_way_from_the_reader_to_the_search(
+    path: Callable[[str, Any], int], message: str, runtime: Any, understood: Counter[str]
+) -> None:
+    found = path(message, runtime)
+
+    assert found > 0  # the search ran, on the text the reader left it
+    assert [text for text, times in understood.items() if times > 1] == []
 
 
 def test_the_conversation_keeps_what_was_understood_not_the_words(runtime: Any) -> None:

@@ -47,6 +47,19 @@ def test_county_service_serves_every_gmina_of_its_county() -> None:
     assert found == ["pcpr-pfron"]
 
 
+def test_an_understanding_of_another_text_is_not_taken_for_the_query_s() -> None:
+    index = index_of(
+        service("pup-praca", situations=["unemployment"], areas=[POLSKA]),
+        service("oik", situations=["domestic_violence"], areas=[POLSKA]),
+    )
+    other = index.vocabulary.understand("mąż mnie bije")
+
+    with_it = ids(index, Query(text="szukam pracy", understanding=other))
+
+    assert with_it == ids(index, Query(text="szukam pracy"))
+    assert with_it[0] == "pup-praca"
+
+
 def test_service_of_another_gmina_is_never_returned() -> None:
     index = index_of(
         service("mopr-siedlce", situations=["poverty"], areas=[SIEDLCE]),
