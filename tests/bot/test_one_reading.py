@@ -18,8 +18,9 @@ from bot.handlers.lookup import lookup
 from bot.runtime import Runtime
 from bot.settings import Settings
 from catalog.evaluation import Question, evaluate_index
-from catalog.reading import read
-from catalog.search import SearchIndex
+from catalog.places import Unit
+from catalog.reading import Need, read
+from catalog.search import SearchIndex, SearchResult
 from catalog.vocabulary import Understanding, Vocabulary, is_danger
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
@@ -31,6 +32,24 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'db.sqlite'}")
     with Runtime.open(settings) as opened:
         yield opened
+
+
+def searched_from_the_command_line(
+    message: str, runtime: Any
+) -> tuple[Unit | None, SearchResult, Need]:
+    """What `drogowskaz search MESSAGE` finds in the runtime's catalogue."""
+    answer = _search(
+        SearchIndex.of(runtime.catalog),
+        runtime.gazetteer,
+        text=message,
+        place=None,
+        age=None,
+        situations=frozenset(),
+        limit=5,
+        lang="pl",
+    )
+    assert isinstance(answer, tuple)
+    return answer
 
 
 @pytest.mark.parametrize(
@@ -49,18 +68,7 @@ def test_every_path_reads_one_message_alike(message: str, runtime: Any) -> None:
 
     dialog = step(DialogState(step="who"), Text(message), deps, NOW).state
     looked_up = lookup(message, sample_catalog, places).need
-    searched = _search(
-        index,
-        places,
-        text=message,
-        place=None,
-        age=None,
-        situations=frozenset(),
-        limit=5,
-        lang="pl",
-    )
-    assert isinstance(searched, tuple)
-    unit, _, from_cli = searched
+    unit, _, from_cli = searched_from_the_command_line(message, runtime)
     tested = evaluate_index(index, [Question(message, "Siedlce")], lambda _: "146401", places)
 
     assert looked_up == from_cli
@@ -93,19 +101,7 @@ def _looked_up(message: str, runtime: Any) -> int:
 
 
 def _searched(message: str, runtime: Any) -> int:
-    index = SearchIndex.of(runtime.catalog)
-    answer = _search(
-        index,
-        runtime.gazetteer,
-        text=message,
-        place=None,
-        age=None,
-        situations=frozenset(),
-        limit=5,
-        lang="pl",
-    )
-    assert isinstance(answer, tuple)
-    return len(answer[1].matches)
+    return len(searched_from_the_command_line(message, runtime)[1].matches)
 
 
 def _tested(message: str, runtime: Any) -> int:
