@@ -12,7 +12,7 @@ from datetime import date, datetime
 from hashlib import sha256
 from typing import Any, TypeVar
 
-from catalog.format import CatalogDocument, canonical_json, canonical_text
+from catalog.format import CatalogDocument, canonical_json
 from catalog.model import AgeRange, Area, Catalog, Contact, Institution, Phone, Service
 from catalog.values import parse_ages, parse_phone
 
@@ -21,14 +21,15 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """A catalogue's institutions in the file's layout, each as canonical JSON text.
+    """A catalogue's institutions in the file's layout, each as canonical JSON (UTF-8: half
+    the memory of the text).
 
     Made once per load (`build_with_layout`): the content hash is made of it and storage keeps
     it, so a reload lays the catalogue out once. It goes from the check to the store and is
     dropped; a served catalogue never keeps it (a second copy of every text).
     """
 
-    institutions: tuple[str, ...]
+    institutions: tuple[bytes, ...]
 
     def content_hash(self, name: str, updated: date | None, partnership: str | None) -> str:
         """The hash of the catalogue with these own keys and this content."""
@@ -251,15 +252,15 @@ def _contact_data(contact: Contact, inherited: Contact | None) -> dict[str, obje
 
 def layout_of(institutions: Sequence[Institution], services: Sequence[Service]) -> Layout:
     """The catalogue's institutions in the file's layout (see `Layout`)."""
-    return Layout(tuple(institution_texts(institutions, services)))
+    return Layout(tuple(institutions_json(institutions, services)))
 
 
-def institution_texts(
+def institutions_json(
     institutions: Sequence[Institution], services: Sequence[Service]
-) -> Iterator[str]:
-    """Each institution with its services in the file's layout, as canonical JSON text: what
-    the content hash is made of and what storage keeps, one at a time."""
-    return (canonical_text(data) for data in institutions_data(institutions, services))
+) -> Iterator[bytes]:
+    """Each institution with its services in the file's layout, as canonical JSON: what the
+    content hash is made of and what storage keeps, one at a time."""
+    return (canonical_json(data) for data in institutions_data(institutions, services))
 
 
 HASH_STEP = 1 << 18  # bytes hashed at a time by `_hashed`
@@ -276,11 +277,11 @@ def content_hash_of(
     """sha256 of the catalogue's content: equal for the same catalogue, whatever file gave it
     (laid out one institution at a time; `Layout.content_hash` when the layout is at hand)."""
     head = catalog_head(name, updated, partnership)
-    return _hashed(head, institution_texts(institutions, services))
+    return _hashed(head, institutions_json(institutions, services))
 
 
-def _hashed(head: Mapping[str, object], institutions: Iterable[str]) -> str:
-    """sha256 of the catalogue's own keys and its institutions' texts, each on its own line.
+def _hashed(head: Mapping[str, object], institutions: Iterable[bytes]) -> str:
+    """sha256 of the catalogue's own keys and its institutions' JSON, each on its own line.
 
     Hashed a quarter of a megabyte at a time: hashlib lets go of the GIL for every update over
     2 kB and takes it straight back, and so many quick hand-overs keep the event loop waiting
@@ -290,8 +291,8 @@ def _hashed(head: Mapping[str, object], institutions: Iterable[str]) -> str:
     digest = sha256(canonical_json(head))
     pending: list[bytes] = []
     size = 0
-    for text in institutions:
-        pending.append(b"\n" + text.encode())
+    for data in institutions:
+        pending.append(b"\n" + data)
         size += len(pending[-1])
         if size >= HASH_STEP:
             digest.update(b"".join(pending))

@@ -150,14 +150,9 @@ class CatalogDocument(_Document):
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def canonical_text(data: object) -> str:
-    """Data as JSON with sorted keys and no spaces: the same data always gives the same text."""
-    return _CANONICAL.encode(data)
-
-
 def canonical_json(data: object) -> bytes:
-    """`canonical_text` as UTF-8 bytes (what is hashed)."""
-    return canonical_text(data).encode()
+    """Data as JSON with sorted keys and no spaces: the same data always gives the same bytes."""
+    return _CANONICAL.encode(data).encode()
 
 
 MODEL_KEYS: Mapping[str, tuple[str, ...]] = {

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
-from catalog.assemble import Layout, build_catalog, catalog_head, institution_texts
+from catalog.assemble import Layout, build_catalog, catalog_head, institutions_json
 from catalog.format import CatalogDocument
 from catalog.heap import gc_paused
 from catalog.model import Area, Catalog, Institution, Service
@@ -229,10 +229,10 @@ class Database:
         partnership = catalog.partnership
         if layout is not None and len(layout.institutions) != len(catalog.institutions):
             raise ValueError("the layout given is not this catalogue's")
-        texts = (
+        laid_out = (
             layout.institutions
             if layout is not None
-            else institution_texts(catalog.institutions, catalog.services)
+            else institutions_json(catalog.institutions, catalog.services)
         )
         with gc_paused(), Session(self.engine) as session, session.begin():
             connection = session.connection()
@@ -240,8 +240,8 @@ class Database:
                 connection.execute(table.delete().where(table.c.partnership == partnership))
             connection.execute(table_of(CatalogMeta).insert(), [_meta_row(catalog, moment)])
             parts = (
-                {"partnership": partnership, "position": n, "content": text}
-                for n, text in enumerate(texts)
+                {"partnership": partnership, "position": n, "content": data.decode()}
+                for n, data in enumerate(laid_out)
             )
             institutions = (
                 _institution_row(i, n, partnership) for n, i in enumerate(catalog.institutions)
