@@ -29,8 +29,9 @@ RUN apt-get update \
 # The lemma tables and the bundled places' index are built once here (about 15 s), so a
 # container opens them in milliseconds; they are world-readable and the bot only reads them.
 RUN drogowskaz lemmas \
-    && python -c "from bot.settings import Settings; from catalog.places import Gazetteer; \
-Gazetteer.builtin(cache=Settings().places_bundle_index_file)" \
+    && python -c "from bot.settings import Settings; \
+from catalog.places_store import builtin_gazetteer; \
+builtin_gazetteer(cache=Settings().places_bundle_index_file)" \
     && chmod -R a+rX /usr/local/share/drogowskaz
 RUN groupadd --system --gid 10001 drogowskaz \
     && useradd --system --uid 10001 --gid drogowskaz --home-dir /data --no-create-home drogowskaz \

@@ -1,5 +1,7 @@
 """The Dockerfile is checked statically: no Docker engine runs in CI."""
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -55,6 +57,22 @@ def test_image_has_the_font_posters_are_laid_out_in() -> None:
     runs = " ".join(args for kw, args in final_stage if kw == "RUN")
 
     assert "fonts-dejavu-core" in runs
+
+
+def test_the_python_the_image_runs_at_build_runs(tmp_path: Path) -> None:
+    """The image's build steps call the package by name; a rename would break the image only
+    when somebody builds it, so the same code runs here (into a temporary directory)."""
+    runs = " ".join(args for kw, args in instructions() if kw == "RUN")
+    snippets = re.findall(r'python -c "([^"]+)"', runs)
+    environment = {**os.environ, "DROGOWSKAZ_PLACES_CACHE_DIR": str(tmp_path)}
+
+    for snippet in snippets:
+        subprocess.run(  # noqa: S603 - the Dockerfile's own code, this interpreter
+            [sys.executable, "-c", snippet], env=environment, check=True, cwd=tmp_path
+        )
+
+    assert snippets
+    assert list(tmp_path.iterdir())  # the bundled places' index was built where it was told
 
 
 def test_hadolint_finds_nothing() -> None:
