@@ -22,6 +22,7 @@ from catalog.place_names import (
     POWIAT_WORDS,
     WOJ_WORDS,
     WORD_ALIASES,
+    alternation_variants,
     genitive_variants,
     name_key,
     stem,
@@ -170,9 +171,24 @@ class PlaceNameIndex:
 
     def stemmed_keys(self, words: Sequence[str]) -> list[str]:
         """Names with the same stems; for a plural name's genitive ('z Mordów', 'z Siedlec')
-        also without its '-ów' or the 'e' that comes and goes ('Siedlec' -> 'Siedlce')."""
+        also without its '-ów' or the 'e' that comes and goes ('Siedlec' -> 'Siedlce'). When
+        no gmina has, also gminas whose stem a sound change of declension hides."""
+        keys = self._keys_of_stems(genitive_variants(words))
+        if any(key in self.gminas for key in keys):
+            return keys
+        return keys + [key for key in self._hidden_gminas(words) if key not in keys]
+
+    def _hidden_gminas(self, words: Sequence[str]) -> list[str]:
+        """Gminas named by inflected words whose stem a sound change hides: 'w Żywcu',
+        'w Sopocie', 'w Ostrołęce', 'w Paprotni' (the gmina Paprotnia, not the villages
+        Paprotno). Gminas only: among 100,000 village names too many ordinary words change
+        like this ('w Polsce' is not the village Polska)."""
+        found = self._keys_of_stems(alternation_variants(words))
+        return [key for key in found if key in self.gminas]
+
+    def _keys_of_stems(self, variants: Sequence[Sequence[str]]) -> list[str]:
         keys: list[str] = []
-        for variant in genitive_variants(words):
+        for variant in variants:
             stemmed = stem_key(variant)
             found = list(self._stems.get(stemmed, ()))
             if stemmed in self.gminas or stemmed in self.localities:
@@ -183,9 +199,12 @@ class PlaceNameIndex:
     def has_stem(self, words: Sequence[str]) -> bool:
         """True when inflected words (each of 4 letters or more) stem like a known name."""
         long_enough = all(len(WORD_ALIASES.get(word, word)) >= 4 for word in words)
-        return long_enough and any(
-            stem_key(variant) in self._stems or stem_key(variant) in self.gminas
-            for variant in genitive_variants(words)
+        return long_enough and (
+            any(
+                stem_key(variant) in self._stems or stem_key(variant) in self.gminas
+                for variant in genitive_variants(words)
+            )
+            or bool(self._hidden_gminas(words))
         )
 
     def _abbreviated(self, words: Sequence[str]) -> list[str]:

@@ -145,6 +145,47 @@ def genitive_variants(words: Sequence[str]) -> list[tuple[str, ...]]:
     return variants
 
 
+# Sound changes of Polish declension, undone: an inflected folded word's end, and what its
+# nominative may end with instead ('w Sopocie' Sopot, 'w Stargardzie' Stargard, 'w Ujeździe'
+# Ujazd, 'w Ostrołęce' Ostrołęka, 'w Przysusze' Przysucha, 'w Gdyni' Gdynia, 'w Białej
+# Podlaskiej' Biała Podlaska). simplemma knows many of these names, but only as written with
+# Polish letters, which people in a hurry leave out.
+ALTERNATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ezdzie", ("azd", "azda")),
+    ("dzie", ("d", "da")),
+    ("cie", ("t", "ta")),
+    ("dze", ("ga",)),
+    ("sze", ("cha",)),
+    ("ce", ("ka",)),
+    ("ni", ("nia",)),
+    ("iej", ("a",)),
+)
+# A mobile e: 'w Żywcu' Żywiec, 'z Mielca' Mielec, 'we Włocławku' Włocławek, 'w Skórcu' Skórzec.
+_MOBILE_E = re.compile(r"^(.{2,}[^aeiouy])([ck])(?:u|a|em|iem|owi)$")
+
+
+def alternation_variants(words: Sequence[str]) -> list[tuple[str, ...]]:
+    """The words with one word's sound change of declension undone, each way it may go:
+    'zywcu' -> 'zywiec', 'zywec'; 'bialymstoku' -> 'bialystoku' (an adjective inside)."""
+    variants: list[tuple[str, ...]] = []
+    for position, word in enumerate(words):
+        bases: list[str] = []
+        if "ymst" in word:  # 'Białymstoku', 'Krasnymstawie'
+            bases.append(word.replace("ymst", "yst", 1))
+        for ending, nominatives in ALTERNATIONS:
+            if word.endswith(ending) and len(word) - len(ending) >= 2:
+                bases.extend(word[: -len(ending)] + nominative for nominative in nominatives)
+                break
+        mobile = _MOBILE_E.match(word)
+        if mobile:
+            head, tail = mobile.groups()
+            bases.extend((head + "ie" + tail, head + "e" + tail))
+            if head.endswith("r"):  # 'w Skórcu' Skórzec
+                bases.append(head + "ze" + tail)
+        variants.extend((*words[:position], base, *words[position + 1 :]) for base in bases)
+    return variants
+
+
 @dataclass(frozen=True, slots=True)
 class SentenceWord:
     """A word of a sentence: as written, folded, where it is, and how it is written."""

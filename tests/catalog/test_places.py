@@ -6,6 +6,7 @@ import pytest
 
 from catalog.geo import in_poland_polygon
 from catalog.lemmas import word_kind
+from catalog.place_names import POLISH_FOLDS
 from catalog.places import Gazetteer, stem
 from catalog.places_store import read_bundle
 from catalog.text import cyrillic_to_polish
@@ -209,6 +210,54 @@ def test_ordinary_sentence_mentions_no_place(builtin_gazetteer: Gazetteer, text:
 
     assert answer is None
     assert remainder == text
+
+
+HIDDEN_STEMS = {
+    "w Żywcu": "Żywiec",
+    "z Mielca": "Mielec",
+    "we Włocławku": "Włocławek",
+    "w Sosnowcu": "Sosnowiec",
+    "w Grójcu": "Grójec",
+    "w Skórcu": "Skórzec",
+    "w Ostrołęce": "Ostrołęka",
+    "w Hajnówce": "Hajnówka",
+    "w Sopocie": "Sopot",
+    "w Stargardzie": "Stargard",
+    "w Ujeździe": "Ujazd",
+    "w Przysusze": "Przysucha",
+    "w Gdyni": "Gdynia",
+    "w Paprotni": "Paprotnia",
+    "w Białymstoku": "Białystok",
+    "w Białej Podlaskiej": "Biała Podlaska",
+}
+
+
+@pytest.mark.parametrize("written", sorted(HIDDEN_STEMS))
+@pytest.mark.parametrize("letters", ["polish", "plain"])
+def test_a_stem_changed_by_declension_still_names_the_gmina(
+    builtin_gazetteer: Gazetteer, written: str, letters: str
+) -> None:
+    text = f"mieszkam {written} i potrzebuję pomocy"
+    if letters == "plain":
+        text = text.translate(POLISH_FOLDS)
+
+    answer, remainder = builtin_gazetteer.extract(text)
+
+    assert answer is not None
+    units = [answer.gmina] if answer.gmina else list(answer.candidates)
+    assert HIDDEN_STEMS[written] in {unit.name for unit in units if unit is not None}
+    assert remainder.endswith("i potrzebuj" + ("ę" if letters == "polish" else "e") + " pomocy")
+    assert written.split()[-1] not in remainder
+
+
+@pytest.mark.parametrize("text", ["mieszkam w Polsce od roku", "pracuję w placówce"])
+def test_an_ordinary_word_changed_by_declension_is_no_village(
+    builtin_gazetteer: Gazetteer, text: str
+) -> None:
+    for written in (text, text.translate(POLISH_FOLDS)):
+        answer, _ = builtin_gazetteer.extract(written)
+
+        assert answer is None, written
 
 
 def test_pin_in_siedlce_resolves_to_the_town(builtin_gazetteer: Gazetteer) -> None:
