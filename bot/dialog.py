@@ -179,7 +179,7 @@ def _on_command(state: DialogState, command: Command, deps: Deps, now: datetime)
         return Step(state, (Reply(text, kind="privacy"),))
     if name in ("usun", "usuń", "delete", "forget"):
         return _forget(state)
-    return Step(state, (Reply(t("dialog.help", lang), kind="help"), *_ask(state, deps, now)))
+    return Step(state, (Reply(t("dialog.help", lang), kind="help"), *_ask(state)))
 
 
 def _open_place_link(state: DialogState, link: PlaceLink, deps: Deps, now: datetime) -> Step:
@@ -214,7 +214,7 @@ def _on_choice(state: DialogState, token: str, deps: Deps, now: datetime) -> Ste
         state = replace(state, step=StepName.WHO)
     pressed = _BUTTONS.get(kind)
     if pressed is None:
-        return Step(state, _ask(state, deps, now))
+        return Step(state, _ask(state))
     return pressed(state, value, deps, now)
 
 
@@ -228,16 +228,16 @@ def _on_forget(state: DialogState, _value: str, _deps: Deps, _now: datetime) -> 
 
 def _on_language(state: DialogState, value: str, deps: Deps, now: datetime) -> Step:
     if value not in LANGUAGES:
-        return Step(state, _ask(state, deps, now))
+        return Step(state, _ask(state))
     state = replace(state, lang=value, lang_chosen=True)
     if state.step == StepName.START:
         return _on_command(state, Command("start"), deps, now)
-    return Step(state, (Reply(t("dialog.language.changed", value)), *_ask(state, deps, now)))
+    return Step(state, (Reply(t("dialog.language.changed", value)), *_ask(state)))
 
 
 def _on_who(state: DialogState, value: str, deps: Deps, now: datetime) -> Step:
     if value not in WHO:
-        return Step(state, _ask(state, deps, now))
+        return Step(state, _ask(state))
     return _advance(_answered(replace(state, who=value), "who"), deps, now, [])
 
 
@@ -247,7 +247,7 @@ def _on_age(state: DialogState, value: str, deps: Deps, now: datetime) -> Step:
     elif value in AGE_RANGES:
         state = replace(state, age=AGE_RANGES[value], age_range=value)
     else:
-        return Step(state, _ask(state, deps, now))
+        return Step(state, _ask(state))
     return _advance(_answered(state, "age"), deps, now, [])
 
 
@@ -256,13 +256,13 @@ def _on_place_button(state: DialogState, value: str, deps: Deps, now: datetime) 
     if value in labels and value.isdigit():
         chosen = replace(state, place_code=value[:6], place_label=labels[value], options=())
         return _advance(_answered(chosen, "place"), deps, now, [])
-    return Step(state, _ask(state, deps, now))
+    return Step(state, _ask(state))
 
 
 def _on_suggestion(state: DialogState, value: str, deps: Deps, now: datetime) -> Step:
     typed = dict(state.options).get(f"try:{value}")
     if typed is None:
-        return Step(state, _ask(state, deps, now))
+        return Step(state, _ask(state))
     return _on_place_answer(state, deps.places.find(typed), deps, now, [])
 
 
@@ -270,15 +270,15 @@ def _on_skip(state: DialogState, _value: str, deps: Deps, now: datetime) -> Step
     return _skip(state, deps, now)
 
 
-def _on_back(state: DialogState, _value: str, deps: Deps, now: datetime) -> Step:
-    return _back(state, deps, now)
+def _on_back(state: DialogState, _value: str, _deps: Deps, _now: datetime) -> Step:
+    return _back(state)
 
 
-def _on_change(state: DialogState, value: str, deps: Deps, now: datetime) -> Step:
+def _on_change(state: DialogState, value: str, _deps: Deps, _now: datetime) -> Step:
     if value not in QUESTIONS:
-        return Step(state, _ask(state, deps, now))
+        return Step(state, _ask(state))
     changed = replace(state, step=value, done=tuple(d for d in state.done if d != value))
-    return Step(changed, _ask(changed, deps, now))
+    return Step(changed, _ask(changed))
 
 
 def _on_more(state: DialogState, _value: str, deps: Deps, now: datetime) -> Step:
@@ -297,7 +297,7 @@ def _on_situation_button(state: DialogState, value: str, deps: Deps, now: dateti
     if value == "done":
         return _advance(_answered(state, "situation"), deps, now, [])
     if value not in SITUATIONS:
-        return Step(state, _ask(state, deps, now))
+        return Step(state, _ask(state))
     chosen = tuple(key for key in state.situations if key != value)
     if value not in state.situations:
         chosen = (*state.situations, value)
@@ -310,19 +310,19 @@ def _skip(state: DialogState, deps: Deps, now: datetime) -> Step:
     if current == "choose_place":
         current = "place"
     if current not in QUESTIONS:
-        return Step(state, _ask(state, deps, now))
+        return Step(state, _ask(state))
     cleared = _clear(state, current)
     return _advance(_answered(cleared, current), deps, now, [])
 
 
-def _back(state: DialogState, deps: Deps, now: datetime) -> Step:
+def _back(state: DialogState) -> Step:
     current = "results" if state.step == "choose_place" else state.step  # back to typing
     order = (*QUESTIONS, "results")
     index = order.index(current) if current in order else 0
     target = QUESTIONS[max(index - 1, 0)]
     keep = QUESTIONS[: QUESTIONS.index(target)]
     moved = replace(state, step=target, done=tuple(d for d in state.done if d in keep), page=0)
-    return Step(moved, _ask(moved, deps, now))
+    return Step(moved, _ask(moved))
 
 
 def _show_on_map(state: DialogState, service_id: str, deps: Deps) -> Step:
@@ -351,7 +351,7 @@ def _open_card(state: DialogState, service_id: str, deps: Deps, now: datetime) -
 def _on_text(state: DialogState, text: str, deps: Deps, now: datetime, lead: list[Reply]) -> Step:
     text = text.strip()
     if not text:
-        return Step(state, (*lead, *_ask(state, deps, now)))
+        return Step(state, (*lead, *_ask(state)))
     need = read(text, deps.places, expecting=_EXPECTING.get(state.step), served=deps.served)
     state = _in_their_language(state, need)
     if need.danger:
@@ -361,7 +361,7 @@ def _on_text(state: DialogState, text: str, deps: Deps, now: datetime, lead: lis
     if word == "restart":
         return _on_command(state, Command("start"), deps, now)
     if word in ("skip", "back"):
-        result = _skip(state, deps, now) if word == "skip" else _back(state, deps, now)
+        result = _skip(state, deps, now) if word == "skip" else _back(state)
         return replace(result, replies=(*lead, *result.replies))
     if word == "unknown" and state.step == "age":
         return _on_choice(state, "age:unknown", deps, now)
@@ -413,7 +413,7 @@ def _on_text(state: DialogState, text: str, deps: Deps, now: datetime, lead: lis
         if need.place_weak and place.gmina is not None:  # a guess: asked, never used silently
             options = ((place.gmina.teryt, unit_label(place.gmina, state.lang)),)
             asking = replace(_answered(state, "who"), step="choose_place", options=options)
-            return Step(asking, (*lead, *_ask(asking, deps, now)))
+            return Step(asking, (*lead, *_ask(asking)))
         placed = _on_place_answer(_answered(state, "who"), place, deps, now, lead)
         return _noted_when_asked_again(state, placed, lead)
     if understood:
@@ -426,7 +426,7 @@ def _on_text(state: DialogState, text: str, deps: Deps, now: datetime, lead: lis
     if state.step in NOT_UNDERSTOOD_SAYS_WHAT:
         key = f"{key}.{state.step}"  # says what this question expects
     not_understood = Reply(t(key, state.lang), kind="not_understood")
-    return Step(state, (*lead, not_understood, *_ask(state, deps, now)))
+    return Step(state, (*lead, not_understood, *_ask(state)))
 
 
 def _noted_when_asked_again(before: DialogState, result: Step, lead: list[Reply]) -> Step:
@@ -499,7 +499,7 @@ def _on_place_answer(
     if answer.candidates:
         options = tuple((unit.teryt, unit_label(unit, lang)) for unit in answer.candidates)
         asking = replace(state, step="choose_place", options=options)
-        return Step(asking, (*lead, *_ask(asking, deps, now)))
+        return Step(asking, (*lead, *_ask(asking)))
     if answer.outside_poland:
         outside = replace(state, place_code=None, place_label=None, options=())
         lead.append(Reply(t("dialog.place.outside_poland", lang)))
@@ -531,15 +531,15 @@ def _advance(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) -
     for question in QUESTIONS:
         if question not in done:
             asking = replace(state, step=question)
-            return Step(asking, (*lead, *_ask(asking, deps, now)))
+            return Step(asking, (*lead, *_ask(asking)))
     return results(replace(state, page=0), deps, now, lead)
 
 
-def _ask(state: DialogState, deps: Deps, now: datetime) -> tuple[Reply, ...]:
+def _ask(state: DialogState) -> tuple[Reply, ...]:
     """The question of the step the conversation is at (the results' footer after them)."""
     question = _QUESTIONS.get(state.step)
     if question is None:
-        return (footer(state, deps, now, more=False),)
+        return (footer(state, more=False),)
     return (question(state),)
 
 

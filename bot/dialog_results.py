@@ -49,7 +49,7 @@ def results(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) ->
     page = min(state.page, pages - 1)
     if state.page >= pages:
         more = Reply(t("dialog.results.no_more", lang))
-        return Step(replace(state, page=page), (*lead, more, footer(state, deps, now, more=False)))
+        return Step(replace(state, page=page), (*lead, more, footer(state, more=False)))
     state = replace(state, page=page)
     first = page * PAGE_SIZE
     shown = found[first : first + PAGE_SIZE]
@@ -58,7 +58,7 @@ def results(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) ->
         replies.append(Reply(_summary(state, len(found)), kind="results"))
     office = _office_for(shown, state, deps)
     replies.extend(numbered(shown, lang, now, first + 1, office=office))
-    replies.append(footer(state, deps, now, more=page + 1 < pages))
+    replies.append(footer(state, more=page + 1 < pages))
     return Step(state, tuple(replies), outcome=outcome)
 
 
@@ -110,7 +110,7 @@ def _summary(state: DialogState, count: int) -> str:
     return "\n".join(parts)
 
 
-def footer(state: DialogState, deps: Deps, now: datetime, *, more: bool) -> Reply:  # noqa: ARG001
+def footer(state: DialogState, *, more: bool) -> Reply:
     """The buttons under results: more, the places meant, change, restart, forget."""
     lang = state.lang
     buttons: list[tuple[Button, ...]] = []
@@ -146,7 +146,7 @@ def _nothing_found(state: DialogState, deps: Deps, now: datetime, lead: list[Rep
         replies.extend(numbered(contacts, lang, now, 1))
     else:
         replies.append(Reply(t("dialog.results.no_caseworker", lang), kind="caseworker"))
-    replies.append(footer(state, deps, now, more=False))
+    replies.append(footer(state, more=False))
     return Step(state, tuple(replies), outcome="fallback" if contacts else "none")
 
 
