@@ -140,14 +140,16 @@ class PlaceNameIndex:
             joined = " ".join(words)
             firsts = list(self._first.get(words[0], ()))
             if len(words) == 1:  # 'koło Tomaszowa': the first word of a town's name, inflected
-                firsts += self._first_by_stem.get(stem(words[0]), [])
+                firsts += self._firsts_inflected(words[0])
                 joined = next((key.split(" ")[0] for key in firsts), joined)
             for key in firsts:
                 if key.startswith(joined + " ") and key not in keys:
                     for code in self.gminas.get(key, ()):
                         if self._rank[code] <= 2 and code not in match.prefix_towns:
                             match.prefix_towns.append(code)
-            if match.prefix_towns and self.town_and_rural(match.gminas):
+            # 'Kalisz' is the city, not also Kalisz Pomorski; 'Siedlce' the town and its gmina
+            city = any(self._rank[code] <= 1 for code in match.gminas)
+            if match.prefix_towns and (city or self.town_and_rural(match.gminas)):
                 match.prefix_towns = []
         return match
 
@@ -206,6 +208,23 @@ class PlaceNameIndex:
             )
             or bool(self._hidden_gminas(words))
         )
+
+    def starts_town_name(self, words: Sequence[str]) -> bool:
+        """True when one inflected word is the first word of a town's name: 'Siemianowicach'
+        (Siemianowice Śląskie), 'Kędzierzynie' (Kędzierzyn-Koźle), 'Ostrowcu'."""
+        return len(words) == 1 and bool(self._firsts_inflected(words[0]))
+
+    def _firsts_inflected(self, word: str) -> list[str]:
+        """Names of several words whose first word this one is, inflected: 'tomaszowa' ->
+        'tomaszow mazowiecki', ...; 'ostrowcu' -> 'ostrowiec swietokrzyski' (a mobile e)."""
+        found = self._first_by_stem.get(stem(word), [])
+        if found:
+            return list(found)
+        for (variant,) in alternation_variants([word]):
+            found = self._first_by_stem.get(stem(variant), [])
+            if found:
+                return list(found)
+        return []
 
     def _abbreviated(self, words: Sequence[str]) -> list[str]:
         """'Tomaszow Maz', 'Gorzów Wlkp.': later words may be cut short."""

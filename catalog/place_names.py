@@ -4,6 +4,7 @@ unit words, ordinary words that are also villages)."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,6 +58,8 @@ ABBREVIATIONS = {
     "st": "stary",
     "gr": "gorny",
     "dln": "dolny",
+    "tryb": "trybunalski",
+    "zdr": "zdroj",
 }
 
 
@@ -147,8 +150,8 @@ def genitive_variants(words: Sequence[str]) -> list[tuple[str, ...]]:
 
 # Sound changes of Polish declension, undone: an inflected folded word's end, and what its
 # nominative may end with instead ('w Sopocie' Sopot, 'w Stargardzie' Stargard, 'w Ujeździe'
-# Ujazd, 'w Ostrołęce' Ostrołęka, 'w Przysusze' Przysucha, 'w Gdyni' Gdynia, 'w Białej
-# Podlaskiej' Biała Podlaska). simplemma knows many of these names, but only as written with
+# Ujazd, 'w Ostrołęce' Ostrołęka, 'w Przysusze' Przysucha, 'w Gdyni' Gdynia, 'w Rudzie
+# Śląskiej' Ruda Śląska). simplemma knows many of these names, but only as written with
 # Polish letters, which people in a hurry leave out.
 ALTERNATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("ezdzie", ("azd", "azda")),
@@ -158,18 +161,20 @@ ALTERNATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("sze", ("cha",)),
     ("ce", ("ka",)),
     ("ni", ("nia",)),
-    ("iej", ("a",)),
+    ("iej", ("a", "ia")),
 )
+MAX_ALTERNATIONS = 32
 # A mobile e: 'w Żywcu' Żywiec, 'z Mielca' Mielec, 'we Włocławku' Włocławek, 'w Skórcu' Skórzec.
 _MOBILE_E = re.compile(r"^(.{2,}[^aeiouy])([ck])(?:u|a|em|iem|owi)$")
 
 
 def alternation_variants(words: Sequence[str]) -> list[tuple[str, ...]]:
-    """The words with one word's sound change of declension undone, each way it may go:
-    'zywcu' -> 'zywiec', 'zywec'; 'bialymstoku' -> 'bialystoku' (an adjective inside)."""
-    variants: list[tuple[str, ...]] = []
-    for position, word in enumerate(words):
-        bases: list[str] = []
+    """The words with sound changes of declension undone, each way they may go: 'zywcu' ->
+    'zywiec', 'zywec'; 'bialymstoku' -> 'bialystoku' (an adjective inside); 'rudzie slaskiej'
+    -> 'ruda slaska' (both words). At most MAX_ALTERNATIONS variants."""
+    options: list[list[str]] = []
+    for word in words:
+        bases = [word]
         if "ymst" in word:  # 'Białymstoku', 'Krasnymstawie'
             bases.append(word.replace("ymst", "yst", 1))
         for ending, nominatives in ALTERNATIONS:
@@ -182,8 +187,9 @@ def alternation_variants(words: Sequence[str]) -> list[tuple[str, ...]]:
             bases.extend((head + "ie" + tail, head + "e" + tail))
             if head.endswith("r"):  # 'w Skórcu' Skórzec
                 bases.append(head + "ze" + tail)
-        variants.extend((*words[:position], base, *words[position + 1 :]) for base in bases)
-    return variants
+        options.append(bases)
+    variants = itertools.islice(itertools.product(*options), 1, MAX_ALTERNATIONS + 1)
+    return list(variants)
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,7 @@ __all__ = [
 ]
 
 MAX_CANDIDATES = 8
+LONG_WORD = 8  # letters: an inflected word this long is rarely an ordinary word's twin
 LOCATE_MAX_KM = 25.0  # farther than this from any known place: no gmina is guessed
 OUTSIDE_POLAND_KM = 30.0  # outside the border polygon and this far from a Polish place
 
@@ -495,7 +496,12 @@ class Gazetteer:
             abbreviated = len(words) > 1 and words[-1] in ABBREVIATIONS
             if not exact and not (capital or proper or after_lead or abbreviated):
                 continue
-            if not exact and not (self.names.has_stem(words) or abbreviated):
+            # 'w Siemianowicach': a town's first word, written as a name or long after 'w'
+            town_start = capital or (after_lead and len(words[0]) >= LONG_WORD)
+            inflected = self.names.has_stem(words) or (
+                town_start and self.names.starts_town_name(words)
+            )
+            if not exact and not (inflected or abbreviated):
                 continue
             match = self.names.match(words, fuzzy=False)
             if previous in GENITIVE_LEADS and match.gminas:

@@ -229,7 +229,29 @@ HIDDEN_STEMS = {
     "w Paprotni": "Paprotnia",
     "w Białymstoku": "Białystok",
     "w Białej Podlaskiej": "Biała Podlaska",
+    "w Rudzie Śląskiej": "Ruda Śląska",
+    "w Jeleniej Górze": "Jelenia Góra",
 }
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("mieszkam w Siemianowicach", "Siemianowice Śląskie"),
+        ("mieszkam w siemianowicach", "Siemianowice Śląskie"),
+        ("mieszkam w Kaliszu", "Kalisz"),  # the city, not also Kalisz Pomorski
+        ("mieszkam w Piotrkowie Tryb.", "Piotrków Trybunalski"),
+        ("mieszkam w Skarżysku", "Skarżysko-Kamienna"),
+    ],
+)
+def test_a_town_named_by_its_first_word_or_shortened_is_that_town(
+    builtin_gazetteer: Gazetteer, text: str, name: str
+) -> None:
+    answer, _ = builtin_gazetteer.extract(text)
+
+    assert answer is not None
+    assert answer.gmina is not None
+    assert answer.gmina.name == name
 
 
 @pytest.mark.parametrize("written", sorted(HIDDEN_STEMS))
@@ -250,7 +272,16 @@ def test_a_stem_changed_by_declension_still_names_the_gmina(
     assert written.split()[-1] not in remainder
 
 
-@pytest.mark.parametrize("text", ["mieszkam w Polsce od roku", "pracuję w placówce"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mieszkam w Polsce od roku",
+        "pracuję w placówce",
+        "rodzina została w Kijowie",  # villages named Kijów are no reason to guess
+        "przyjdę w środę",
+        "w srode",  # a town's first word, short: only with its capital ('Środa Śląska')
+    ],
+)
 def test_an_ordinary_word_changed_by_declension_is_no_village(
     builtin_gazetteer: Gazetteer, text: str
 ) -> None:
