@@ -260,18 +260,23 @@ _UNITS_AFTER = (
     r"dollars?|pounds?|times|дiт\w*|діт\w*|дн\w*|тижн\w*|місяц\w*|грн|годин\w*|дет\w*|недел\w*|"
     r"месяц\w*|час\w*|раз\w*|%|\d))"
 )
-_YEARS = (
+# The texts these patterns read are folded, so the patterns are too ('йому' is read as 'иому').
+_YEARS = fold(
     r"(?:lat(?:a|ek|ka|ki|kiem|ku)?|l\.|rok(?:u|iem)?|letni\w*|latk\w*|years?|yrs?|y\.?\s?o\.?|"
     r"year-olds?|рок\w*|рік|річн\w*|лет\w*|год(?:а|ик\w*)?|літ\w*)"
 )
 _AGE_AFTER = re.compile(r"(?<![\d.,])(\d{1,3})\s*-?\s*" + _YEARS + r"(?!\w)")
-_FIRST_PERSON = r"mam|jestem|i'?m|i\s+am|мені|мне|я|me"
-_THIRD_PERSON = (
+_FIRST_PERSON = fold(r"mam|jestem|i'?m|i\s+am|мені|мне|я|me")
+_THIRD_PERSON = fold(
     r"ma|jest|is|he'?s|she'?s|aged|йому|їй|ему|ей|сину|сыну|доньці|дочці|дочери|син|сын|"
-    r"syn|corka|corke|coreczka|dziecko|mama|tata|babcia|dziadek|son|daughter|mother|father"
+    r"syn|corka|corke|coreczka|dziecko|mama|tata|babcia|dziadek|son|daughter|mother|father|"
+    r"brat|siostra|wnuk|wnuczka|tesciowa|tesc|grandma|grandmother|grandpa|grandfather|mum|mom|"
+    r"dad|brother|sister|мамі|мама|тато|татові|бабусі|бабуся|дідусь|дідусеві|маме|папе|"
+    r"бабушке|дедушке|мать|отец"
 )
 _AGE_BEFORE = re.compile(
-    rf"(?<!\w)(?:(?P<first>{_FIRST_PERSON})|(?P<third>{_THIRD_PERSON})|wiek|age|вік|возраст)"
+    rf"(?<!\w)(?:(?P<first>{_FIRST_PERSON})|(?P<third>{_THIRD_PERSON})|wiek|age|вік|возраст|"
+    r"(?<!od )(?<!przez )lat)"  # "lat 80", as forms write it; not "od lat 10" (for ten years)
     r"\s*[:(]?\s*(?P<value>\d{1,3})\s*\)?(?![\d.,]\d)"
     + _UNITS_AFTER
     + r"(?:\s*-?\s*"

@@ -470,11 +470,8 @@ def _phrase(
             stem = fold(part[:-1])
             terms.append(Term(frozenset(), stem=stem))
             continue
-        tokens = tokenize(part)
-        if not tokens:
-            continue
-        forms = frozenset(form for token in tokens for form in token.forms)
-        terms.append(Term(forms))
+        # each word its own term: "self-harm" is "self" then "harm", not either of them
+        terms.extend(Term(frozenset(token.forms)) for token in tokenize(part))
     if not terms:
         msg = f"vocabulary: empty phrase {written!r}"
         raise ValueError(msg)

@@ -484,7 +484,8 @@ def test_extra_words_at_a_question_are_kept_and_acknowledged() -> None:
 
     conversation.send(Text("nie mam mieszkania"))
 
-    assert conversation.state.situations == ("unemployment", "housing")
+    # no flat of one's own is homelessness (art. 6 of the Act on Social Assistance)
+    assert conversation.state.situations == ("unemployment", "homelessness")
     assert conversation.last.replies[0].text == "Dobrze, rozumiem."
     assert conversation.state.step == "age"
 

@@ -36,6 +36,13 @@ def reading(text: str, gazetteer: Gazetteer) -> Need:
         ("I'm seventeen and need a job", "me", 17),
         ("My mother is 80 and needs care at home", "other", 80),
         ("mam 2 dzieci i szukam pracy", None, None),
+        ("син вживає наркотики, йому 16", "child", 16),
+        ("їй 80, вона хворіє", "other", 80),
+        ("ему 16, пьет", "other", 16),
+        ("mama lat 80, potrzebuje opieki", "other", 80),
+        ("syn lat 17 szuka pracy", "child", 17),
+        ("od lat 10 pije", None, None),
+        ("grandma (84) lives alone", "other", 84),
     ],
 )
 def test_who_and_the_age_of_the_person_who_needs_help_are_read(
@@ -59,7 +66,16 @@ def test_a_bare_number_is_an_age_only_where_an_age_is_asked(builtin_gazetteer: G
 
 
 @pytest.mark.parametrize(
-    "text", ["mąż mnie bije", "my husband hits me", "чоловік мене б'є", "żona pije"]
+    "text",
+    [
+        "mąż mnie bije",
+        "my husband hits me",
+        "чоловік мене б'є",
+        "żona pije",
+        "jestem w żałobie po mężu",
+        "boję się o partnerkę",
+        "муж пьёт и бьёт",
+    ],
 )
 def test_a_spouse_makes_the_writer_an_adult(text: str, builtin_gazetteer: Gazetteer) -> None:
     need = reading(text, builtin_gazetteer)
@@ -73,6 +89,23 @@ def test_the_main_situation_comes_before_context_ones(builtin_gazetteer: Gazette
 
     assert need.main == "after_prison"
     assert dict(need.situations)["unemployment"] < 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "main"),
+    [
+        ("jestem emerytką, nie starcza mi na leki", "poverty"),
+        ("koło Inowłodza, nie starcza na opał, jestem emerytem", "poverty"),
+        ("я пенсіонерка, немає грошей на їжу", "poverty"),
+        ("I'm retired and I have no money for food", "poverty"),
+        ("żona jest uzależniona od leków", "addiction"),
+        ("jestem na zwolnieniu warunkowym, szukam pracy", "after_prison"),
+    ],
+)
+def test_the_main_situation_is_what_the_person_asks_for(
+    text: str, main: str, builtin_gazetteer: Gazetteer
+) -> None:
+    assert reading(text, builtin_gazetteer).main == main
 
 
 def test_an_old_person_who_cannot_cope_needs_care_first(builtin_gazetteer: Gazetteer) -> None:
@@ -90,6 +123,11 @@ def test_an_old_person_who_cannot_cope_needs_care_first(builtin_gazetteer: Gazet
         "якби мене не було",
         "всем будет лучше без меня",
         "everyone would be better off without me",
+        "nie mam po co żyć",
+        "nie mam dla kogo żyć",
+        "нема для чого жити",
+        "незачем жить",
+        "I have nothing to live for",
     ],
 )
 def test_passive_wording_of_suicide_is_danger(text: str, builtin_gazetteer: Gazetteer) -> None:

@@ -49,6 +49,15 @@ EXPECTED = [
     ("czynsz dopłata", "housing"),
     ("dodatek mieszkaniowy", "housing"),
     ("kurs zawodowy", "education"),
+    ("nie mam na chleb", "poverty"),
+    ("brakuje nam na jedzenie", "poverty"),
+    ("nie mam czym palić w piecu", "poverty"),
+    ("wywalili mnie z roboty", "unemployment"),
+    ("szukam jakiejś fuchy", "unemployment"),
+    ("mieszkam na działce, bo nie mam gdzie", "homelessness"),
+    ("śpię u znajomych, nie mam mieszkania", "homelessness"),
+    ("koczuję na klatce schodowej", "homelessness"),
+    ("konkubent mnie leje", "domestic_violence"),
     # Ukrainian and Russian
     ("шукаю роботу", "unemployment"),
     ("втратила роботу", "unemployment"),
@@ -57,6 +66,12 @@ EXPECTED = [
     ("ніде жити", "homelessness"),
     ("потрібен психолог", "mental_health"),
     ("ищу работу", "unemployment"),
+    ("маме нужен уход", "elderly_care"),
+    ("меня уволили", "unemployment"),
+    ("выгнали из квартиры", "homelessness"),
+    ("не хватает денег на еду", "poverty"),
+    ("сын бросил школу", "youth"),
+    ("освободился из тюрьмы", "after_prison"),
     # English
     ("I need a job", "unemployment"),
     ("I lost my job", "unemployment"),
@@ -140,6 +155,27 @@ def test_phrase_words_may_have_two_other_words_between_but_not_more() -> None:
 
     assert "homelessness" in words.understand("gdzie dziś mam spać").situations
     assert "homelessness" not in words.understand("gdzie dziś ja mam spać").situations
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("nie mam czym palić w piecu", "mental_health"),  # not "panic"
+        ("wywalili mnie z roboty", "mental_health"),  # not "wypalenie"
+        ("koczuję na klatce schodowej", "youth"),  # not "latka"
+        ("ex nie płaci alimentów", "after_prison"),  # "ex" alone is not "ex-prisoner"
+        ("żona jest uzależniona od leków", "mental_health"),  # "leków" is not "lękowe"
+    ],
+)
+def test_a_word_like_another_does_not_take_its_meaning(text: str, wrong: str) -> None:
+    assert wrong not in vocabulary().understand(text).situations
+
+
+def test_each_word_of_a_hyphenated_entry_must_be_there() -> None:
+    words = Vocabulary.from_documents([{"danger": {"mental_health": ["self-harm"]}}])
+
+    assert words.understand("I self-harm").danger
+    assert not words.understand("I do not want to harm anyone").danger
 
 
 def test_stem_entry_matches_every_ending() -> None:
