@@ -96,7 +96,11 @@ def similarity(written: str, known: str) -> float:
         and known[common:] in _ENDINGS
     ):
         return INFLECTED
-    if shorter >= 5 and _typo_distance(written, known) <= _typo_limit(shorter):
+    if (
+        shorter >= 5
+        and written[0] == known[0]  # people seldom mistype a first letter: "очень" is no "учень"
+        and _typo_distance(written, known) <= _typo_limit(shorter)
+    ):
         return TYPO
     return 0.0
 

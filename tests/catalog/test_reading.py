@@ -100,6 +100,18 @@ def test_the_main_situation_comes_before_context_ones(builtin_gazetteer: Gazette
         ("I'm retired and I have no money for food", "poverty"),
         ("żona jest uzależniona od leków", "addiction"),
         ("jestem na zwolnieniu warunkowym, szukam pracy", "after_prison"),
+        # how it feels comes after the trouble it is about
+        ("mam raka i nie mam siły", "illness"),
+        ("stracilem prace i jestem w stresie", "unemployment"),
+        ("mam dość, mąż pije", "addiction"),
+        ("I live alone and have no money", "poverty"),
+        ("I'm stressed, I lost my job", "unemployment"),
+        ("потеряла работу, очень тяжело, нет сил", "unemployment"),
+        ("не справляюся, немає грошей на їжу", "poverty"),
+        # and alone it is the trouble
+        ("nie mam już siły", "mental_health"),
+        ("I can't cope anymore", "mental_health"),
+        ("не справляюся", "mental_health"),
     ],
 )
 def test_the_main_situation_is_what_the_person_asks_for(

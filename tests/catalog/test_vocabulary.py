@@ -165,6 +165,7 @@ def test_phrase_words_may_have_two_other_words_between_but_not_more() -> None:
         ("koczuję na klatce schodowej", "youth"),  # not "latka"
         ("ex nie płaci alimentów", "after_prison"),  # "ex" alone is not "ex-prisoner"
         ("żona jest uzależniona od leków", "mental_health"),  # "leków" is not "lękowe"
+        ("потеряла работу, очень тяжело", "youth"),  # "очень" is not "учень"
     ],
 )
 def test_a_word_like_another_does_not_take_its_meaning(text: str, wrong: str) -> None:
@@ -195,6 +196,8 @@ def test_stem_entry_matches_every_ending() -> None:
         ("teraz", "terapia", False),
         ("stracic", "straszy", False),
         ("mam", "mama", False),
+        ("очень", "учень", False),  # Russian "very" is no Ukrainian "pupil"
+        ("klatce", "latka", False),
     ],
 )
 def test_similarity_accepts_endings_and_typos_but_not_other_words(
