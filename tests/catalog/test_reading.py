@@ -338,3 +338,18 @@ def test_same_name_places_served_at_any_level_are_asked_about_not_guessed(
 
 def test_every_situation_has_its_place_in_the_order_of_main_situations() -> None:
     assert sorted(MAIN_FIRST) == sorted(SITUATIONS)
+
+
+@pytest.mark.parametrize("text", ["mąż pije", "żona pije, mam dość", "my husband drinks"])
+def test_a_spouse_who_drinks_is_not_a_parenting_matter(
+    text: str, builtin_gazetteer: Gazetteer
+) -> None:
+    catalog = catalog_with(
+        service("parents-line", name="Telefon dla rodziców", situations=("addiction", "family")),
+        service("clinic", name="Poradnia", situations=("addiction",)),
+    )
+    need = reading(text, builtin_gazetteer)
+
+    found = SearchIndex.of(catalog).search(need.query(gmina=SIEDLCE.code))
+
+    assert found.matches[0].service.id == "clinic"
