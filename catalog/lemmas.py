@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
@@ -28,6 +28,7 @@ from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy
 from simplemma.strategies.dictionaries.dictionary_factory import (
     DEFAULT_DICTIONARY_FACTORY,
     CachingDictionaryFactory,
+    DefaultDictionaryFactory,
     DictionaryFactory,
     _load_dictionary_from_disk,
 )
@@ -73,6 +74,30 @@ def word_kind(word: str) -> str:
             return "unknown"
         found = str(lemmatizer.lemmatize(word, lang=LEMMA_LANGUAGES))
     return "proper" if found[:1].isupper() else "common"
+
+
+def ordinary_words(words: Iterable[str], languages: Sequence[str]) -> set[str]:
+    """Those of the words that a language's dictionary knows as ordinary words, with a
+    lower-case lemma ('log', 'полиция', 'жара'); names ('Warsaw', 'Білосток') are not.
+
+    Languages other than LEMMA_LANGUAGES are read into memory for this call (about a second
+    and 150 MB for Russian): for importing place files, never in the running bot.
+    """
+    candidates = list(words)
+    _, tries = _lemma_tables()
+    in_memory = DictionaryLookupStrategy(DefaultDictionaryFactory(cache_max_size=1))
+    found: set[str] = set()
+    for language in languages:
+        for word in candidates:
+            token = normalize_token(word.casefold())
+            if language in LEMMA_LANGUAGES:
+                with _lemma_lock:
+                    known = tries.get_lemma(token, language)
+            else:
+                known = in_memory.get_lemma(token, language)
+            if known is not None and known[:1].islower():
+                found.add(word)
+    return found
 
 
 _LEMMA_BUILD_MESSAGE = "building lemma tables once (about 15 s)"

@@ -23,12 +23,13 @@ from catalog.place_names import (
     WOJ_WORDS,
     WORD_ALIASES,
     alternation_variants,
+    exonym_keys,
     genitive_variants,
     name_key,
     stem,
     stem_key,
 )
-from catalog.place_types import LocalityRecord, Unit
+from catalog.place_types import ExonymRecord, LocalityRecord, Unit
 
 TOWN_RM = frozenset({"96", "95", "98"})  # TERYT SIMC kinds of a town (miasto, its part)
 
@@ -40,6 +41,7 @@ class NameMatch:
     gminas: list[str] = field(default_factory=list)  # 6-digit codes named like the query
     localities: dict[str, str] = field(default_factory=dict)  # gmina code -> locality name
     prefix_towns: list[str] = field(default_factory=list)  # 'Tomaszów' -> Tomaszów Mazowiecki
+    exonym: bool = False  # its gminas were named only in another language ('Cracow')
 
     def empty(self) -> bool:
         """True when the name matched nothing."""
@@ -49,7 +51,10 @@ class NameMatch:
 class PlaceNameIndex:
     """Folded names of gminas, localities, powiats and województwa, with the codes they name.
 
-    `rank` orders gminas by kind (0 a city with powiat rights ... 3 a rural gmina).
+    `rank` orders gminas by kind (0 a city with powiat rights ... 3 a rural gmina). A gmina
+    is also named by its town's names in other languages (`exonyms`: 'Cracow', 'Білосток'
+    by its Polish spelling), matched like its own name except as the first word of a longer
+    name ('Nowy' is never 'Novyy Sonch') or with a typo, and never in place of a Polish name.
     """
 
     def __init__(
@@ -57,6 +62,7 @@ class PlaceNameIndex:
         units: Mapping[str, Unit],
         rank: Mapping[str, int],
         localities: Iterable[LocalityRecord],
+        exonyms: Iterable[ExonymRecord] = (),
     ) -> None:
         self._units = units
         self._rank = rank
@@ -91,6 +97,16 @@ class PlaceNameIndex:
                 self.localities[key].append((gmina, name))
             if locality.rm in TOWN_RM:
                 self._town_localities.add(gmina + key)
+        self._exonyms: set[str] = set()
+        for exonym in exonyms:
+            key = exonym_keys(exonym.name)[0]
+            owner = units.get(exonym.gmina)
+            polish = key not in self._exonyms and (key in self.gminas or key in self.localities)
+            if owner is None or polish:
+                continue  # a Polish place's name stays that place's only
+            self._exonyms.add(key)
+            if owner.code not in self.gminas[key]:
+                self.gminas[key].append(owner.code)
         self._stems: dict[str, list[str]] = defaultdict(list)
         self._first: dict[str, list[str]] = defaultdict(list)
         for key in {*self.gminas, *self.localities}:
@@ -98,7 +114,7 @@ class PlaceNameIndex:
             stemmed = stem_key(parts)
             if stemmed != key:
                 self._stems[stemmed].append(key)
-            if len(parts) > 1:
+            if len(parts) > 1 and key not in self._exonyms:
                 self._first[parts[0]].append(key)
         # Build the lazy indexes now: the first person's lookup should not pay for them.
         _ = (self._multiword, self._typo_buckets, self._suggestion_keys)
@@ -129,6 +145,7 @@ class PlaceNameIndex:
         if not words:
             return match
         keys = self._keys_for(words, fuzzy=fuzzy)
+        match.exonym = bool(keys) and all(key in self._exonyms for key in keys)
         for key in keys:
             for code in self.gminas.get(key, ()):
                 if code not in match.gminas:
@@ -174,11 +191,16 @@ class PlaceNameIndex:
     def stemmed_keys(self, words: Sequence[str]) -> list[str]:
         """Names with the same stems; for a plural name's genitive ('z Mordów', 'z Siedlec')
         also without its '-ów' or the 'e' that comes and goes ('Siedlec' -> 'Siedlce'). When
-        no gmina has, also gminas whose stem a sound change of declension hides."""
+        no Polish gmina has, also gminas whose stem a sound change of declension hides; a
+        Polish one found so goes before an exonym ('w Skórcu' is Skórzec, not 'Skorca')."""
         keys = self._keys_of_stems(genitive_variants(words))
-        if any(key in self.gminas for key in keys):
+        if any(key in self.gminas and key not in self._exonyms for key in keys):
             return keys
-        return keys + [key for key in self._hidden_gminas(words) if key not in keys]
+        hidden = [key for key in self._hidden_gminas(words) if key not in keys]
+        if any(key not in self._exonyms for key in hidden):
+            keys = [key for key in keys if key not in self._exonyms]
+            hidden = [key for key in hidden if key not in self._exonyms]
+        return keys + hidden
 
     def _hidden_gminas(self, words: Sequence[str]) -> list[str]:
         """Gminas named by inflected words whose stem a sound change hides: 'w Żywcu',
@@ -262,13 +284,15 @@ class PlaceNameIndex:
 
     @cached_property
     def _typo_buckets(self) -> dict[tuple[str, int], list[str]]:
-        """Every name by (first letter, length) and by (second letter, length).
+        """Every Polish name by (first letter, length) and by (second letter, length).
 
         A typo rarely hits both of the first two letters, so the names worth comparing with a
-        query are in a few small buckets, not all 40,000.
+        query are in a few small buckets, not all 40,000. Exonyms are not: many are spellings
+        of one name a letter or two apart ('Krakuw', 'Krakow'), so a typo would find a town
+        where a person should be asked what they meant.
         """
         buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for key in {*self.gminas, *self.localities}:
+        for key in {*self.gminas, *self.localities} - self._exonyms:
             buckets[(key[:1], len(key))].append(key)
             buckets[("+" + key[1:2], len(key))].append(key)
         return buckets

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from catalog.text import fold, folded_words, has_cyrillic
+from catalog.text import cyrillic_to_polish, fold, folded_words, has_cyrillic
 
 # --- text keys ------------------------------------------------------------------------------
 
@@ -98,6 +98,16 @@ def stem_key(words: Sequence[str]) -> str:
     return " ".join(stem(word) for word in words)
 
 
+def exonym_keys(name: str) -> list[str]:
+    """The keys a town's name in another language is known by, the indexed one first: its
+    folded words ('Cracow' -> 'cracow'); for a Cyrillic name its Polish spellings, likeliest
+    first ('Білосток' -> 'bilostok', ...), so that inflected Cyrillic ('у Білостоці') is
+    compared by the same Polish stems as Polish names."""
+    if not has_cyrillic(name):
+        return [name_key(name)]
+    return list(dict.fromkeys(name_key(spelling) for spelling in cyrillic_to_polish(name)))
+
+
 # Words that say what kind of unit follows, or only lead up to a place.
 GMINA_WORDS = frozenset({"gmina", "gm", "gminie", "gminy", "gmine"})
 TOWN_WORDS = frozenset({"miasto", "m", "miescie", "miasta", "mst", "msc"})
@@ -105,9 +115,14 @@ POWIAT_WORDS = frozenset({"powiat", "pow", "powiecie", "powiatu", "p"})
 WOJ_WORDS = frozenset({"wojewodztwo", "woj", "wojewodztwie", "wojewodztwa", "w-two"})
 LEADING_WORDS = frozenset(
     {"w", "we", "z", "ze", "do", "na", "kolo", "k", "pod", "przy", "okolice", "okolic", "okol"}
+    | {"in", "near"}  # English: 'living in Warsaw'
 )
-# Words after which a name is surely a place: prepositions (Polish and Ukrainian), unit words.
-CYRILLIC_LEADS = frozenset({"в", "у", "з", "із", "зі", "до", "бiля", "біля", "під", "коло"})
+# Words after which a name is surely a place: prepositions (Polish, Ukrainian, Russian,
+# English), unit words.
+CYRILLIC_LEADS = frozenset(
+    {"в", "у", "з", "із", "зі", "до", "бiля", "біля", "під", "коло"}
+    | {"во", "из", "под", "около", "возле"}
+)
 PLACE_LEADS = (LEADING_WORDS | GMINA_WORDS | TOWN_WORDS | POWIAT_WORDS | CYRILLIC_LEADS) - {
     "m",
     "k",
@@ -190,6 +205,20 @@ def alternation_variants(words: Sequence[str]) -> list[tuple[str, ...]]:
         options.append(bases)
     variants = itertools.islice(itertools.product(*options), 1, MAX_ALTERNATIONS + 1)
     return list(variants)
+
+
+# Ukrainian changes a stem's last consonant before the '-і' of the locative and dative: 'у
+# Білостоці' Білосток, 'в Ельблонзі' Ельблонг. The dictionaries know few Polish towns' names.
+UKRAINIAN_ALTERNATIONS = (("ці", "к"), ("зі", "г"), ("сі", "х"))
+
+
+def ukrainian_alternation_undone(word: str) -> str:
+    """A lower-case Cyrillic word with that change undone ('білостоці' -> 'білосток'), or the
+    word itself."""
+    for ending, consonant in UKRAINIAN_ALTERNATIONS:
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            return word[: -len(ending)] + consonant
+    return word
 
 
 @dataclass(frozen=True, slots=True)

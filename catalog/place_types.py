@@ -79,6 +79,13 @@ class PostalRecord(NamedTuple):
     gmina: str
 
 
+class ExonymRecord(NamedTuple):
+    """A name of a gmina's town in another language ('Warsaw', 'Білосток'), from GeoNames."""
+
+    name: str
+    gmina: str  # 6-digit code
+
+
 class PointRecord(NamedTuple):
     """A point with coordinates in a gmina."""
 
@@ -96,4 +103,5 @@ class PlaceData:
     localities: tuple[LocalityRecord, ...] = ()
     postal: tuple[PostalRecord, ...] = ()
     points: tuple[PointRecord, ...] = ()
+    exonyms: tuple[ExonymRecord, ...] = ()
     info: tuple[tuple[str, str], ...] = ()  # (key, value): sources and data dates

@@ -21,11 +21,12 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from catalog.geo import PinGrid, in_poland_polygon
-from catalog.lemmas import word_kind
+from catalog.lemmas import lemma, word_kind
 from catalog.place_index import NameMatch, PlaceNameIndex
 from catalog.place_names import (
     ABBREVIATIONS,
     COMMON_WORDS,
+    CYRILLIC_LEADS,
     GENITIVE_LEADS,
     GMINA_WORDS,
     LEADING_WORDS,
@@ -39,9 +40,11 @@ from catalog.place_names import (
     name_key,
     stem,
     stem_key,
+    ukrainian_alternation_undone,
     without_span,
 )
 from catalog.place_types import (
+    ExonymRecord,
     LocalityRecord,
     PlaceAnswer,
     PlaceData,
@@ -59,6 +62,7 @@ _LOG = logging.getLogger(__name__)
 
 # The gazetteer and the values its lookups give (defined in catalog.place_types).
 __all__ = [
+    "ExonymRecord",
     "Gazetteer",
     "LocalityRecord",
     "PlaceAnswer",
@@ -94,6 +98,33 @@ _KIND_RANK = {
 _LOCALITY_RANK = 4  # a village's gmina ranks after gminas named like the query
 
 
+_CYRILLIC_WORD = re.compile("[\u0400-\u04ff]+")
+
+
+def _cyrillic_spellings(text: str, *, limit: int) -> list[tuple[str, bool]]:
+    """Polish spellings a Cyrillic place name may stand for, likeliest first, each with whether
+    it is of a changed form: spellings of the name as written, then of its words in their
+    dictionary form (the Ukrainian lemma: 'Новому Сончі' -> 'новий сончі', 'Замості' ->
+    'замостя') and with a Ukrainian consonant change undone ('Білостоці' -> 'білосток'). A
+    changed form may name a gmina only: too many villages are named like one ('в Парижі' is
+    no village Paryż). At most `limit` spellings of each form."""
+    written = cyrillic_to_polish(text, limit=limit)
+    changed = [
+        _CYRILLIC_WORD.sub(lambda word: lemma(word.group(0).casefold()), text),
+        _CYRILLIC_WORD.sub(
+            lambda word: ukrainian_alternation_undone(word.group(0).casefold()), text
+        ),
+    ]
+    seen = set(written)
+    spellings = [(spelling, False) for spelling in written]
+    for form in changed:
+        for spelling in cyrillic_to_polish(form, limit=limit):
+            if spelling not in seen:
+                seen.add(spelling)
+                spellings.append((spelling, True))
+    return spellings
+
+
 @dataclass(frozen=True, slots=True)
 class _Query:
     """A place as typed, taken apart: the name's folded words and what qualifies it."""
@@ -112,7 +143,7 @@ class Gazetteer:
         self._teryt7: dict[str, str] = {}  # 7-digit code (any type digit) -> 6-digit gmina
         self._rank: dict[str, int] = {}
         self._build_units(data.units)
-        self.names = PlaceNameIndex(self._units, self._rank, data.localities)
+        self.names = PlaceNameIndex(self._units, self._rank, data.localities, data.exonyms)
         self._postal: dict[str, list[str]] = defaultdict(list)
         for postal in data.postal:
             codes = self._postal[postal.code]
@@ -185,19 +216,29 @@ class Gazetteer:
         if text.isdigit() and len(text) in (6, 7):  # a gmina's TERYT code
             unit = self.unit(text)
             return PlaceAnswer(gmina=unit) if unit and unit.level == "gmina" else PlaceAnswer()
-        variants = [text]
+        variants = [(text, False)]
         if has_cyrillic(text):
-            variants = cyrillic_to_polish(text)
+            words = text.split(" ")
+            while len(words) > 1 and fold(words[0]) in CYRILLIC_LEADS:  # 'у Білостоці'
+                words.pop(0)
+            variants = _cyrillic_spellings(" ".join(words), limit=64)
         fallback: PlaceAnswer | None = None
-        for variant in variants:
+        by_village: PlaceAnswer | None = None
+        for variant, changed in variants:
             query = self._parse(variant)
             if not query.words:
                 continue
             answer = self._answer(query, fuzzy=False, prefer=prefer)
-            if answer.gmina or answer.candidates:
+            village = bool(answer.locality or any(answer.candidate_localities))
+            if not (answer.gmina or answer.candidates):
+                fallback = fallback or answer
+            elif len(variants) == 1 or not village:
                 return answer
-            fallback = fallback or answer
-        for variant in variants[:4]:
+            elif not changed:  # a Cyrillic spelling naming a village: another may name a gmina
+                by_village = by_village or answer
+        if by_village is not None:
+            return by_village
+        for variant, _ in variants[:4]:
             query = self._parse(variant)
             if query.words:
                 answer = self._answer(query, fuzzy=True, prefer=prefer)
@@ -487,8 +528,9 @@ class Gazetteer:
         if cyrillic and not (capital or after_lead or whole):
             return None
         written = " ".join(token.text for token in span)
-        variants = cyrillic_to_polish(written)[:16] if cyrillic else [written]
-        for variant in variants:
+        variants = _cyrillic_spellings(written, limit=16) if cyrillic else [(written, False)]
+        by_village: PlaceAnswer | None = None
+        for variant, changed in variants:
             # each word was folded once, when the sentence was split
             words = folded_words(variant) if cyrillic else [w for t in span for w in t.words]
             key = " ".join(words)
@@ -518,16 +560,28 @@ class Gazetteer:
             if common and not capital and not (exact and towns) and not multiword_answer:
                 continue
             village_only = not match.gminas and not match.prefix_towns
-            if village_only and not (capital or after_lead or (whole and exact)):
+            # a name in another language may also be another country's place ('Beirut' is a
+            # name of Bierutów) or an ordinary word of a third ('Policija'): like a village's,
+            # it needs more than being written
+            foreign = match.exonym
+            if (village_only or foreign) and not (capital or after_lead or (whole and exact)):
+                continue
+            if (village_only and changed) or (foreign and common and not capital):
                 continue
             mode = (
                 "gmina" if previous in GMINA_WORDS else "town" if previous in TOWN_WORDS else "any"
             )
             answer = self._decide(match, mode, (), prefer)
             if answer.gmina or answer.candidates:
-                weak = village_only and not (after_lead or whole or exact)
-                return replace(answer, weak=weak) if weak else answer
-        return None
+                weak = (village_only and not (after_lead or whole or exact)) or (
+                    foreign and not (after_lead or whole)
+                )
+                answer = replace(answer, weak=weak) if weak else answer
+                if not (village_only and cyrillic):
+                    return answer
+                # a Cyrillic spelling naming a village: another may name a gmina ('Щецин')
+                by_village = by_village or answer
+        return by_village
 
     def _qualified(
         self,

@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,10 @@ from xml.etree import ElementTree
 from sqlalchemy import Engine, delete, insert
 from sqlmodel import SQLModel
 
+from catalog.lemmas import ordinary_words
+from catalog.place_names import exonym_keys, stem_key
 from catalog.places import (
+    ExonymRecord,
     LocalityRecord,
     PlaceData,
     PointRecord,
@@ -39,6 +43,7 @@ from catalog.places_store import (
     bundle_bytes,
     gazetteer_from_engine,
 )
+from catalog.text import has_cyrillic
 
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 _POSTAL_CODE = re.compile(r"^\d{2}-\d{3}$")
@@ -65,6 +70,7 @@ class ImportSummary:
     localities: int = 0
     postal_codes: int = 0
     points: int = 0
+    exonyms: int = 0  # names of towns in other languages
     unmatched_postal: int = 0
     dates: dict[str, str] = field(default_factory=dict)  # source -> date of the data
 
@@ -255,8 +261,11 @@ def read_geonames_postal(
     return sorted(postal), sorted(points), unmatched
 
 
-def read_geonames_cities(path: Path, units: list[UnitRecord]) -> list[PointRecord]:
-    """Points of a GeoNames cities dump; admin3 is the gmina's 6-digit code."""
+def read_geonames_cities(
+    path: Path, units: list[UnitRecord], localities: Iterable[LocalityRecord] = ()
+) -> tuple[list[PointRecord], list[ExonymRecord]]:
+    """Points of a GeoNames cities dump (admin3 is the gmina's 6-digit code), and the names
+    its rows give gminas' towns in other languages (`town_exonyms`)."""
     rows, _name = _tsv(path)
     gminas = {u.teryt[:6] for u in units if len(u.teryt) == 7}
     points: list[PointRecord] = []
@@ -266,7 +275,79 @@ def read_geonames_cities(path: Path, units: list[UnitRecord]) -> list[PointRecor
         gmina = row[12] if len(row) > 12 else ""
         if gmina in gminas:
             points.append(PointRecord(float(row[4]), float(row[5]), gmina, row[1]))
-    return points
+    return points, town_exonyms(rows, units, localities)
+
+
+# Seats of government: a row named in English ('Warsaw') is known by its Polish alternate name.
+TOWN = "96"  # the SIMC type (RM) of a town, not of a part of one
+_SEAT_FEATURES = frozenset({"PPLC", "PPLA", "PPLA2", "PPLA3"})
+EXONYM_MIN_LETTERS = 4  # shorter alternate names are mostly clipped forms ('Log', 'Luz': Łódź)
+# Languages of the people who write to the bot: an exonym that is an ordinary word of one of
+# them ('Полиция' for Police, 'Log' for Łódź) is no name to look for in their sentences.
+EXONYM_WORD_LANGUAGES = ("pl", "uk", "ru", "en")
+_EXONYM_EXTRA_CHARACTERS = frozenset(" -'\u2019")
+
+
+def town_exonyms(
+    rows: Iterable[Sequence[str]],
+    units: Iterable[UnitRecord],
+    localities: Iterable[LocalityRecord],
+) -> list[ExonymRecord]:
+    """Names of gminas' towns in other languages ('Warsaw', 'Cracow', 'Білосток'): the
+    alternate names of a GeoNames row of the gmina's own name or of one of its towns.
+
+    GeoNames does not say whose language a name is; kept are names in Latin or Cyrillic
+    letters, capitalised, not codes ('WAW') nor romanisations of other scripts ('hua sha'),
+    not the Polish name folded or (Cyrillic) as `catalog.text.cyrillic_to_polish` spells it
+    (nor Cyrillic it cannot spell),
+    not an ordinary word (EXONYM_WORD_LANGUAGES), and never one that is, or stems like, the
+    name of a Polish place elsewhere: an exonym must not hide a real place.
+    """
+    gmina_names = {u.teryt[:6]: u.name for u in units if len(u.teryt) == 7}
+    own_names: dict[str, set[str]] = defaultdict(set)
+    for code, name in gmina_names.items():
+        own_names[code].add(name)
+    polish: dict[str, set[str]] = defaultdict(set)  # key of any Polish name -> its gminas
+    for unit in units:
+        polish[name_key(unit.name)].add(unit.teryt[:6])
+    for locality in localities:
+        polish[name_key(locality.name)].add(locality.gmina)
+        if locality.rm == TOWN and locality.gmina in own_names:
+            own_names[locality.gmina].add(locality.name)
+    stems: dict[str, set[str]] = defaultdict(set)
+    for key, codes in polish.items():
+        stems[stem_key(key.split(" "))] |= codes
+    found: dict[tuple[str, str], str] = {}  # (gmina, indexed key) -> the name as written
+    for row in rows:
+        if len(row) < 13 or row[8] != "PL" or row[12] not in own_names:
+            continue
+        gmina, alternates = row[12], [name for name in row[3].split(",") if name]
+        names = own_names[gmina]
+        if row[1] not in names and not (row[7] in _SEAT_FEATURES and names & set(alternates)):
+            continue
+        for name in alternates:
+            keys = exonym_keys(name) if _looks_like_exonym(name) else []
+            if not keys or has_cyrillic(keys[0]) or any(key in polish for key in keys):
+                continue
+            others = stems.get(stem_key(keys[0].split(" ")), set()) - {gmina}
+            if not others:
+                found.setdefault((gmina, keys[0]), name)
+    ordinary = ordinary_words(
+        {name for name in found.values() if " " not in name}, EXONYM_WORD_LANGUAGES
+    )
+    kept = [ExonymRecord(name, code) for (code, _), name in found.items() if name not in ordinary]
+    return sorted(kept, key=lambda record: (record.gmina, record.name))
+
+
+def _looks_like_exonym(name: str) -> bool:
+    """A capitalised name in Latin or Cyrillic letters, not a code ('WAW'), not too short."""
+    letters = [char for char in name if char.isalpha()]
+    if len(letters) < EXONYM_MIN_LETTERS or not name[:1].isupper() or name.isupper():
+        return False
+    if any(not char.isalpha() and char not in _EXONYM_EXTRA_CHARACTERS for char in name):
+        return False
+    scripts = {unicodedata.name(char, "").split(" ")[0] for char in letters}
+    return scripts in ({"LATIN"}, {"CYRILLIC"})
 
 
 # --- the whole import -----------------------------------------------------------------------
@@ -289,24 +370,29 @@ def read_places(
         localities, summary.dates["SIMC"] = read_simc(simc, gmina_codes, progress)
     postal: list[PostalRecord] = []
     points: list[PointRecord] = []
+    exonyms: list[ExonymRecord] = []
     if geonames_postal is not None:
         postal, points, summary.unmatched_postal = read_geonames_postal(
             geonames_postal, units, localities
         )
         summary.dates["GeoNames postal codes"] = _file_date(geonames_postal)
     if geonames_cities is not None:
-        points += read_geonames_cities(geonames_cities, units)
+        city_points, exonyms = read_geonames_cities(geonames_cities, units, localities)
+        points += city_points
         summary.dates["GeoNames cities"] = _file_date(geonames_cities)
     summary.units = len(units)
     summary.gminas = len(gmina_codes)
     summary.localities = len(localities)
     summary.postal_codes = len({record.code for record in postal})
     summary.points = len(points)
+    summary.exonyms = len(exonyms)
     info = tuple(
         [("source", "import")]
         + [(f"date {source}", date) for source, date in summary.dates.items()]
     )
-    data = PlaceData(tuple(units), tuple(localities), tuple(postal), tuple(points), info)
+    data = PlaceData(
+        tuple(units), tuple(localities), tuple(postal), tuple(points), tuple(exonyms), info
+    )
     return data, summary
 
 

@@ -14,6 +14,7 @@ import lzma
 import os
 import pickle
 import sys
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,7 @@ from sqlmodel import Field, SQLModel
 
 from catalog.heap import gc_paused  # no collections while the index is built or read
 from catalog.places import (
+    ExonymRecord,
     Gazetteer,
     LocalityRecord,
     PlaceData,
@@ -43,7 +45,8 @@ BUILTIN_FILE = "data/places/poland.json.xz"
 BUNDLE_ATTRIBUTION = (
     "Places of Drogowskaz: every województwo, powiat, gmina and locality of Poland. "
     "Źródło: GUS, TERYT (TERC, SIMC). "
-    "Postal codes and coordinates: GeoNames (geonames.org), CC BY 4.0."
+    "Postal codes, coordinates and towns' names in other languages: GeoNames (geonames.org), "
+    "CC BY 4.0."
 )
 INDEX_FILE = "places-index.pickle"  # the built index kept beside the data
 
@@ -91,6 +94,16 @@ class PlacePointRow(SQLModel, table=True):
     name: str
 
 
+class PlaceExonymRow(SQLModel, table=True):
+    """A name of a gmina's town in another language ('Warsaw', 'Білосток'), from GeoNames."""
+
+    __tablename__ = "place_exonym"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    gmina: str = Field(max_length=6)
+
+
 class PlaceImportRow(SQLModel, table=True):
     """What the last import read: file names, data dates, counts (shown by the CLI)."""
 
@@ -102,7 +115,14 @@ class PlaceImportRow(SQLModel, table=True):
 
 PLACE_TABLES = tuple(
     table_of(model)
-    for model in (PlaceUnitRow, PlaceLocalityRow, PlacePostalRow, PlacePointRow, PlaceImportRow)
+    for model in (
+        PlaceUnitRow,
+        PlaceLocalityRow,
+        PlacePostalRow,
+        PlacePointRow,
+        PlaceExonymRow,
+        PlaceImportRow,
+    )
 )
 
 
@@ -116,6 +136,11 @@ def data_from_json(document: dict[str, Any]) -> PlaceData:
         localities=tuple(LocalityRecord(*row) for row in document["localities"]),
         postal=tuple(PostalRecord(*row) for row in document["postal"]),
         points=tuple(PointRecord(*row) for row in document["points"]),
+        exonyms=tuple(
+            ExonymRecord(name, gmina)
+            for gmina, names in document.get("exonyms", {}).items()
+            for name in names
+        ),
         info=tuple((str(key), str(value)) for key, value in document.get("info", {}).items()),
     )
 
@@ -152,11 +177,15 @@ def data_from_engine(engine: Engine) -> PlaceData:
                 )
             )
         )
+        exonyms = tuple(
+            ExonymRecord(*row)
+            for row in connection.execute(select(PlaceExonymRow.name, PlaceExonymRow.gmina))  # type: ignore[call-overload]
+        )
         info = tuple(
             (str(key), str(value))
             for key, value in connection.execute(select(PlaceImportRow.key, PlaceImportRow.value))  # type: ignore[call-overload]
         )
-    return PlaceData(units, localities, postal, points, info)
+    return PlaceData(units, localities, postal, points, exonyms, info)
 
 
 # --- the gazetteer, from the tables or the bundle -------------------------------------------
@@ -240,6 +269,7 @@ def _index_key(engine: Engine) -> str:
             (PlaceLocalityRow.sym, PlaceLocalityRow.name),
             (PlacePostalRow.id, PlacePostalRow.code),
             (PlacePointRow.id, PlacePointRow.name),
+            (PlaceExonymRow.id, PlaceExonymRow.name),
         ):
             sizes = select(func.count(), func.max(key), func.sum(func.length(text)))
             digest.update(repr(tuple(connection.execute(sizes).one())).encode())
@@ -298,7 +328,16 @@ def bundle_document(data: PlaceData) -> dict[str, Any]:
         "localities": [list(record) for record in data.localities],
         "postal": [list(record) for record in data.postal],
         "points": [list(record) for record in data.points],
+        "exonyms": _exonyms_by_gmina(data.exonyms),
     }
+
+
+def _exonyms_by_gmina(exonyms: Iterable[ExonymRecord]) -> dict[str, list[str]]:
+    """Exonyms grouped by gmina code (each code written once: a smaller file)."""
+    grouped: dict[str, list[str]] = {}
+    for record in exonyms:
+        grouped.setdefault(record.gmina, []).append(record.name)
+    return grouped
 
 
 def bundle_bytes(data: PlaceData) -> bytes:

@@ -326,6 +326,7 @@ def sample_regions_of(data: PlaceData) -> PlaceData:
         localities=tuple(x for x in data.localities if kept(x.gmina)),
         postal=tuple(x for x in data.postal if kept(x.gmina)),
         points=tuple(x for x in data.points if kept(x.gmina)),
+        exonyms=tuple(x for x in data.exonyms if kept(x.gmina)),
         info=data.info,
     )
 
