@@ -84,6 +84,8 @@ def ordinary_words(words: Iterable[str], languages: Sequence[str]) -> set[str]:
     and 150 MB for Russian): for importing place files, never in the running bot.
     """
     candidates = list(words)
+    if not candidates:
+        return set()
     _, tries = _lemma_tables()
     in_memory = DictionaryLookupStrategy(DefaultDictionaryFactory(cache_max_size=1))
     found: set[str] = set()

@@ -35,6 +35,7 @@ from catalog.places import (
 )
 from catalog.places_store import (
     PLACE_TABLES,
+    PlaceExonymRow,
     PlaceImportRow,
     PlaceLocalityRow,
     PlacePointRow,
@@ -415,6 +416,7 @@ def write_places(engine: Engine, data: PlaceData) -> None:
             (PlaceLocalityRow, [record._asdict() for record in data.localities]),
             (PlacePostalRow, [record._asdict() for record in data.postal]),
             (PlacePointRow, [record._asdict() for record in data.points]),
+            (PlaceExonymRow, [record._asdict() for record in data.exonyms]),
             (PlaceImportRow, [{"key": key, "value": value} for key, value in data.info]),
         ]
         for model, rows in batches:

@@ -139,6 +139,7 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
             localities=summary.localities,
             postal=summary.postal_codes,
             points=summary.points,
+            exonyms=summary.exonyms,
         )
     )
     dates = ", ".join(f"{source} {date}" for source, date in summary.dates.items())

@@ -3,6 +3,7 @@ GeoNames postal codes and cities; excerpts written here."""
 
 from __future__ import annotations
 
+import dataclasses
 import zipfile
 from pathlib import Path
 
@@ -11,8 +12,21 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 
 import catalog.places_store
-from catalog.places_import import PlaceFileError, import_places, read_simc, read_terc
-from catalog.places_store import PlaceLocalityRow, PlaceUnitRow, load_gazetteer
+from catalog.places import ExonymRecord, Gazetteer
+from catalog.places_import import (
+    PlaceFileError,
+    import_places,
+    read_geonames_cities,
+    read_places,
+    read_simc,
+    read_terc,
+)
+from catalog.places_store import (
+    PlaceExonymRow,
+    PlaceLocalityRow,
+    PlaceUnitRow,
+    load_gazetteer,
+)
 
 TERC_XML = """<?xml version="1.0" encoding="utf-8"?>
 <teryt>
@@ -243,3 +257,64 @@ def test_import_keeps_the_new_index_for_the_next_start(
     village = gazetteer.find("Stok Lacki")
     assert village.gmina is not None
     assert village.gmina.teryt == "1426082"
+
+
+# Siedlce's row as GeoNames gives it, with alternate names of every kind; a village's row.
+SIEDLCE_NAMES = (
+    "Sedlets,Shedl'tse,Седлец,Седльце,Siedlce,Mordy,SDL,hua sha,Stok Lacky,Market,Sed,"
+    "Сѣдлецъ,Sedlec-Ω,Siedlcach"
+)
+CITIES_WITH_NAMES = (
+    f"758470\tSiedlce\tSiedlce\t{SIEDLCE_NAMES}\t52.16\t22.27\tP\tPPLA2\tPL\t\t78\t1464"
+    "\t146401\t\t77000\t\t150\tEurope/Warsaw\t2020-01-01\n"
+    "7531190\tCzepielin\tCzepielin\tChepelin\t52.2\t22.5\tP\tPPL\tPL\t\t78\t1426\t142605"
+    "\t\t600\t\t160\tEurope/Warsaw\t2010-10-16\n"
+)
+
+
+def test_a_towns_names_in_other_languages_are_read_without_codes_words_or_polish_names(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    cities = tmp_path / "cities500.txt"
+    cities.write_text(CITIES_WITH_NAMES, encoding="utf-8")
+    units, _ = read_terc(files["terc"])
+    localities, _ = read_simc(files["simc"], {"142605", "142608", "146401"})
+
+    _points, exonyms = read_geonames_cities(cities, units, localities)
+
+    # 'Седльце' is spelled Siedlce already, 'Mordy' and 'Stok Lacky' name other places,
+    # 'Market' is an English word, 'SDL' a code, 'hua sha' a romanisation, 'Sed' too short,
+    # 'Сѣдлецъ' old letters, 'Siedlcach' the Polish name inflected; 'Chepelin' is a village's
+    assert exonyms == [
+        ExonymRecord("Sedlets", "146401"),
+        ExonymRecord("Shedl'tse", "146401"),
+        ExonymRecord("Седлец", "146401"),
+    ]
+
+
+def test_imported_exonyms_are_kept_and_found(files: dict[str, Path], engine: Engine) -> None:
+    files["cities"].write_text(CITIES_WITH_NAMES, encoding="utf-8")
+
+    summary = import_places(
+        engine, files["terc"], simc=files["simc"], geonames_cities=files["cities"]
+    )
+    gazetteer = load_gazetteer(engine)
+
+    assert summary.exonyms == 3
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(PlaceExonymRow)).scalar() == 3
+    for written in ("Sedlets", "Седлец", "mieszkam w Sedlets"):
+        found = gazetteer.find(written) if " " not in written else gazetteer.extract(written)[0]
+        assert found is not None
+        assert found.gmina is not None, written
+        assert found.gmina.teryt == "1464011", written
+
+
+def test_an_exonym_spelled_like_a_polish_place_never_hides_it(files: dict[str, Path]) -> None:
+    data, _ = read_places(files["terc"], simc=files["simc"])
+    data = dataclasses.replace(data, exonyms=(ExonymRecord("Stok Lacki", "142605"),))
+
+    answer = Gazetteer(data).find("Stok Lacki")
+
+    assert answer.gmina is not None
+    assert answer.gmina.teryt == "1426082"  # the village's gmina, not Mordy
