@@ -299,8 +299,8 @@ def town_exonyms(
 
     GeoNames does not say whose language a name is; kept are names in Latin or Cyrillic
     letters, capitalised, not codes ('WAW') nor romanisations of other scripts ('hua sha'),
-    not the Polish name folded or (Cyrillic) as `catalog.text.cyrillic_to_polish` spells it
-    (nor Cyrillic it cannot spell),
+    not the Polish name folded, cut short ('Sroda': Środa Śląska) or (Cyrillic) as
+    `catalog.text.cyrillic_to_polish` spells it (nor Cyrillic it cannot spell),
     not an ordinary word (EXONYM_WORD_LANGUAGES), and never one that is, or stems like, the
     name of a Polish place elsewhere: an exonym must not hide a real place.
     """
@@ -326,9 +326,18 @@ def town_exonyms(
         names = own_names[gmina]
         if row[1] not in names and not (row[7] in _SEAT_FEATURES and names & set(alternates)):
             continue
+        # the Polish name cut short ('Sroda' for Środa Śląska) is no other language's name,
+        # and, unlike it, would take ordinary words ('w srode')
+        short = {
+            " ".join(words[:end])
+            for words in (name_key(name).split(" ") for name in names)
+            for end in range(1, len(words))
+        }
         for name in alternates:
             keys = exonym_keys(name) if _looks_like_exonym(name) else []
             if not keys or has_cyrillic(keys[0]) or any(key in polish for key in keys):
+                continue
+            if keys[0] in short:
                 continue
             others = stems.get(stem_key(keys[0].split(" ")), set()) - {gmina}
             if not others:
