@@ -136,7 +136,7 @@ class Lexicon:
                 self._by_stem.setdefault(word[:_MIN_STEM], []).append(word)
             if len(word) >= 5:
                 self._by_length.setdefault(len(word), []).append(word)
-        self._cache: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._cache: dict[tuple[str, bool], tuple[tuple[str, float], ...]] = {}
 
     def __contains__(self, word: object) -> bool:
         return word in self._known
@@ -144,9 +144,10 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self._known)
 
-    def lookup(self, written: str) -> tuple[tuple[str, float], ...]:
-        """Known words this folded word may be, with how sure (best first, then by word)."""
-        cached = self._cache.get(written)
+    def lookup(self, written: str, *, typos: bool = True) -> tuple[tuple[str, float], ...]:
+        """Known words this folded word may be, with how sure (best first, then by word);
+        without `typos`, only the same word or another ending of it."""
+        cached = self._cache.get((written, typos))
         if cached is not None:
             return cached
         found: dict[str, float] = {}
@@ -157,7 +158,8 @@ class Lexicon:
                 score = similarity(written, known)
                 if score >= INFLECTED and score > found.get(known, 0.0):
                     found[known] = score
-        if len(written) >= 5 and not found:  # a known word spelt right is not a typo of another
+        # a known word spelt right is not a typo of another
+        if typos and len(written) >= 5 and not found:
             limit = _typo_limit(len(written))
             for length in range(len(written) - limit, len(written) + limit + 1):
                 candidates = self._by_length.get(length)
@@ -176,14 +178,18 @@ class Lexicon:
         answer = tuple(sorted(found.items(), key=lambda item: (-item[1], item[0])))
         if len(self._cache) > 50_000:
             self._cache.clear()
-        self._cache[written] = answer
+        self._cache[written, typos] = answer
         return answer
 
     def match(self, token: Token) -> dict[str, float]:
-        """Known words matched by either form of a token, each with its best certainty."""
+        """Known words matched by either form of a token, each with its best certainty.
+
+        Only what was written can have a typo: the lemma is the dictionary's own spelling
+        ('вийшов' -> 'вийти' is not a typo of 'вбити').
+        """
         best: dict[str, float] = {}
         for form in token.forms:
-            for known, score in self.lookup(form):
+            for known, score in self.lookup(form, typos=form == token.surface):
                 if score > best.get(known, 0.0):
                     best[known] = score
         return best

@@ -108,6 +108,9 @@ def test_the_main_situation_comes_before_context_ones(builtin_gazetteer: Gazette
         ("I'm stressed, I lost my job", "unemployment"),
         ("потеряла работу, очень тяжело, нет сил", "unemployment"),
         ("не справляюся, немає грошей на їжу", "poverty"),
+        ("chce isc na terapie bo pije za duzo", "addiction"),  # therapy is help, not trouble
+        ("я вийшов з в'язниці, шукаю роботу", "after_prison"),
+        ("дочці 14, її булять у школі", "mental_health"),
         # and alone it is the trouble
         ("nie mam już siły", "mental_health"),
         ("I can't cope anymore", "mental_health"),

@@ -172,6 +172,16 @@ def test_a_word_like_another_does_not_take_its_meaning(text: str, wrong: str) ->
     assert wrong not in vocabulary().understand(text).situations
 
 
+def test_only_what_was_written_can_have_a_typo_not_its_dictionary_form() -> None:
+    # "вийшов" (went out) has the lemma "вийти", one letter from "вбити" (to kill)
+    words = Vocabulary.from_documents(
+        [{"danger": {"domestic_violence": ["мене вб'є"], "mental_health": ["samobójstwo"]}}]
+    )
+
+    assert not words.understand("я вийшов з в'язниці").danger
+    assert words.understand("myślę o samobujstwo").danger  # a typo in what was written counts
+
+
 def test_each_word_of_a_hyphenated_entry_must_be_there() -> None:
     words = Vocabulary.from_documents([{"danger": {"mental_health": ["self-harm"]}}])
 
