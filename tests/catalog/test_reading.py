@@ -111,6 +111,11 @@ def test_the_main_situation_comes_before_context_ones(builtin_gazetteer: Gazette
         ("chce isc na terapie bo pije za duzo", "addiction"),  # therapy is help, not trouble
         ("я вийшов з в'язниці, шукаю роботу", "after_prison"),
         ("дочці 14, її булять у школі", "mental_health"),
+        ("mąż zmarł miesiąc temu, nie mogę się pozbierać", "mental_health"),
+        ("zona odeszla, zostalem z dwojka malych dzieci i nie daje rady", "family"),
+        ("chciałabym zrobić kurs opiekunki osób starszych, jestem bezrobotna", "education"),
+        ("jestem po rozwodzie, nie mam za co wynająć mieszkania", "housing"),
+        ("my neighbour is 90 and nobody takes care of her", "elderly_care"),
         # and alone it is the trouble
         ("nie mam już siły", "mental_health"),
         ("I can't cope anymore", "mental_health"),
