@@ -8,7 +8,9 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+
+from wordfreq import top_n_list
 
 from catalog.text import cyrillic_to_polish, fold, folded_words, has_cyrillic
 
@@ -144,6 +146,17 @@ COMMON_TEXT = """
     pcpr ops ohp hej czesc dzien help
 """
 COMMON_WORDS = frozenset(COMMON_TEXT.split())
+FREQUENT_WORDS = 50_000  # the commonest Polish words, as wordfreq counts them
+
+
+@cache
+def ordinary_words() -> frozenset[str]:
+    """The commonest Polish words, folded as people write them without Polish letters
+    ('nałogu' -> 'nalogu', 'końcu' -> 'koncu'). Many villages are named like one of them; the
+    dictionary (`catalog.lemmas.word_kind`) tells ordinary words only with their letters."""
+    return frozenset(name_key(word) for word in top_n_list("pl", FREQUENT_WORDS) if word.isalpha())
+
+
 GENITIVE_LEADS = frozenset({"z", "ze", "do", "spod", "kolo", "k", "od", "obok", "niedaleko"})
 # Words between a place and what says where it lies: 'X koło Y', 'X gm. Y', 'X pow. Z'.
 QUALIFIER_LEADS = frozenset(

@@ -280,15 +280,31 @@ def test_a_stem_changed_by_declension_still_names_the_gmina(
         "rodzina została w Kijowie",  # villages named Kijów are no reason to guess
         "przyjdę w środę",
         "w srode",  # a town's first word, short: only with its capital ('Środa Śląska')
+        "jestem w nalogu od lat",  # folded ordinary words named like villages
+        "w koncu nie mam za co zyc",
+        "w ogole nie spie, leze w lozku",
     ],
 )
-def test_an_ordinary_word_changed_by_declension_is_no_village(
+def test_an_ordinary_word_is_no_village(
     builtin_gazetteer: Gazetteer, text: str
 ) -> None:
     for written in (text, text.translate(POLISH_FOLDS)):
         answer, _ = builtin_gazetteer.extract(written)
 
         assert answer is None, written
+
+
+@pytest.mark.parametrize(
+    ("text", "locality"),
+    [("mieszkam w Nałogach", "Nałogi"), ("mieszkam w Końcach", "Końce"), ("w Ogółach", "Ogóły")],
+)
+def test_a_village_named_like_an_ordinary_word_is_found_when_written_as_a_name(
+    builtin_gazetteer: Gazetteer, text: str, locality: str
+) -> None:
+    answer, _ = builtin_gazetteer.extract(text)
+
+    assert answer is not None
+    assert locality in {answer.locality, *answer.candidate_localities}
 
 
 def test_pin_in_siedlce_resolves_to_the_town(builtin_gazetteer: Gazetteer) -> None:
