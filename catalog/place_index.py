@@ -24,9 +24,9 @@ from catalog.place_names import (
     WORD_ALIASES,
     alternation_variants,
     exonym_keys,
+    frequent_words,
     genitive_variants,
     name_key,
-    ordinary_words,
     stem,
     stem_key,
 )
@@ -117,7 +117,7 @@ class PlaceNameIndex:
                 self._stems[stemmed].append(key)
             if len(parts) > 1 and key not in self._exonyms:
                 self._first[parts[0]].append(key)
-        self._ordinary = ordinary_words()  # kept with the index: later starts need no wordfreq
+        self._frequent = frequent_words()  # kept with the index: later starts need no wordfreq
         # Build the lazy indexes now: the first person's lookup should not pay for them.
         _ = (self._multiword, self._typo_buckets, self._suggestion_keys)
         _ = (self._woj_stems, self._powiat_stems)
@@ -126,9 +126,9 @@ class PlaceNameIndex:
         """True when a folded key is the whole name of a gmina or a locality."""
         return key in self.gminas or key in self.localities
 
-    def is_ordinary(self, words: Sequence[str]) -> bool:
+    def is_frequent(self, words: Sequence[str]) -> bool:
         """True when every folded word is one of the commonest Polish words ('w nalogu')."""
-        return all(word in self._ordinary for word in words)
+        return all(word in self._frequent for word in words)
 
     def is_town(self, gmina: str, name: str) -> bool:
         """True when the locality of this name in this gmina is a town (or a part of one)."""

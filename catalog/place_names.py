@@ -150,7 +150,7 @@ FREQUENT_WORDS = 50_000  # the commonest Polish words, as wordfreq counts them
 
 
 @cache
-def ordinary_words() -> frozenset[str]:
+def frequent_words() -> frozenset[str]:
     """The commonest Polish words, folded as people write them without Polish letters
     ('nałogu' -> 'nalogu', 'końcu' -> 'koncu'). Many villages are named like one of them; the
     dictionary (`catalog.lemmas.word_kind`) tells ordinary words only with their letters."""

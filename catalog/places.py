@@ -568,7 +568,7 @@ class Gazetteer:
                 continue
             if (village_only and changed) or (foreign and common and not capital):
                 continue
-            if village_only and not capital and not exact and self.names.is_ordinary(words):
+            if village_only and not capital and not exact and self.names.is_frequent(words):
                 continue  # 'w nalogu', 'w koncu': ordinary words written without Polish letters
             mode = (
                 "gmina" if previous in GMINA_WORDS else "town" if previous in TOWN_WORDS else "any"

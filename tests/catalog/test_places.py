@@ -285,9 +285,7 @@ def test_a_stem_changed_by_declension_still_names_the_gmina(
         "w ogole nie spie, leze w lozku",
     ],
 )
-def test_an_ordinary_word_is_no_village(
-    builtin_gazetteer: Gazetteer, text: str
-) -> None:
+def test_an_ordinary_word_is_no_village(builtin_gazetteer: Gazetteer, text: str) -> None:
     for written in (text, text.translate(POLISH_FOLDS)):
         answer, _ = builtin_gazetteer.extract(written)
 
