@@ -265,8 +265,15 @@ _YEARS = fold(
     r"(?:lat(?:a|ek|ka|ki|kiem|ku)?|l\.|rok(?:u|iem)?|letni\w*|latk\w*|years?|yrs?|y\.?\s?o\.?|"
     r"year-olds?|рок\w*|рік|річн\w*|лет\w*|год(?:а|ик\w*)?|літ\w*)"
 )
-_AGE_AFTER = re.compile(r"(?<![\d.,])(\d{1,3})\s*-?\s*" + _YEARS + r"(?!\w)")
-_FIRST_PERSON = fold(r"mam|jestem|i'?m|i\s+am|мені|мне|я|me")
+# "od 3 lat", "przez 10 lat", "3 lata temu", "for 5 years": how long, not how old.
+_DURATION_BEFORE = "".join(
+    rf"(?<!\b{lead} )" for lead in ("od", "przez", "za", "for", "over", "протягом", "течение")
+)
+_DURATION_AFTER = r"(?!\s+(?:temu|ago|тому|назад))"
+_AGE_AFTER = re.compile(
+    rf"{_DURATION_BEFORE}(?<![\d.,])(\d{{1,3}})\s*-?\s*{_YEARS}(?!\w){_DURATION_AFTER}"
+)
+_FIRST_PERSON = fold(r"mam|jestem|i'?m|i\s+am|мені|маю|мне|я|me")
 _THIRD_PERSON = fold(
     r"ma|jest|is|he'?s|she'?s|aged|йому|їй|ему|ей|сину|сыну|доньці|дочці|дочери|син|сын|"
     r"syn|corka|corke|coreczka|dziecko|mama|tata|babcia|dziadek|son|daughter|mother|father|"
@@ -277,7 +284,7 @@ _THIRD_PERSON = fold(
 _AGE_BEFORE = re.compile(
     rf"(?<!\w)(?:(?P<first>{_FIRST_PERSON})|(?P<third>{_THIRD_PERSON})|wiek|age|вік|возраст|"
     r"(?<!od )(?<!przez )lat)"  # "lat 80", as forms write it; not "od lat 10" (for ten years)
-    r"\s*[:(]?\s*(?P<value>\d{1,3})\s*\)?(?![\d.,]\d)"
+    r"\s*[:(,]?\s*(?P<value>\d{1,3})\s*\)?(?![\d.,]\d)"  # "mama, 79, ..." too
     + _UNITS_AFTER
     + r"(?:\s*-?\s*"
     + _YEARS

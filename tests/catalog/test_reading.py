@@ -43,6 +43,15 @@ def reading(text: str, gazetteer: Gazetteer) -> Need:
         ("syn lat 17 szuka pracy", "child", 17),
         ("od lat 10 pije", None, None),
         ("grandma (84) lives alone", "other", 84),
+        ("mama, 79, potrzebuje opiekunki", "other", 79),
+        ("my mum, 79, needs a carer", "other", 79),
+        ("маю 20 років, шукаю роботу", "me", 20),
+        # how long, not how old
+        ("od 3 lat nie mam pracy", None, None),
+        ("mąż od 10 lat pije", None, None),
+        ("pracowałem przez 20 lat i mnie zwolnili", "me", None),
+        ("straciłem mieszkanie 2 lata temu", None, None),
+        ("I've been unemployed for 3 years", None, None),
     ],
 )
 def test_who_and_the_age_of_the_person_who_needs_help_are_read(
@@ -116,6 +125,9 @@ def test_the_main_situation_comes_before_context_ones(builtin_gazetteer: Gazette
         ("chciałabym zrobić kurs opiekunki osób starszych, jestem bezrobotna", "education"),
         ("jestem po rozwodzie, nie mam za co wynająć mieszkania", "housing"),
         ("my neighbour is 90 and nobody takes care of her", "elderly_care"),
+        ("pisze w imieniu sasiadki, ma 78 lat i nikt sie nia nie opiekuje", "elderly_care"),
+        ("córka 8 lat, jest bita w szkole przez kolegów", "mental_health"),
+        ("tata po upadku, złamał biodro", "illness"),
         # and alone it is the trouble
         ("nie mam już siły", "mental_health"),
         ("I can't cope anymore", "mental_health"),
