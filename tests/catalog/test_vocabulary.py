@@ -231,3 +231,13 @@ def test_situation_words_are_the_phrases_that_name_or_only_hint_at_a_situation()
         {"bieda": "poverty", "brak kasy": "poverty", "rodzina": "family"},
         {"dzieci": "family"},
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["mieszkam w Mordach", "я живу в Седльцях", "я живу в Седльцах", "I live in Siedlce"]
+)
+def test_the_verb_for_where_one_lives_says_nothing_to_the_search(text: str) -> None:
+    understanding = vocabulary().understand(text)
+
+    content = {understanding.tokens[position].surface for position in understanding.content}
+    assert content & {"mieszkam", "живу", "live"} == set()
