@@ -128,6 +128,11 @@ def test_the_main_situation_comes_before_context_ones(builtin_gazetteer: Gazette
         ("pisze w imieniu sasiadki, ma 78 lat i nikt sie nia nie opiekuje", "elderly_care"),
         ("córka 8 lat, jest bita w szkole przez kolegów", "mental_health"),
         ("tata po upadku, złamał biodro", "illness"),
+        # a child named beside the trouble is who it is for, not the trouble
+        ("нам нічого їсти, троє дітей", "poverty"),
+        ("нечего есть, трое детей", "poverty"),
+        ("I have no money for food for my kids", "poverty"),
+        ("my husband is controlling and takes all my money", "domestic_violence"),
         # and alone it is the trouble
         ("nie mam już siły", "mental_health"),
         ("I can't cope anymore", "mental_health"),
@@ -160,6 +165,10 @@ def test_an_old_person_who_cannot_cope_needs_care_first(builtin_gazetteer: Gazet
         "нема для чого жити",
         "незачем жить",
         "I have nothing to live for",
+        "my kid wants to kill himself, he is 14",
+        "my daughter is cutting herself",
+        "син не хоче жити",
+        "дочь хочет умереть",
     ],
 )
 def test_passive_wording_of_suicide_is_danger(text: str, builtin_gazetteer: Gazetteer) -> None:
