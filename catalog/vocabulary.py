@@ -32,6 +32,7 @@ MAX_GAP = 2  # other words allowed between two words of a phrase
 INFLECTED = 0.9  # the same word with another ending
 TYPO = 0.8  # a word one or two keys away from a known one
 _MIN_STEM = 3  # shortest shared beginning counted as "the same word, another ending"
+_MIN_TYPO = 4  # shortest word that may have a typo (at four letters, only a swap)
 # Inflectional endings (folded) of Polish, Ukrainian (and Russian) and English: two words that
 # differ only by these after a shared stem are forms of one word ("zasilek", "zasilku").
 _ENDINGS_WRITTEN = (
@@ -96,12 +97,12 @@ def similarity(written: str, known: str) -> float:
         and known[common:] in _ENDINGS
     ):
         return INFLECTED
-    if (
-        shorter >= 5
-        and written[0] == known[0]  # people seldom mistype a first letter: "очень" is no "учень"
-        and _typo_distance(written, known) <= _typo_limit(shorter)
-    ):
+    if written[0] != known[0]:  # people seldom mistype a first letter: "очень" is no "учень"
+        return 0.0
+    if shorter >= 5 and _typo_distance(written, known) <= _typo_limit(shorter):
         return TYPO
+    if shorter == _MIN_TYPO and len(written) == len(known) and _swapped(written, known):
+        return TYPO  # a short word only by two letters swapped: "bjie" is "bije", "pije" is not
     return 0.0
 
 
@@ -110,13 +111,17 @@ def _typo_limit(length: int) -> int:
     return 1 if length < 10 else 2
 
 
+def _swapped(a: str, b: str) -> bool:
+    """True when two words of one length differ only by two neighbouring letters swapped."""
+    diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]]
+
+
 def _typo_distance(a: str, b: str) -> int:
     """Edits between two words, adjacent swaps counting as one ("pomco" for "pomoc")."""
     distance: int = Levenshtein.distance(a, b, score_cutoff=3)
-    if distance == 2 and len(a) == len(b):
-        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        if len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]]:
-            return 1
+    if distance == 2 and len(a) == len(b) and _swapped(a, b):
+        return 1
     return distance
 
 
@@ -134,7 +139,7 @@ class Lexicon:
         for word in sorted(self._known):
             if len(word) >= _MIN_STEM:
                 self._by_stem.setdefault(word[:_MIN_STEM], []).append(word)
-            if len(word) >= 5:
+            if len(word) >= _MIN_TYPO:
                 self._by_length.setdefault(len(word), []).append(word)
         self._cache: dict[tuple[str, bool], tuple[tuple[str, float], ...]] = {}
 
@@ -159,7 +164,7 @@ class Lexicon:
                 if score >= INFLECTED and score > found.get(known, 0.0):
                     found[known] = score
         # a known word spelt right is not a typo of another
-        if typos and len(written) >= 5 and not found:
+        if typos and len(written) >= _MIN_TYPO and not found:
             limit = _typo_limit(len(written))
             for length in range(len(written) - limit, len(written) + limit + 1):
                 candidates = self._by_length.get(length)

@@ -58,6 +58,9 @@ EXPECTED = [
     ("śpię u znajomych, nie mam mieszkania", "homelessness"),
     ("koczuję na klatce schodowej", "homelessness"),
     ("konkubent mnie leje", "domestic_violence"),
+    ("maz mnie bjie", "domestic_violence"),
+    ("stracilam dom w pozarze", "crisis_event"),
+    ("mąż wyrzuca mnie z domu", "homelessness"),
     # Ukrainian and Russian
     ("шукаю роботу", "unemployment"),
     ("втратила роботу", "unemployment"),
@@ -208,6 +211,9 @@ def test_stem_entry_matches_every_ending() -> None:
         ("mam", "mama", False),
         ("очень", "учень", False),  # Russian "very" is no Ukrainian "pupil"
         ("klatce", "latka", False),
+        ("bjie", "bije", True),  # four letters: two swapped
+        ("pije", "bije", False),  # four letters: another word
+        ("bile", "bije", False),
     ],
 )
 def test_similarity_accepts_endings_and_typos_but_not_other_words(
