@@ -47,6 +47,7 @@ def reading(text: str, gazetteer: Gazetteer) -> Need:
         ("my mum, 79, needs a carer", "other", 79),
         ("маю 20 років, шукаю роботу", "me", 20),
         # how long, not how old
+        ("jestem opiekunem prawnym wnuka, ma 12 lat", "child", 12),
         ("od 3 lat nie mam pracy", None, None),
         ("mąż od 10 lat pije", None, None),
         ("pracowałem przez 20 lat i mnie zwolnili", "me", None),
@@ -133,6 +134,8 @@ def test_the_main_situation_comes_before_context_ones(builtin_gazetteer: Gazette
         ("нечего есть, трое детей", "poverty"),
         ("I have no money for food for my kids", "poverty"),
         ("my husband is controlling and takes all my money", "domestic_violence"),
+        ("my sister is 15 and her boyfriend hits her", "domestic_violence"),
+        ("jestem opiekunem prawnym wnuka, ma 12 lat", "family"),  # a guardian, not a carer
         # and alone it is the trouble
         ("nie mam już siły", "mental_health"),
         ("I can't cope anymore", "mental_health"),
