@@ -91,12 +91,14 @@ def similarity(written: str, known: str) -> float:
         if a != b:
             break
         common += 1
-    if (
-        (common >= 4 or (common == _MIN_STEM and shorter >= 5))
-        and written[common:] in _ENDINGS
-        and known[common:] in _ENDINGS
-    ):
-        return INFLECTED
+    # the stem may end before the shared letters do: "жильем" is "жиль-ем", "жилье" "жиль-е"
+    for stem in range(common, _MIN_STEM - 1, -1):
+        if (
+            (stem >= 4 or (stem == _MIN_STEM and shorter >= 5))
+            and written[stem:] in _ENDINGS
+            and known[stem:] in _ENDINGS
+        ):
+            return INFLECTED
     if written[0] != known[0]:  # people seldom mistype a first letter: "очень" is no "учень"
         return 0.0
     if shorter >= 5 and _typo_distance(written, known) <= _typo_limit(shorter):

@@ -136,6 +136,13 @@ def test_the_main_situation_comes_before_context_ones(builtin_gazetteer: Gazette
         ("my husband is controlling and takes all my money", "domestic_violence"),
         ("my sister is 15 and her boyfriend hits her", "domestic_violence"),
         ("jestem opiekunem prawnym wnuka, ma 12 lat", "family"),  # a guardian, not a carer
+        ("I'm a carer for my disabled son", "disability"),  # a carer for whom says what
+        ("opiekunka dla niepełnosprawnego syna", "disability"),
+        ("мені 16 і мене вигнали з дому", "homelessness"),
+        ("my daughter is 16 and ran away from home", "family"),
+        ("як отримати 800 плюс", "family"),
+        ("I need a social worker", "poverty"),
+        ("нужна помощь с жильем", "housing"),
         # and alone it is the trouble
         ("nie mam już siły", "mental_health"),
         ("I can't cope anymore", "mental_health"),

@@ -214,6 +214,8 @@ def test_stem_entry_matches_every_ending() -> None:
         ("bjie", "bije", True),  # four letters: two swapped
         ("pije", "bije", False),  # four letters: another word
         ("bile", "bije", False),
+        ("жильем", "жилье", True),  # the stem ends before the shared letters: жиль-ем, жиль-е
+        ("mieszkaniem", "mieszkanie", True),
     ],
 )
 def test_similarity_accepts_endings_and_typos_but_not_other_words(
