@@ -157,6 +157,8 @@ def frequent_words() -> frozenset[str]:
     return frozenset(name_key(word) for word in top_n_list("pl", FREQUENT_WORDS) if word.isalpha())
 
 
+# Words before a place a person is only near: 'pracuję pod Lublinem', 'koło Tomaszowa'.
+NEAR_LEADS = frozenset({"pod", "spod", "kolo", "k", "obok", "niedaleko", "near"})
 GENITIVE_LEADS = frozenset({"z", "ze", "do", "spod", "kolo", "k", "od", "obok", "niedaleko"})
 # Words between a place and what says where it lies: 'X koło Y', 'X gm. Y', 'X pow. Z'.
 QUALIFIER_LEADS = frozenset(

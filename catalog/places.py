@@ -30,6 +30,7 @@ from catalog.place_names import (
     GENITIVE_LEADS,
     GMINA_WORDS,
     LEADING_WORDS,
+    NEAR_LEADS,
     PLACE_LEADS,
     POWIAT_WORDS,
     QUALIFIER_LEADS,
@@ -85,6 +86,7 @@ LOCATE_MAX_KM = 25.0  # farther than this from any known place: no gmina is gues
 OUTSIDE_POLAND_KM = 30.0  # outside the border polygon and this far from a Polish place
 
 
+_SEGMENT_END = re.compile(r"[,;:.!?()\[\]\n]")
 _POSTAL = re.compile(r"(?<!\d)(\d{2})\s?[-\u2010-\u2015]?\s?(\d{3})(?!\d)")
 _SPLIT = re.compile(r"[,;()\[\]/]")
 
@@ -469,6 +471,12 @@ class Gazetteer:
             SentenceWord.of(m.group(0).rstrip("."), m.start(), text)
             for m in SENTENCE_WORD.finditer(text)
         ]
+        # 'Rokiciny, brak pieniędzy': words set apart by punctuation are a part of their own
+        cuts = [
+            index == 0 or bool(_SEGMENT_END.search(text[tokens[index - 1].end : token.start]))
+            for index, token in enumerate(tokens)
+        ]
+        cuts.append(True)
         found: list[tuple[tuple[int, ...], PlaceAnswer, int, int]] = []
         taken: set[int] = set()  # words of a longer place already found
         for size in range(min(4, len(tokens)), 0, -1):
@@ -477,9 +485,8 @@ class Gazetteer:
                     continue
                 span = tokens[start : start + size]
                 previous = tokens[start - 1].folded if start else ""
-                answer = self._extract_span(
-                    span, previous, whole=size == len(tokens), prefer=prefer
-                )
+                alone = cuts[start] and cuts[start + size]  # all that was written, or a part
+                answer = self._extract_span(span, previous, whole=alone, prefer=prefer)
                 if answer is None:
                     continue
                 taken.update(range(start, start + size))
@@ -488,7 +495,9 @@ class Gazetteer:
                 lead = start - 1  # 'w gminie Siedlce': the leading words go with the place
                 while lead >= 0 and tokens[lead].folded in PLACE_LEADS:
                     begin, lead = tokens[lead].start, lead - 1
-                found.append((self._sureness(answer, prefer, size, start), answer, begin, end))
+                near = previous in NEAR_LEADS  # 'pracuję pod Lublinem' is not where one lives
+                sureness = self._sureness(answer, prefer, size, start, near=near)
+                found.append((sureness, answer, begin, end))
         if not found:
             return None, text
         # 'Jan Kowalski ... Siedlce': the surest place mentioned, not merely the first
@@ -497,13 +506,14 @@ class Gazetteer:
 
     @staticmethod
     def _sureness(
-        answer: PlaceAnswer, prefer: ServesGmina | None, size: int, start: int
+        answer: PlaceAnswer, prefer: ServesGmina | None, size: int, start: int, *, near: bool
     ) -> tuple[int, ...]:
-        """How surely a place found in a sentence is where the person lives: one the catalogue
-        serves, not a guess, one gmina rather than several, more words, earlier."""
+        """How surely a place found in a sentence is where the person lives: not one they are
+        only near, one the catalogue serves, not a guess, one gmina rather than several, more
+        words, earlier."""
         units = [answer.gmina] if answer.gmina is not None else list(answer.candidates)
         served = prefer is not None and any(prefer(unit.code) for unit in units)
-        return (served, not answer.weak, answer.gmina is not None, size, -start)
+        return (not near, served, not answer.weak, answer.gmina is not None, size, -start)
 
     def _extract_span(
         self,
@@ -556,10 +566,16 @@ class Gazetteer:
             if match.empty():
                 continue
             towns = [code for code in match.gminas if self._rank[code] <= 2]
-            multiword_answer = whole and exact and len(span) > 1
-            if common and not capital and not (exact and towns) and not multiword_answer:
-                continue
             village_only = not match.gminas and not match.prefix_towns
+            # 'Mordy, …', 'gm. Rokiciny': a gmina's whole name standing apart or after a
+            # unit word is that gmina, though the dictionary also knows it as an ordinary word
+            named = exact and (
+                (whole and (len(span) > 1 or not village_only))
+                or previous in GMINA_WORDS
+                or previous in TOWN_WORDS
+            )
+            if common and not capital and not (exact and towns) and not named:
+                continue
             # a name in another language may also be another country's place ('Beirut' is a
             # name of Bierutów) or an ordinary word of a third ('Policija'): like a village's,
             # it needs more than being written
@@ -568,7 +584,7 @@ class Gazetteer:
                 continue
             if (village_only and changed) or (foreign and common and not capital):
                 continue
-            if village_only and not capital and not exact and self.names.is_frequent(words):
+            if village_only and not capital and not whole and self.names.is_frequent(words):
                 continue  # 'w nalogu', 'w koncu': ordinary words written without Polish letters
             mode = (
                 "gmina" if previous in GMINA_WORDS else "town" if previous in TOWN_WORDS else "any"

@@ -305,6 +305,42 @@ def test_a_village_named_like_an_ordinary_word_is_found_when_written_as_a_name(
     assert locality in {answer.locality, *answer.candidate_localities}
 
 
+@pytest.mark.parametrize(
+    ("text", "teryt"),
+    [
+        ("Rokiciny, brak pieniędzy na jedzenie", "1016072"),  # apart, though also a word
+        ("gm. Rokiciny, syn 17 lat pije", "1016072"),
+        ("Mordy, nie mam gdzie spać", "1426053"),
+        ("Smardzewice, nie mam gdzie mieszkać", "1016092"),  # a village of a gmina
+        ("pracuję pod Lublinem, mieszkam w gminie Niemce", "0609112"),  # near is not in
+    ],
+)
+def test_a_place_written_apart_or_lived_in_is_the_place(
+    builtin_gazetteer: Gazetteer, text: str, teryt: str
+) -> None:
+    answer, _ = builtin_gazetteer.extract(text)
+
+    assert answer is not None
+    assert answer.gmina is not None
+    assert answer.gmina.teryt == teryt
+
+
+@pytest.mark.parametrize("opening", ["Witam", "Niestety", "Pilne", "Przepraszam", "Hej"])
+def test_a_word_written_apart_is_no_place_unless_a_gmina_is_named_so(
+    builtin_gazetteer: Gazetteer, opening: str
+) -> None:
+    answer, _ = builtin_gazetteer.extract(f"{opening}, potrzebuję pomocy bo nie mam pieniędzy")
+
+    assert answer is None
+
+
+def test_a_bed_written_without_polish_letters_is_no_village(builtin_gazetteer: Gazetteer) -> None:
+    answer, _ = builtin_gazetteer.extract("mieszkam z babcia, nie wstaje z lozka, Ujazd")
+
+    assert answer is not None
+    assert {unit.name for unit in answer.candidates} == {"Ujazd"}
+
+
 def test_pin_in_siedlce_resolves_to_the_town(builtin_gazetteer: Gazetteer) -> None:
     answer = builtin_gazetteer.locate(52.1676, 22.2901)
 
