@@ -360,6 +360,11 @@ class Gazetteer:
                 gminas = [code for code in gminas if served[code]]
                 prefix_towns = [code for code in prefix_towns if served[code]]
                 localities = {code: n for code, n in localities.items() if served[code]}
+            if gminas or prefix_towns:
+                # 'Tomaszów' names towns; villages of that name served less locally than the
+                # best of them (a service for a whole województwo) are not worth asking about
+                town_level = max(prefer(code) for code in (*gminas, *prefix_towns))
+                localities = {c: n for c, n in localities.items() if prefer(c) >= town_level}
         if mode == "town":
             towns = [code for code in gminas if self._rank[code] <= 2]
             gminas = towns or gminas
@@ -382,7 +387,7 @@ class Gazetteer:
             locality = localities.get(code) if not named else None
             return PlaceAnswer(gmina=self._units[code], locality=locality)
         if named or others:
-            candidates = self._candidates(named, others, localities)
+            candidates = self._candidates(named, others, localities, served=prefer)
             return PlaceAnswer(
                 candidates=candidates,
                 candidate_localities=tuple(
@@ -399,11 +404,16 @@ class Gazetteer:
         named: Sequence[str],
         others: Sequence[str],
         localities: dict[str, str] | None = None,
+        *,
+        served: ServesGmina | None = None,
     ) -> tuple[Unit, ...]:
-        """At most MAX_CANDIDATES gminas: those named like the query (towns first), then the
-        gminas of localities of that name, as far apart as possible (one per województwo,
-        then one per powiat)."""
-        chosen = sorted(dict.fromkeys(named), key=lambda code: (self._rank[code], code))
+        """At most MAX_CANDIDATES gminas: those named like the query (the most locally served
+        first, then towns first), then the gminas of localities of that name, as far apart as
+        possible (one per województwo, then one per powiat)."""
+        level = served or (lambda _code: 0)
+        chosen = sorted(
+            dict.fromkeys(named), key=lambda code: (-level(code), self._rank[code], code)
+        )
         ordered = sorted(
             (code for code in dict.fromkeys(others) if code not in chosen),
             key=lambda code: (

@@ -422,3 +422,18 @@ def test_cyrillic_spelling_yields_the_polish_name(cyrillic: str, polish: str) ->
 )
 def test_dictionary_tells_names_from_ordinary_words(word: str, kind: str) -> None:
     assert word_kind(word) == kind
+
+
+def test_towns_of_a_name_are_asked_about_without_villages_served_less_locally(
+    builtin_gazetteer: Gazetteer,
+) -> None:
+    def served(gmina: str) -> int:  # powiat tomaszowski (łódzkie); łódzkie and lubelskie less
+        return 3 if gmina.startswith("1016") else 1 if gmina[:2] in ("10", "06") else 0
+
+    answer, _ = builtin_gazetteer.extract("mieszkam w Tomaszowie", prefer=served)
+
+    assert answer is not None
+    assert [unit.name for unit in answer.candidates] == [
+        "Tomaszów Mazowiecki",  # served the most locally: first
+        "Tomaszów Lubelski",  # a town of that name still served: asked, not guessed away
+    ]
