@@ -101,6 +101,7 @@ _LOCALITY_RANK = 4  # a village's gmina ranks after gminas named like the query
 
 
 _CYRILLIC_WORD = re.compile("[\u0400-\u04ff]+")
+MAX_CHANGED_WORDS = 2  # a Cyrillic name of more words is only spelled as written
 
 
 def _cyrillic_spellings(text: str, *, limit: int) -> list[tuple[str, bool]]:
@@ -111,6 +112,9 @@ def _cyrillic_spellings(text: str, *, limit: int) -> list[tuple[str, bool]]:
     changed form may name a gmina only: too many villages are named like one ('в Парижі' is
     no village Paryż). At most `limit` spellings of each form."""
     written = cyrillic_to_polish(text, limit=limit)
+    spellings = [(spelling, False) for spelling in written]
+    if text.count(" ") >= MAX_CHANGED_WORDS:  # names of three words are not declined so
+        return spellings
     changed = [
         _CYRILLIC_WORD.sub(lambda word: lemma(word.group(0).casefold()), text),
         _CYRILLIC_WORD.sub(
@@ -118,8 +122,7 @@ def _cyrillic_spellings(text: str, *, limit: int) -> list[tuple[str, bool]]:
         ),
     ]
     seen = set(written)
-    spellings = [(spelling, False) for spelling in written]
-    for form in changed:
+    for form in dict.fromkeys(form for form in changed if form != text.casefold()):
         for spelling in cyrillic_to_polish(form, limit=limit):
             if spelling not in seen:
                 seen.add(spelling)
@@ -552,7 +555,7 @@ class Gazetteer:
         by_village: PlaceAnswer | None = None
         for variant, changed in variants:
             # each word was folded once, when the sentence was split
-            words = folded_words(variant) if cyrillic else [w for t in span for w in t.words]
+            words = name_key(variant).split() if cyrillic else [w for t in span for w in t.words]
             key = " ".join(words)
             exact = self.names.is_name(key)
             abbreviated = len(words) > 1 and words[-1] in ABBREVIATIONS
