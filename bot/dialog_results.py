@@ -167,7 +167,9 @@ def _office_for(shown: Sequence[Service], state: DialogState, deps: Deps) -> Ser
 
 def caseworkers(services: Sequence[Service], gmina: str | None) -> list[Service]:
     """Who can take up the person's case when nothing fits: their gmina's social assistance
-    centre (a gmina-level service for poverty), else the nearest wider general services."""
+    centre (a gmina-level service for poverty), else the nearest wider one, else a local
+    general service. Never a national line of another matter (a line for parents of drinking
+    children is nobody's caseworker): with none, the reply says where to ask instead."""
     general = [service for service in services if not service.crisis]
     for level in ("gmina", "powiat", "wojewodztwo", "country"):
         at_level = [
@@ -177,7 +179,10 @@ def caseworkers(services: Sequence[Service], gmina: str | None) -> list[Service]
         ]
         if at_level:
             return at_level[:2]
-    return general[:2]
+    return [service for service in general if _level_for(service, gmina) in _LOCAL][:2]
+
+
+_LOCAL = ("gmina", "powiat")
 
 
 def _level_for(service: Service, gmina: str | None) -> str:
