@@ -39,7 +39,8 @@ def results(state: DialogState, deps: Deps, now: datetime, lead: list[Reply]) ->
     result = deps.search.search(query_of(state), limit=SEARCH_LIMIT)
     found = _in_showing_order(result)
     if state.page == 0 and state.place_code is not None and not result.covered:
-        lead = [*lead, Reply(_outside_area(state, deps), kind="outside_area")]
+        outside = _outside_area(state, deps, lines_below=bool(found))
+        lead = [*lead, Reply(outside, kind="outside_area")]
     if not found:
         return _nothing_found(state, deps, now, lead)
     if state.page == 0 and result.fallback:
@@ -80,14 +81,16 @@ def _safety_line_in_top(matches: Sequence[Match]) -> bool:
     )
 
 
-def _outside_area(state: DialogState, deps: Deps) -> str:
-    """ "Ten katalog obejmuje: …": the place is outside the catalogue's local area."""
+def _outside_area(state: DialogState, deps: Deps, *, lines_below: bool) -> str:
+    """ "Ten katalog obejmuje: …": the place is outside the catalogue's local area (and, when
+    some fit, the national lines follow)."""
     names = []
     for code in deps.search.local_areas:
         unit = deps.places.unit(code)
         if unit is not None:
             names.append(area_label(unit, state.lang))
-    return t_html("dialog.results.outside_area", state.lang, areas=", ".join(names) or "—")
+    key = "dialog.results.outside_area" if lines_below else "dialog.results.outside_area_only"
+    return t_html(key, state.lang, areas=", ".join(names) or "—")
 
 
 def area_label(unit: Unit, lang: str) -> str:

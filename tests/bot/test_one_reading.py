@@ -15,6 +15,7 @@ import pytest
 from bot.cli.search import _search
 from bot.dialog import Command, Deps, DialogState, Text, step
 from bot.handlers.lookup import lookup
+from bot.i18n import t
 from bot.runtime import Runtime
 from bot.settings import Settings
 from catalog.evaluation import Question, evaluate_index
@@ -155,6 +156,22 @@ def test_a_place_outside_the_catalogue_is_said_plainly_with_national_lines(
     assert "mazowieckie" in outside[0]
     cards = " ".join(reply.text for reply in result.replies)
     assert "800 120 002" in cards  # Niebieska Linia serves all of Poland
+
+
+def test_a_place_outside_the_catalogue_with_no_line_that_fits_promises_none(
+    runtime: Any,
+) -> None:
+    deps = Deps.of(runtime)
+
+    result = step(DialogState(step="who"), Text("Rokiciny, nie mam za co żyć, 60 lat"), deps, NOW)
+
+    outside = [reply.text for reply in result.replies if reply.kind == "outside_area"]
+    assert outside == [
+        t("dialog.results.outside_area_only", "pl", areas="województwo mazowieckie")
+    ]
+    shown = " ".join(reply.text for reply in result.replies)
+    assert "ośrodku pomocy społecznej w swojej gminie" in shown
+    assert "+48" not in shown
 
 
 def test_a_child_facing_violence_gets_a_childrens_line_in_the_first_three(runtime: Any) -> None:
