@@ -265,9 +265,23 @@ _YEARS = fold(
     r"(?:lat(?:a|ek|ka|ki|kiem|ku)?|l\.|rok(?:u|iem)?|letni\w*|latk\w*|years?|yrs?|y\.?\s?o\.?|"
     r"year-olds?|рок\w*|рік|річн\w*|лет\w*|год(?:а|ик\w*)?|літ\w*)"
 )
-# "od 3 lat", "przez 10 lat", "3 lata temu", "for 5 years": how long, not how old.
+# "od 3 lat", "przez 10 lat", "mieszkam tu 40 lat", "3 lata temu", "for 5 years": how long,
+# not how old.
 _DURATION_BEFORE = "".join(
-    rf"(?<!\b{lead} )" for lead in ("od", "przez", "za", "for", "over", "протягом", "течение")
+    rf"(?<!\b{lead} )"
+    for lead in (
+        "od",
+        "przez",
+        "za",
+        "tu",
+        "tutaj",
+        "for",
+        "over",
+        "here",
+        "протягом",
+        "тут",
+        "течение",
+    )
 )
 _DURATION_AFTER = r"(?!\s+(?:temu|ago|тому|назад))"
 _AGE_AFTER = re.compile(

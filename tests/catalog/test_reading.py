@@ -53,6 +53,9 @@ def reading(text: str, gazetteer: Gazetteer) -> Need:
         ("pracowałem przez 20 lat i mnie zwolnili", "me", None),
         ("straciłem mieszkanie 2 lata temu", None, None),
         ("I've been unemployed for 3 years", None, None),
+        ("mieszkam tu 40 lat i nie mam pieniędzy", None, None),
+        ("I've lived here 20 years", None, None),
+        ("mam 40 lat, mieszkam tu od zawsze", "me", 40),
     ],
 )
 def test_who_and_the_age_of_the_person_who_needs_help_are_read(
