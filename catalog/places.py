@@ -358,16 +358,16 @@ class Gazetteer:
         if prefer is not None:
             # same-name places the catalogue does not serve are not asked about; among served
             # ones the person is asked (a wrong guess would send them to offices not theirs)
-            served = {code: prefer(code) > 0 for code in (*gminas, *prefix_towns, *localities)}
-            if any(served.values()):
-                gminas = [code for code in gminas if served[code]]
-                prefix_towns = [code for code in prefix_towns if served[code]]
-                localities = {code: n for code, n in localities.items() if served[code]}
+            level = {code: prefer(code) for code in (*gminas, *prefix_towns, *localities)}
+            if any(level.values()):
+                gminas = [code for code in gminas if level[code]]
+                prefix_towns = [code for code in prefix_towns if level[code]]
+                localities = {code: n for code, n in localities.items() if level[code]}
             if gminas or prefix_towns:
                 # 'Tomaszów' names towns; villages of that name served less locally than the
                 # best of them (a service for a whole województwo) are not worth asking about
-                town_level = max(prefer(code) for code in (*gminas, *prefix_towns))
-                localities = {c: n for c, n in localities.items() if prefer(c) >= town_level}
+                town_level = max(level[code] for code in (*gminas, *prefix_towns))
+                localities = {c: n for c, n in localities.items() if level[c] >= town_level}
         if mode == "town":
             towns = [code for code in gminas if self._rank[code] <= 2]
             gminas = towns or gminas
