@@ -198,10 +198,15 @@ MAX_ALTERNATIONS = 32
 _MOBILE_E = re.compile(r"^(.{2,}[^aeiouy])([ck])(?:u|a|em|iem|owi)$")
 
 
-def alternation_variants(words: Sequence[str]) -> list[tuple[str, ...]]:
+def alternation_variants(words: Sequence[str]) -> tuple[tuple[str, ...], ...]:
     """The words with sound changes of declension undone, each way they may go: 'zywcu' ->
     'zywiec', 'zywec'; 'bialymstoku' -> 'bialystoku' (an adjective inside); 'rudzie slaskiej'
     -> 'ruda slaska' (both words). At most MAX_ALTERNATIONS variants."""
+    return _alternation_variants(tuple(words))
+
+
+@lru_cache(maxsize=50_000)
+def _alternation_variants(words: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     options: list[list[str]] = []
     for word in words:
         bases = [word]
@@ -219,7 +224,7 @@ def alternation_variants(words: Sequence[str]) -> list[tuple[str, ...]]:
                 bases.append(head + "ze" + tail)
         options.append(bases)
     variants = itertools.islice(itertools.product(*options), 1, MAX_ALTERNATIONS + 1)
-    return list(variants)
+    return tuple(variants)
 
 
 # Ukrainian changes a stem's last consonant before the '-і' of the locative and dative: 'у
