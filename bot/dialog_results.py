@@ -168,6 +168,9 @@ def _office_for(shown: Sequence[Service], state: DialogState, deps: Deps) -> Ser
     return deps.search.general_office(query_of(state))
 
 
+_LOCAL = ("gmina", "powiat")  # levels of a service that counts as local to the person
+
+
 def caseworkers(services: Sequence[Service], gmina: str | None) -> list[Service]:
     """Who can take up the person's case when nothing fits: their gmina's social assistance
     centre (a gmina-level service for poverty), else the nearest wider one, else a local
@@ -183,9 +186,6 @@ def caseworkers(services: Sequence[Service], gmina: str | None) -> list[Service]
         if at_level:
             return at_level[:2]
     return [service for service in general if _level_for(service, gmina) in _LOCAL][:2]
-
-
-_LOCAL = ("gmina", "powiat")
 
 
 def _level_for(service: Service, gmina: str | None) -> str:
